@@ -1,0 +1,90 @@
+// marketplace-sandbox: one entry for everything the sandbox does from a terminal or CI job.
+import { serve } from '@hono/node-server';
+import { Command, InvalidArgumentError } from 'commander';
+import { createSandbox, DEFAULT_ADMIN_TOKEN, VERSION } from './server/app.ts';
+
+const program = new Command();
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number 0-65535.');
+  return n;
+}
+
+function seed(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer.');
+  return n;
+}
+
+program
+  .name('marketplace-sandbox')
+  .description('A local, stateful sandbox of a marketplace seller API, driven by its OpenAPI contract.')
+  .version(VERSION);
+
+program
+  .command('serve')
+  .description('Serve the sandbox (partner API under /api/v2, control API under /__sandbox).')
+  .option('--port <port>', 'port to listen on (0 picks a free one)', port, 4300)
+  .option('--host <host>', 'interface to bind; use 0.0.0.0 inside containers', '127.0.0.1')
+  .option('--data <file>', 'JSON file that keeps the state across restarts', '.sandbox-data/state.json')
+  .option('--memory', 'keep state in memory only (nothing written to disk)')
+  .option('--seed <n>', 'fixture seed for new tenants (same seed, same data)', seed)
+  .option('--strict', 'validate every response against the spec; a mismatch becomes a 500 response_contract_violation')
+  .option('--spec <file>', 'serve another OpenAPI 3.x document instead (every operation mocked from it)')
+  .addHelpText(
+    'after',
+    `
+Examples:
+  $ marketplace-sandbox serve                      # default data, state in .sandbox-data/state.json
+  $ marketplace-sandbox serve --memory --strict    # throw-away state, contract-checked responses
+  $ marketplace-sandbox serve --spec other.yaml    # mock any OpenAPI 3.x document
+
+Environment:
+  SANDBOX_ADMIN_TOKEN   token of the control API (default "${DEFAULT_ADMIN_TOKEN}")`,
+  )
+  .action(async (opts: { port: number; host: string; data: string; memory?: boolean; seed?: number; strict?: boolean; spec?: string }) => {
+    const sandbox = await createSandbox({
+      dataFile: opts.memory ? undefined : opts.data,
+      seed: opts.seed,
+      strict: opts.strict,
+      specFile: opts.spec,
+    });
+    const server = serve({ fetch: sandbox.app.fetch, port: opts.port, hostname: opts.host }, (info) => {
+      const url = `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${info.port}`;
+      const lines = [
+        `marketplace-sandbox ${VERSION} listening on ${url}`,
+        `  partner API   ${url}/api/v2   (spec: ${opts.spec ?? 'specs/marketplace.openapi.yaml'})`,
+        `  control API   ${url}/__sandbox`,
+        `  state         ${sandbox.store.file ?? 'in memory (nothing written)'}`,
+        `  strict mode   ${opts.strict ? 'on' : 'off'}`,
+        `  admin token   ${process.env.SANDBOX_ADMIN_TOKEN ? 'from env SANDBOX_ADMIN_TOKEN' : `default "${DEFAULT_ADMIN_TOKEN}" (set SANDBOX_ADMIN_TOKEN to change)`}`,
+        '  test keys:',
+        ...sandbox.store.listTenants().map((t) => `    ${t.id.padEnd(18)} ${t.api_keys[0]}   ${t.name}`),
+        `  try: curl -H "Authorization: Bearer ${sandbox.store.listTenants()[0]?.api_keys[0]}" ${url}/api/v2/products?limit=2`,
+      ];
+      console.log(lines.join('\n'));
+    });
+
+    let closing = false;
+    const shutdown = (signal: string) => {
+      if (closing) return;
+      closing = true;
+      console.log(`\n${signal}: closing, flushing state…`);
+      server.close();
+      sandbox
+        .close()
+        .then(() => process.exit(0))
+        .catch((error) => {
+          console.error(`could not flush state: ${(error as Error).message}`);
+          process.exit(1);
+        });
+    };
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+  });
+
+program.parseAsync(process.argv).catch((error) => {
+  console.error(`marketplace-sandbox: ${(error as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,167 @@
+// Orders, shipments and returns: thin handlers over src/domain/orders.
+import { consume, unreserve } from '../domain/inventory.ts';
+import { decidePartnerUpdate, filterOrders, unconfirmedOrders, type PartnerUpdate } from '../domain/orders.ts';
+import { paginate } from '../domain/pagination.ts';
+import type { Order, ReturnStatus, Shipment, TenantState } from '../domain/types.ts';
+import type { HandlerContext, HandlerRegistry, Reply } from '../server/handler.ts';
+import { requireTenant } from '../server/handler.ts';
+import { conflict, invalid, notFound, Problem } from '../server/problem.ts';
+import { newId } from '../store/ids.ts';
+
+function findOrder(state: TenantState, id: string): Order {
+  const order = state.orders[id];
+  if (!order) throw notFound('Order', id);
+  return order;
+}
+
+/** Stock follows the order: a cancel gives reserved units back, shipping takes them out. */
+function moveStock(state: TenantState, before: Order, after: Order): void {
+  if (before.status === after.status) return;
+  const holdsStock = (s: Order['status']) => s === 'blocked' || s === 'open' || s === 'shipping';
+  for (const line of after.items) {
+    const item = state.inventory[line.sku];
+    if (!item) continue;
+    if (after.status === 'cancelled' && holdsStock(before.status)) unreserve(item, line.quantity);
+    if (after.status === 'shipped' && holdsStock(before.status)) consume(item, line.quantity);
+  }
+}
+
+function applyPartnerUpdate(ctx: HandlerContext, orderId: string, update: PartnerUpdate): Reply {
+  const tenant = requireTenant(ctx);
+  const order = findOrder(tenant.state, orderId);
+  const now = ctx.now();
+  const verdict = decidePartnerUpdate(order, update, now.toISOString());
+  switch (verdict.kind) {
+    case 'unchanged':
+      return { status: 200, body: order };
+    case 'missing_fields':
+      throw invalid(verdict.errors);
+    case 'not_for_partner':
+      throw new Problem(
+        403,
+        'transition_not_allowed_for_partner',
+        `Only the marketplace moves an order from ${verdict.from} to ${verdict.to}. From ${verdict.from} a partner may move it to: ${verdict.allowed.join(', ') || 'nothing'}.`,
+        { current_status: verdict.from, requested_status: verdict.to, allowed_next_statuses: verdict.allowed },
+      );
+    case 'invalid_transition':
+      throw conflict(
+        'invalid_transition',
+        `An order cannot move from ${verdict.from} to ${verdict.to}. Allowed next statuses: ${verdict.allowed.join(', ') || 'none (final status)'}.`,
+        { current_status: verdict.from, requested_status: verdict.to, allowed_next_statuses: verdict.allowed },
+      );
+    case 'apply': {
+      moveStock(tenant.state, order, verdict.next);
+      tenant.state.orders[order.id] = verdict.next;
+      if (verdict.moved) {
+        const data = { ...verdict.next, previous_status: order.status };
+        ctx.events.emit(tenant.id, 'order.status_changed', data, now);
+        if (verdict.next.status === 'cancelled') ctx.events.emit(tenant.id, 'order.cancelled', verdict.next, now);
+      }
+      if (verdict.confirmedNow) ctx.events.emit(tenant.id, 'order.confirmed', verdict.next, now);
+      return { status: 200, body: verdict.next };
+    }
+  }
+}
+
+const RETURN_MOVES: Record<ReturnStatus, ReturnStatus[]> = {
+  announced: ['received', 'rejected'],
+  received: ['accepted', 'rejected'],
+  accepted: [],
+  rejected: [],
+};
+
+export const orderHandlers: HandlerRegistry = {
+  listOrders({ query }, ctx) {
+    const { page, limit, ...filters } = query;
+    return { status: 200, body: paginate(filterOrders(Object.values(requireTenant(ctx).state.orders), filters), page, limit) };
+  },
+
+  listUnconfirmedOrders({ query }, ctx) {
+    return { status: 200, body: paginate(unconfirmedOrders(Object.values(requireTenant(ctx).state.orders)), query.page, query.limit) };
+  },
+
+  getOrder({ path }, ctx) {
+    return { status: 200, body: findOrder(requireTenant(ctx).state, path.order_id) };
+  },
+
+  updateOrderStatus({ path, body }, ctx) {
+    return applyPartnerUpdate(ctx, path.order_id, body);
+  },
+
+  cancelOrder({ path, body }, ctx) {
+    const reply = applyPartnerUpdate(ctx, path.order_id, { status: 'cancelled' });
+    const order = reply.body as Order;
+    if (body?.reason && order.status === 'cancelled') order.cancellation_reason = body.reason;
+    return reply;
+  },
+
+  listOrderShipments({ path }, ctx) {
+    const state = requireTenant(ctx).state;
+    findOrder(state, path.order_id);
+    return { status: 200, body: { data: Object.values(state.shipments).filter((s) => s.order_id === path.order_id) } };
+  },
+
+  createShipment({ path, body }, ctx) {
+    const tenant = requireTenant(ctx);
+    const order = findOrder(tenant.state, path.order_id);
+    const itemIds: string[] = body.item_ids ?? order.items.map((i) => i.id);
+    const unknown = itemIds.map((id, i) => ({ id, i })).filter(({ id }) => !order.items.some((item) => item.id === id));
+    if (unknown.length) throw invalid(unknown.map(({ id, i }) => ({ pointer: `/body/item_ids/${i}`, message: `item ${id} is not part of order ${order.id}` })));
+    if (order.status !== 'open' && order.status !== 'shipping' && order.status !== 'shipped') {
+      throw conflict('order_not_shippable', `Order ${order.id} is ${order.status}; shipments can be added to open, shipping or shipped orders.`, {
+        current_status: order.status,
+      });
+    }
+    const shipment: Shipment = {
+      id: newId('shp'),
+      order_id: order.id,
+      carrier: body.carrier,
+      tracking_number: body.tracking_number,
+      tracking_url: body.tracking_url,
+      item_ids: itemIds,
+      created_at: ctx.now().toISOString(),
+    };
+    tenant.state.shipments[shipment.id] = shipment;
+    ctx.events.emit(tenant.id, 'shipment.created', shipment, ctx.now());
+    return { status: 201, body: shipment, headers: { location: `/api/v2/shipments/${shipment.id}` } };
+  },
+
+  getShipment({ path }, ctx) {
+    const shipment = requireTenant(ctx).state.shipments[path.shipment_id];
+    if (!shipment) throw notFound('Shipment', path.shipment_id);
+    return { status: 200, body: shipment };
+  },
+
+  listReturns({ query }, ctx) {
+    const { page, limit, status, order_id } = query;
+    const returns = Object.values(requireTenant(ctx).state.returns).filter(
+      (r) => (!status || r.status === status) && (!order_id || r.order_id === order_id),
+    );
+    return { status: 200, body: paginate(returns, page, limit) };
+  },
+
+  getReturn({ path }, ctx) {
+    const found = requireTenant(ctx).state.returns[path.return_id];
+    if (!found) throw notFound('Return', path.return_id);
+    return { status: 200, body: found };
+  },
+
+  updateReturn({ path, body }, ctx) {
+    const tenant = requireTenant(ctx);
+    const found = tenant.state.returns[path.return_id];
+    if (!found) throw notFound('Return', path.return_id);
+    if (found.status === body.status) return { status: 200, body: found };
+    const allowed = RETURN_MOVES[found.status];
+    if (!allowed.includes(body.status)) {
+      throw conflict('invalid_transition', `A return cannot move from ${found.status} to ${body.status}. Allowed next statuses: ${allowed.join(', ') || 'none (final status)'}.`, {
+        current_status: found.status,
+        requested_status: body.status,
+        allowed_next_statuses: allowed,
+      });
+    }
+    found.status = body.status;
+    found.updated_at = ctx.now().toISOString();
+    ctx.events.emit(tenant.id, 'return.updated', found, ctx.now());
+    return { status: 200, body: found };
+  },
+};

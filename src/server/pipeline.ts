@@ -1,0 +1,241 @@
+// Mounts an OpenAPI document on a hono app: one route per operation, in the order
+//   policies ─▶ contract in (validate + coerce) ─▶ handler or Prism ─▶ contract out (strict mode)
+// Everything expensive (operation index, ajv validators, Prism operations) is built here, once.
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { findResponse, listOperations, type OpenApiDocument, type Operation } from '../contract/operations.ts';
+import { compileValidators, isJsonMediaType, toFieldErrors, type OperationValidators } from '../contract/validators.ts';
+import { createPrismFallback, type PrismFallback } from '../contract/prism-fallback.ts';
+import type { SandboxEnv } from './env.ts';
+import type { HandlerContext, HandlerRegistry, OperationInput, Reply } from './handler.ts';
+import { invalid, Problem, PROBLEM_CONTENT_TYPE, problemResponse } from './problem.ts';
+
+export interface MountOptions {
+  doc: OpenApiDocument;
+  handlers: HandlerRegistry;
+  /** Policies run before the contract, in order (auth, rate limits, faults, …). */
+  policies: MiddlewareHandler<SandboxEnv>[];
+  /** Builds the handler's view of the world for one request (tenant, clock, store, events). */
+  context(c: Context<SandboxEnv>): HandlerContext;
+  /** Validate every response against the document; a mismatch becomes a 500 response_contract_violation. */
+  strict: boolean;
+}
+
+export interface MountedContract {
+  operations: Operation[];
+  validators: Map<string, OperationValidators>;
+  /** Operations answered by Prism because no handler is registered for them. */
+  mocked: string[];
+  /** Methods served at a concrete path, for 405 answers: null when no route has that path. */
+  allowedMethods(path: string): string[] | null;
+}
+
+export async function mountContract(app: Hono<SandboxEnv>, options: MountOptions): Promise<MountedContract> {
+  const operations = listOperations(options.doc);
+  const validators = compileValidators(options.doc, operations);
+  const mocked = operations.filter((op) => !options.handlers[op.operationId]).map((op) => op.operationId);
+  const prism = mocked.length > 0 ? await createPrismFallback(options.doc) : null;
+
+  for (const op of operations) {
+    const chain: MiddlewareHandler<SandboxEnv>[] = [
+      async (c, next) => {
+        c.set('operation', op);
+        await next();
+      },
+    ];
+    if (options.strict) chain.push(checkResponse(op, validators.get(op.operationId)!));
+    chain.push(...options.policies);
+    chain.push(serveOperation(op, validators.get(op.operationId)!, options, prism));
+    app.on(op.method.toUpperCase(), op.routePath, ...(chain as [MiddlewareHandler<SandboxEnv>]));
+  }
+
+  const patterns = operations.map((op) => ({
+    method: op.method.toUpperCase(),
+    regex: new RegExp(`^${op.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}$`),
+  }));
+  return {
+    operations,
+    validators,
+    mocked,
+    allowedMethods(path) {
+      const methods = patterns.filter((p) => p.regex.test(path)).map((p) => p.method);
+      return methods.length ? [...new Set(methods)] : null;
+    },
+  };
+}
+
+function serveOperation(
+  op: Operation,
+  v: OperationValidators,
+  options: MountOptions,
+  prism: PrismFallback | null,
+): MiddlewareHandler<SandboxEnv> {
+  const handler = options.handlers[op.operationId];
+  const queryParams = op.parameters.filter((p) => p.in === 'query');
+  const headerParams = op.parameters.filter((p) => p.in === 'header');
+
+  return async (c) => {
+    // Contract in: parameters (coerced in place), then the body.
+    const query: Record<string, string | string[]> = {};
+    for (const p of queryParams) {
+      if (p.isArray) {
+        const values = c.req.queries(p.name);
+        if (values) query[p.name] = values.flatMap((value) => value.split(','));
+      } else {
+        const value = c.req.query(p.name);
+        if (value !== undefined) query[p.name] = value;
+      }
+    }
+    const headers: Record<string, string> = {};
+    for (const p of headerParams) {
+      const value = c.req.header(p.name);
+      if (value !== undefined) headers[p.name] = value;
+    }
+    const parts = { path: c.req.param() as Record<string, string>, query, headers };
+    if (v.params && !v.params(parts)) throw invalid(toFieldErrors(v.params.errors, ''));
+
+    const body = op.body ? await readBody(c, op, v) : undefined;
+    const input: OperationInput = { operation: op, path: parts.path, query: parts.query, headers: parts.headers, body };
+
+    let reply: Reply;
+    if (handler) {
+      reply = await handler(input, options.context(c));
+    } else if (prism) {
+      reply = await mockWithPrism(c, op, prism, input);
+    } else {
+      throw new Problem(501, 'not_implemented', `${op.operationId} has no handler.`);
+    }
+    return toResponse(reply);
+  };
+}
+
+async function readBody(c: Context<SandboxEnv>, op: Operation, v: OperationValidators): Promise<unknown> {
+  const declared = Object.keys(op.body!.content);
+  const contentType = c.req.header('content-type');
+  const raw = await c.req.text();
+  if (raw.length === 0) {
+    if (op.body!.required) {
+      throw new Problem(400, 'body_required', `${op.operationId} needs a request body (${declared.join(' or ')}).`, {
+        errors: [{ pointer: '/body', message: 'is required' }],
+      });
+    }
+    return undefined;
+  }
+  const base = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const mediaType = declared.find((type) => type.toLowerCase() === base);
+  if (!mediaType) {
+    throw new Problem(
+      415,
+      'unsupported_media_type',
+      `Content-Type ${contentType ? `"${contentType}"` : '(none)'} is not accepted by ${op.operationId}; send ${declared.join(' or ')}.`,
+      { accepted: declared },
+    );
+  }
+  let body: unknown;
+  if (isJsonMediaType(mediaType)) {
+    try {
+      body = JSON.parse(raw);
+    } catch (error) {
+      throw new Problem(400, 'malformed_json', `The request body is not valid JSON: ${(error as Error).message}.`, {
+        errors: [{ pointer: '/body', message: 'is not valid JSON' }],
+      });
+    }
+  } else if (mediaType.startsWith('application/x-www-form-urlencoded')) {
+    const form: Record<string, string | string[]> = {};
+    for (const [key, value] of new URLSearchParams(raw)) {
+      const existing = form[key];
+      form[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+    }
+    body = form;
+  } else {
+    body = raw;
+  }
+  const validate = v.bodies.get(mediaType);
+  if (validate && !validate(body)) throw invalid(toFieldErrors(validate.errors, '/body'));
+  return body;
+}
+
+async function mockWithPrism(c: Context<SandboxEnv>, op: Operation, prism: PrismFallback, input: OperationInput): Promise<Reply> {
+  const headers: Record<string, string> = {};
+  c.req.raw.headers.forEach((value, key) => {
+    headers[key] = value;
+  });
+  try {
+    const mock = await prism.reply(op.operationId, {
+      method: op.method,
+      path: c.req.path,
+      query: input.query,
+      headers,
+      body: input.body,
+      prefer: c.req.header('prefer'),
+    });
+    const contentType = mock.headers['content-type'];
+    delete mock.headers['content-type'];
+    return { status: mock.status, body: mock.body, headers: mock.headers, contentType };
+  } catch (error) {
+    // Prism explains what it cannot do (e.g. Prefer: code=418 that the document does not define).
+    const e = error as { status?: number; detail?: string; message: string };
+    const status = e.status && e.status >= 400 && e.status < 500 ? e.status : 422;
+    throw new Problem(status === 404 ? 422 : status, 'mock_unavailable', `Prism cannot mock ${op.operationId}: ${e.detail ?? e.message}`);
+  }
+}
+
+function toResponse(reply: Reply): Response {
+  const headers: Record<string, string> = { ...reply.headers };
+  if (reply.status === 204 || reply.status === 304 || reply.body === undefined) {
+    return new Response(null, { status: reply.status, headers });
+  }
+  const isProblem = reply.status >= 400 && reply.contentType === undefined;
+  const contentType = reply.contentType ?? (isProblem ? PROBLEM_CONTENT_TYPE : 'application/json');
+  headers['content-type'] = contentType;
+  const payload = isJsonMediaType(contentType) ? JSON.stringify(reply.body) : String(reply.body);
+  return new Response(payload, { status: reply.status, headers });
+}
+
+/** Strict mode: the response must be one the document promises, or it becomes a 500 naming the break. */
+function checkResponse(op: Operation, v: OperationValidators): MiddlewareHandler<SandboxEnv> {
+  return async (c, next) => {
+    await next();
+    const res = c.res;
+    const violations: { pointer: string; message: string }[] = [];
+    const documented = findResponse(op, res.status);
+    if (!documented) {
+      violations.push({ pointer: '/status', message: `${res.status} is not a documented status` });
+    } else {
+      for (const [name, header] of Object.entries(documented.headers)) {
+        if (header.required && !res.headers.has(name)) violations.push({ pointer: `/headers/${name}`, message: 'is required' });
+      }
+      const contentType = res.headers.get('content-type');
+      const documentedTypes = Object.keys(documented.content);
+      if (res.body !== null && contentType) {
+        const base = contentType.split(';')[0]!.trim().toLowerCase();
+        const mediaType = documentedTypes.find((t) => t.toLowerCase() === base);
+        if (!mediaType) {
+          violations.push({
+            pointer: '/headers/content-type',
+            message: `${base} is not documented for ${documented.status} (documented: ${documentedTypes.join(', ') || 'no body'})`,
+          });
+        } else {
+          const validate = v.responses.get(`${documented.status} ${mediaType}`);
+          if (validate) {
+            const body = await res.clone().json().catch(() => Symbol.for('unparseable'));
+            if (body === Symbol.for('unparseable')) violations.push({ pointer: '/body', message: 'is not valid JSON' });
+            else if (!validate(body)) violations.push(...toFieldErrors(validate.errors, '/body'));
+          }
+        }
+      } else if (documentedTypes.length > 0 && res.status !== 204) {
+        violations.push({ pointer: '/body', message: `is empty but ${documentedTypes.join(', ')} is documented` });
+      }
+    }
+    if (violations.length > 0) {
+      const summary = violations.map((e) => `${e.pointer} ${e.message}`).join('; ');
+      console.error(`marketplace-sandbox: response contract violation in ${op.operationId} (${res.status}): ${summary}`);
+      c.res = problemResponse(
+        new Problem(500, 'response_contract_violation', `The ${res.status} response of ${op.operationId} breaks the contract: ${summary}.`, {
+          operation_id: op.operationId,
+          response_status: res.status,
+          errors: violations,
+        }),
+      );
+    }
+  };
+}

@@ -1,0 +1,88 @@
+// RFC 9457 problem details: the one error shape of the whole sandbox.
+// Anything that goes wrong, anywhere, becomes a Problem with a stable machine `code`.
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export interface FieldError {
+  pointer: string; // JSON pointer into the request: /body/items/3/price, /query/limit
+  message: string;
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  errors?: FieldError[];
+  [extra: string]: unknown;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/** A problem to answer with. Throw it from anywhere in the pipeline, a handler or a policy. */
+export class Problem extends Error {
+  readonly status: number;
+  readonly body: ProblemBody;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    status: number,
+    code: string,
+    detail: string,
+    extra: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.status = status;
+    this.headers = headers;
+    this.body = {
+      type: `/problems/${code}`,
+      title: TITLES[status] ?? 'Error',
+      status,
+      detail,
+      code,
+      ...extra,
+    };
+  }
+}
+
+export const notFound = (what: string, id: string): Problem =>
+  new Problem(404, 'not_found', `${what} ${id} does not exist for this tenant.`, { resource_id: id });
+
+export const conflict = (code: string, detail: string, extra: Record<string, unknown> = {}): Problem =>
+  new Problem(409, code, detail, extra);
+
+export const invalid = (errors: FieldError[], detail?: string): Problem =>
+  new Problem(
+    400,
+    'validation_failed',
+    detail ?? `The request is invalid: ${errors.map((e) => `${e.pointer} ${e.message}`).join('; ')}.`,
+    { errors },
+  );
+
+export function problemResponse(problem: Problem, instance?: string): Response {
+  const body = instance ? { ...problem.body, instance } : problem.body;
+  return new Response(JSON.stringify(body), {
+    status: problem.status,
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...problem.headers },
+  });
+}

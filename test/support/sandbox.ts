@@ -1,0 +1,68 @@
+// Test access to a real sandbox: the hono app with every policy, in strict mode, in memory.
+// `call` goes through app.request (the full HTTP pipeline, no socket).
+import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/server/app.ts';
+import { DEFAULT_TENANTS } from '../../src/store/store.ts';
+
+export const KEY_A = DEFAULT_TENANTS[0].api_key;
+export const KEY_B = DEFAULT_TENANTS[1].api_key;
+export const ADMIN = 'test-admin-token';
+
+export interface CallOptions {
+  key?: string | null; // null: no Authorization header
+  body?: unknown;
+  form?: Record<string, string>;
+  headers?: Record<string, string>;
+  raw?: string; // a body sent as-is (malformed JSON tests)
+}
+
+export interface CallResult {
+  status: number;
+  headers: Headers;
+  body: any;
+  contentType: string | null;
+}
+
+export interface TestSandbox extends Sandbox {
+  call(method: string, path: string, options?: CallOptions): Promise<CallResult>;
+  control(method: string, path: string, body?: unknown): Promise<CallResult>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<TestSandbox> {
+  const sandbox = await createSandbox({ strict: true, adminToken: ADMIN, ...options });
+  const call = async (method: string, path: string, o: CallOptions = {}): Promise<CallResult> => {
+    const headers: Record<string, string> = { ...o.headers };
+    const key = o.key === undefined ? KEY_A : o.key;
+    if (key !== null && !('authorization' in headers)) headers.authorization = `Bearer ${key}`;
+    let body: string | undefined;
+    if (o.raw !== undefined) {
+      body = o.raw;
+      headers['content-type'] ??= 'application/json';
+    } else if (o.form) {
+      body = new URLSearchParams(o.form).toString();
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    } else if (o.body !== undefined) {
+      body = JSON.stringify(o.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await sandbox.app.request(path, { method, headers, body });
+    const text = await res.text();
+    const contentType = res.headers.get('content-type');
+    return { status: res.status, headers: res.headers, contentType, body: text && contentType?.includes('json') ? JSON.parse(text) : text };
+  };
+  return {
+    ...sandbox,
+    call,
+    control: (method, path, body) => call(method, path, { key: ADMIN, body }),
+  };
+}
+
+/** Asserts the RFC 9457 shape every error must have, and returns the body for further checks. */
+export function expectProblem(result: CallResult, status: number, code?: string): any {
+  if (result.status !== status || result.contentType !== 'application/problem+json' || (code && result.body?.code !== code)) {
+    throw new Error(`expected a ${status} problem${code ? ` ${code}` : ''}, got ${result.status} ${result.contentType}: ${JSON.stringify(result.body)}`);
+  }
+  for (const field of ['type', 'title', 'status', 'detail', 'code']) {
+    if (!(field in result.body)) throw new Error(`problem body lacks ${field}: ${JSON.stringify(result.body)}`);
+  }
+  return result.body;
+}
