@@ -7,6 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { loadDocument } from '../contract/operations.ts';
 import { EventBus } from '../events/bus.ts';
 import { adminHandlers } from '../admin/index.ts';
+import { clockNow } from '../clock/clock.ts';
 import { apiHandlers } from '../handlers/index.ts';
 import { adminAuth } from '../policies/admin-auth/index.ts';
 import { tenantAuth } from '../policies/tenant-auth/index.ts';
@@ -71,12 +72,10 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     }),
   );
 
-  const context = (c: Context<SandboxEnv>): HandlerContext => ({
-    store,
-    events,
-    tenant: c.get('tenant') ?? null,
-    now: () => new Date(),
-  });
+  const context = (c: Context<SandboxEnv>): HandlerContext => {
+    const tenant = c.get('tenant') ?? null;
+    return { store, events, tenant, now: () => (tenant ? clockNow(tenant.clock) : new Date()) };
+  };
   const persistWrites: MiddlewareHandler<SandboxEnv> = async (c, next) => {
     await next();
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.res.status < 400) store.changed();

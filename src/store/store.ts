@@ -3,7 +3,8 @@
 // calls `changed()` after every write request, which schedules a (debounced) save.
 import { randomBytes } from 'node:crypto';
 import type { TenantState } from '../domain/types.ts';
-import { generateFixture } from '../fixtures/generate.ts';
+import { startClock, type ClockState } from '../clock/clock.ts';
+import { FIXTURE_DEFAULTS, generateFixture } from '../fixtures/generate.ts';
 import { Persistence } from './persistence.ts';
 
 export interface Tenant {
@@ -12,6 +13,8 @@ export interface Tenant {
   api_keys: string[];
   seed: number; // the fixture seed this tenant resets to
   created_at: string;
+  /** Sandbox time of this tenant; starts at the fixture's reference date. */
+  clock: ClockState;
   state: TenantState;
 }
 
@@ -66,6 +69,7 @@ export class SandboxStore {
           api_keys: [t.api_key],
           seed: store.seed,
           created_at: new Date().toISOString(),
+          clock: startClock(FIXTURE_DEFAULTS.referenceDate),
           state: store.freshState(store.seed),
         });
       }
@@ -99,6 +103,7 @@ export class SandboxStore {
       api_keys: [`mk_test_${randomBytes(16).toString('hex')}`],
       seed,
       created_at: new Date().toISOString(),
+      clock: startClock(FIXTURE_DEFAULTS.referenceDate),
       state: this.freshState(seed),
     };
     this.add(tenant);
@@ -111,6 +116,7 @@ export class SandboxStore {
     const tenant = this.tenants.get(id);
     if (!tenant) return undefined;
     tenant.state = this.freshState(tenant.seed);
+    tenant.clock = startClock(FIXTURE_DEFAULTS.referenceDate);
     this.changed();
     return tenant;
   }
