@@ -7,5 +7,7 @@ export type SandboxEnv = {
     operation: Operation;
     /** Set by the tenant auth policy for partner API calls. */
     tenant: Tenant;
+    /** Practice notes the handler attached to its reply (see Reply.notes in handler.ts). */
+    notes: string[];
   };
 };

@@ -28,6 +28,12 @@ export interface Reply {
   headers?: Record<string, string>;
   /** Defaults to application/json (application/problem+json for problems). */
   contentType?: string;
+  /**
+   * Facts about this request worth recording for the partner-practice report, e.g.
+   * 'duplicate_update' (a write that changed nothing). The pipeline puts them on the context
+   * (`c.get('notes')`) for the request journal; they never reach the response.
+   */
+  notes?: string[];
 }
 
 export type OperationHandler = (input: OperationInput, ctx: HandlerContext) => Reply | Promise<Reply>;

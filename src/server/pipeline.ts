@@ -104,6 +104,7 @@ function serveOperation(
     } else {
       throw new Problem(501, 'not_implemented', `${op.operationId} has no handler.`);
     }
+    if (reply.notes?.length) c.set('notes', reply.notes);
     return toResponse(reply);
   };
 }
