@@ -49,7 +49,7 @@ export interface Sandbox {
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const store = await SandboxStore.open({ file: options.dataFile, seed: options.seed });
   const events = new EventBus();
-  const adminToken = options.adminToken ?? process.env.SANDBOX_ADMIN_TOKEN ?? DEFAULT_ADMIN_TOKEN;
+  const adminToken = options.adminToken || process.env.SANDBOX_ADMIN_TOKEN || DEFAULT_ADMIN_TOKEN; // empty means unset
   const strict = options.strict ?? false;
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
 
@@ -95,6 +95,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     policies: [tenantAuth(store), persistWrites],
     context,
     strict,
+    documentsProblems: !options.specFile,
   });
 
   app.notFound((c) => {

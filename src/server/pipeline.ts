@@ -18,6 +18,12 @@ export interface MountOptions {
   context(c: Context<SandboxEnv>): HandlerContext;
   /** Validate every response against the document; a mismatch becomes a 500 response_contract_violation. */
   strict: boolean;
+  /**
+   * Whether the document describes the sandbox's own problem answers (validation, auth, 415, …).
+   * True for the sandbox's specs; false for a foreign document served with --spec, whose authors
+   * could not know them: strict mode then checks only what the document does describe.
+   */
+  documentsProblems?: boolean;
 }
 
 export interface MountedContract {
@@ -42,7 +48,7 @@ export async function mountContract(app: Hono<SandboxEnv>, options: MountOptions
         await next();
       },
     ];
-    if (options.strict) chain.push(checkResponse(op, validators.get(op.operationId)!));
+    if (options.strict) chain.push(checkResponse(op, validators.get(op.operationId)!, options.documentsProblems ?? true));
     chain.push(...options.policies);
     chain.push(serveOperation(op, validators.get(op.operationId)!, options, prism));
     app.on(op.method.toUpperCase(), op.routePath, ...(chain as [MiddlewareHandler<SandboxEnv>]));
@@ -193,10 +199,12 @@ function toResponse(reply: Reply): Response {
 }
 
 /** Strict mode: the response must be one the document promises, or it becomes a 500 naming the break. */
-function checkResponse(op: Operation, v: OperationValidators): MiddlewareHandler<SandboxEnv> {
+function checkResponse(op: Operation, v: OperationValidators, documentsProblems: boolean): MiddlewareHandler<SandboxEnv> {
   return async (c, next) => {
     await next();
     const res = c.res;
+    const isProblem = res.headers.get('content-type')?.startsWith(PROBLEM_CONTENT_TYPE) ?? false;
+    if (isProblem && !documentsProblems && !findResponse(op, res.status)) return;
     const violations: { pointer: string; message: string }[] = [];
     const documented = findResponse(op, res.status);
     if (!documented) {

@@ -1,0 +1,118 @@
+// The README's first command, for real: `marketplace-sandbox serve` in its own process on a real
+// port, state written to a file, SIGTERM flushes it, and a restart reads it back.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_TENANTS } from '../../src/store/store.ts';
+
+const bin = fileURLToPath(new URL('../../bin/marketplace-sandbox.js', import.meta.url));
+const children: ChildProcess[] = [];
+let dir = '';
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+/** Starts `serve` on a free port and resolves once it prints its URL. */
+function serve(args: string[]): Promise<Running> {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {
+    env: { ...process.env, SANDBOX_ADMIN_TOKEN: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start in time:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1]!, output: () => output });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${output}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.on('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+const key = DEFAULT_TENANTS[0].api_key;
+const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+
+describe('marketplace-sandbox serve', () => {
+  it('prints what a partner needs, keeps state across a restart, and flushes on SIGTERM', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sandbox-serve-'));
+    const data = join(dir, 'state.json');
+
+    const first = await serve(['--data', data]);
+    expect(first.output()).toContain(key);
+    expect(first.output()).toContain(DEFAULT_TENANTS[1].api_key);
+    expect(first.output()).toMatch(/admin token\s+default "sandbox-admin-token"/);
+
+    const some = await (await fetch(`${first.url}/api/v2/products?limit=1`, { headers: auth })).json();
+    const template = some.data[0];
+    const created = await fetch(`${first.url}/api/v2/products`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({
+        sku: 'survives-restart',
+        title: 'Written before the restart',
+        brand_id: template.brand_id,
+        category_id: template.category_id,
+        ean: '4006381333931',
+        price: 12.34,
+        parameters: template.parameters,
+      }),
+    });
+    expect(created.status).toBe(201);
+    const product = await created.json();
+    // Right away, before any debounce could fire: SIGTERM must flush.
+    expect(await stop(first.child)).toBe(0);
+    const saved = JSON.parse(await readFile(data, 'utf8'));
+    expect(saved.format).toBe('marketplace-sandbox/state');
+
+    const second = await serve(['--data', data]);
+    const read = await fetch(`${second.url}/api/v2/products/${product.id}`, { headers: auth });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ sku: 'survives-restart', price: 12.34 });
+    expect(await stop(second.child)).toBe(0);
+  });
+
+  it('explains itself with --help', async () => {
+    const child = spawn(process.execPath, [bin, 'serve', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (c) => (out += c));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    for (const option of ['--port', '--host', '--data', '--memory', '--seed', '--strict', '--spec', 'SANDBOX_ADMIN_TOKEN']) expect(out).toContain(option);
+  });
+
+  it('refuses a state file that is not its own, saying what to do', async () => {
+    const bogus = join(dir || (dir = await mkdtemp(join(tmpdir(), 'sandbox-serve-'))), 'bogus.json');
+    await import('node:fs/promises').then((fs) => fs.writeFile(bogus, '{"hello": "world"}'));
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data', bogus], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (c) => (err += c));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(err).toContain('not a marketplace-sandbox state file');
+  });
+});
