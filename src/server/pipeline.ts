@@ -187,14 +187,13 @@ async function mockWithPrism(c: Context<SandboxEnv>, op: Operation, prism: Prism
 }
 
 function toResponse(reply: Reply): Response {
-  const headers: Record<string, string> = { ...reply.headers };
+  const headers: Record<string, string> = reply.headers ? { ...reply.headers } : {};
   if (reply.status === 204 || reply.status === 304 || reply.body === undefined) {
     return new Response(null, { status: reply.status, headers });
   }
-  const isProblem = reply.status >= 400 && reply.contentType === undefined;
-  const contentType = reply.contentType ?? (isProblem ? PROBLEM_CONTENT_TYPE : 'application/json');
+  const contentType = reply.contentType ?? (reply.status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json');
   headers['content-type'] = contentType;
-  const payload = isJsonMediaType(contentType) ? JSON.stringify(reply.body) : String(reply.body);
+  const payload = reply.contentType === undefined || isJsonMediaType(contentType) ? JSON.stringify(reply.body) : String(reply.body);
   return new Response(payload, { status: reply.status, headers });
 }
 
