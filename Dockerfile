@@ -1,0 +1,25 @@
+# marketplace-sandbox as a container: docker build -t marketplace-sandbox . && docker run -p 4300:4300 marketplace-sandbox
+# Stage 1 installs the runtime dependencies only (no Pact, vitest or spectral in the image).
+FROM node:20.20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# Stage 2: the sources (TypeScript, run through tsx: no build step) and the contract.
+FROM node:20.20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY bin ./bin
+COPY src ./src
+COPY specs ./specs
+COPY fixtures ./fixtures
+COPY scenarios ./scenarios
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 4300
+HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:4300/__sandbox/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+ENTRYPOINT ["node", "bin/marketplace-sandbox.js"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "4300", "--data", "/data/state.json"]
