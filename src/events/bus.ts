@@ -1,14 +1,9 @@
 // The domain's state changes, as events. Handlers emit; subscribers (webhook delivery, tests,
 // the journal) listen. Emitting is synchronous and cheap: subscribers queue their own work.
-import { randomBytes } from 'node:crypto';
+// What an event looks like is decided in builders.ts.
+import { buildEvent, type SandboxEvent } from './builders.ts';
 
-export interface SandboxEvent<T = unknown> {
-  id: string; // evt_…
-  type: string; // order.created, product.updated, …
-  created_at: string;
-  tenant_id: string;
-  data: T;
-}
+export type { SandboxEvent } from './builders.ts';
 
 export type EventListener = (event: SandboxEvent) => void;
 
@@ -21,13 +16,7 @@ export class EventBus {
   }
 
   emit<T>(tenantId: string, type: string, data: T, at: Date = new Date()): SandboxEvent<T> {
-    const event: SandboxEvent<T> = {
-      id: `evt_${randomBytes(8).toString('hex')}`,
-      type,
-      created_at: at.toISOString(),
-      tenant_id: tenantId,
-      data,
-    };
+    const event = buildEvent(type, tenantId, data, at);
     for (const listener of this.listeners) {
       try {
         listener(event);

@@ -1,0 +1,93 @@
+// The events a partner can subscribe to, and how each one is built. One place decides what an
+// event looks like on the wire ({id, type, created_at, tenant_id, data}), so the bus, the webhook
+// delivery, the docs and the Pact message tests all see the same bodies.
+import { randomBytes } from 'node:crypto';
+import type { InventoryItem, Job, Order, OrderStatus, Product, Return, Shipment } from '../domain/types.ts';
+
+export interface SandboxEvent<T = unknown> {
+  id: string; // evt_…
+  type: string; // order.created, product.updated, …
+  created_at: string; // sandbox time of the change
+  tenant_id: string;
+  data: T;
+}
+
+export interface PriceChange {
+  item_id: string;
+  product_id: string;
+  variant_id: string | null;
+  price: number;
+  currency: string;
+  previous_price: number;
+  updated_at: string;
+}
+
+/** `data` of each event type. Resources appear as GET returns them at the time of the change. */
+export interface EventPayloads {
+  'order.created': Order;
+  'order.status_changed': Order & { previous_status: OrderStatus };
+  'order.cancelled': Order;
+  'order.confirmed': Order;
+  /** Tracking or delivery details changed without a status move. */
+  'order.updated': Order;
+  'shipment.created': Shipment;
+  'return.updated': Return;
+  'inventory.updated': InventoryItem;
+  'inventory.low_stock': InventoryItem;
+  'inventory.out_of_stock': InventoryItem;
+  'product.created': Product;
+  'product.updated': Product;
+  'product.deleted': { id: string; sku: string; deleted_at: string };
+  'price.updated': PriceChange;
+  'job.completed': Job;
+  /** Sent only by POST /webhooks/{id}/ping, to that subscription alone. */
+  'webhook.ping': { webhook_id: string; message: string };
+}
+
+export type EventType = keyof EventPayloads;
+
+/** Every event type, for subscription filters and docs. */
+export const EVENT_TYPES: readonly EventType[] = [
+  'order.created',
+  'order.status_changed',
+  'order.cancelled',
+  'order.confirmed',
+  'order.updated',
+  'shipment.created',
+  'return.updated',
+  'inventory.updated',
+  'inventory.low_stock',
+  'inventory.out_of_stock',
+  'product.created',
+  'product.updated',
+  'product.deleted',
+  'price.updated',
+  'job.completed',
+  'webhook.ping',
+];
+
+export const newEventId = (): string => `evt_${randomBytes(8).toString('hex')}`;
+
+/** Builds an event. Pure when `id` is given (tests and Pact message providers pass a fixed one). */
+export function buildEvent<T extends EventType>(type: T, tenantId: string, data: EventPayloads[T], at: Date, id?: string): SandboxEvent<EventPayloads[T]>;
+export function buildEvent<T>(type: string, tenantId: string, data: T, at: Date, id?: string): SandboxEvent<T>;
+export function buildEvent(type: string, tenantId: string, data: unknown, at: Date, id: string = newEventId()): SandboxEvent {
+  return { id, type, created_at: at.toISOString(), tenant_id: tenantId, data };
+}
+
+/** The payload builders, one per event type that carries more than the resource itself. */
+export const eventData = {
+  orderStatusChanged: (order: Order, previous: OrderStatus): EventPayloads['order.status_changed'] => ({ ...order, previous_status: previous }),
+  productDeleted: (product: Pick<Product, 'id' | 'sku'>, deletedAt: string): EventPayloads['product.deleted'] => ({
+    id: product.id,
+    sku: product.sku,
+    deleted_at: deletedAt,
+  }),
+  ping: (webhookId: string): EventPayloads['webhook.ping'] => ({
+    webhook_id: webhookId,
+    message: 'Test event from marketplace-sandbox. Answer 2xx to acknowledge.',
+  }),
+};
+
+/** The exact bytes a receiver gets, and that the signatures cover. */
+export const eventBody = (event: SandboxEvent): string => JSON.stringify(event);
