@@ -1,0 +1,25 @@
+// The control API of access policies: credentials, rate limits, faults and the request journal.
+// These handlers need the running policies' state, so they are built with it (see createSandbox).
+import type { FaultInjector } from '../policies/fault-injection/index.ts';
+import type { RateLimiter } from '../policies/rate-limit/index.ts';
+import type { RequestJournal } from '../policies/request-journal/index.ts';
+import type { HandlerRegistry } from '../server/handler.ts';
+import { credentialAdminHandlers } from './credentials.ts';
+import { faultAdminHandlers } from './faults.ts';
+import { rateLimitAdminHandlers } from './rate-limits.ts';
+import { requestAdminHandlers } from './requests.ts';
+
+export interface AccessPolicies {
+  limiter: RateLimiter;
+  faults: FaultInjector;
+  journal: RequestJournal;
+}
+
+export function accessAdminHandlers(policies: AccessPolicies): HandlerRegistry {
+  return {
+    ...credentialAdminHandlers,
+    ...rateLimitAdminHandlers(policies.limiter),
+    ...faultAdminHandlers(policies.faults),
+    ...requestAdminHandlers(policies.journal),
+  };
+}

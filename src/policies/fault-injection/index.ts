@@ -1,0 +1,94 @@
+// Latency and fault injection per tenant (rules and decisions in src/domain/faults.ts).
+//
+// Runs after authentication and the rate limiter, before the handler: an injected failure means
+// the request was not applied, as with a real upstream outage. What it does to a request:
+//   latency  — waits, then carries on;
+//   error / every_nth — answers a problem with the rule's status (and Retry-After if asked);
+//   timeout  — holds the request for hang_ms, then drops the connection without an answer
+//              (on a real socket the socket is destroyed; through app.request() the call rejects
+//              with ConnectionDropped).
+// Rules are stored on the tenant (persisted); compiled rules, generators and every_nth counters
+// are kept here and start afresh when the rules are replaced.
+import type { IncomingMessage } from 'node:http';
+import type { Context, MiddlewareHandler, Next } from 'hono';
+import { accessOf } from '../../domain/access.ts';
+import { compileFaults, decideFaults, faultCode, withRuleIds, type CompiledFaults, type FaultDecision, type FaultRule, type FaultSettings } from '../../domain/faults.ts';
+import type { SandboxEnv } from '../../server/env.ts';
+import { Problem } from '../../server/problem.ts';
+import type { Tenant } from '../../store/store.ts';
+
+/** Thrown when an injected timeout drops the connection; the app's error handler lets it through. */
+export class ConnectionDropped extends Error {
+  constructor(readonly ruleId: string) {
+    super(`Injected timeout (fault rule ${ruleId}): the connection was dropped without an answer.`);
+    this.name = 'ConnectionDropped';
+  }
+}
+
+export class FaultInjector {
+  private readonly compiled = new Map<string, CompiledFaults>();
+
+  /** The tenant's rules (an empty set when none were given). */
+  rulesOf(tenant: Tenant): FaultSettings {
+    return tenant.access?.faults ?? { seed: tenant.seed, rules: [] };
+  }
+
+  /** Replaces the tenant's rules; generators and counters start afresh. */
+  replace(tenant: Tenant, rules: FaultRule[], seed?: number): FaultSettings {
+    const settings: FaultSettings = { seed: seed ?? tenant.seed, rules: withRuleIds(rules) };
+    accessOf(tenant).faults = settings;
+    this.compiled.delete(tenant.id);
+    return settings;
+  }
+
+  clear(tenant: Tenant): void {
+    if (tenant.access) delete tenant.access.faults;
+    this.compiled.delete(tenant.id);
+  }
+
+  /** What to do to one request; null when the tenant has no rule for it. */
+  decide(tenant: Tenant, operationId: string, path: string): FaultDecision | null {
+    const settings = tenant.access?.faults;
+    if (!settings || settings.rules.length === 0) return null;
+    let compiled = this.compiled.get(tenant.id);
+    if (!compiled || compiled.source !== settings) {
+      compiled = compileFaults(settings);
+      this.compiled.set(tenant.id, compiled);
+    }
+    return decideFaults(compiled, operationId, path);
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function faultInjection(injector: FaultInjector): MiddlewareHandler<SandboxEnv> {
+  // Not async unless a rule strikes: a tenant without rules costs a property read, no promise.
+  return (c, next) => {
+    const tenant = c.get('tenant');
+    if (!tenant) return next();
+    const decision = injector.decide(tenant, c.get('operation').operationId, c.req.path);
+    return decision ? inject(c, next, decision) : next();
+  };
+}
+
+async function inject(c: Context<SandboxEnv>, next: Next, decision: FaultDecision): Promise<void> {
+  c.set('faults', decision.applied);
+  if (decision.latency_ms > 0) await sleep(decision.latency_ms);
+  const failure = decision.failure;
+  if (!failure) return next();
+
+  if (failure.kind === 'timeout') {
+    await sleep(failure.hang_ms!);
+    // On a real socket, hang up; the error then unwinds the pipeline with no answer to send.
+    (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.destroy();
+    throw new ConnectionDropped(failure.rule_id);
+  }
+  const status = failure.status!;
+  throw new Problem(
+    status,
+    faultCode(status),
+    `Injected fault (rule ${failure.rule_id}${failure.kind === 'every_nth' ? ', every Nth request' : ''}): the request was not applied. Retry it${failure.retry_after_seconds !== undefined ? ` after ${failure.retry_after_seconds} seconds` : ' with back-off'}.`,
+    { injected_fault: { rule_id: failure.rule_id, kind: failure.kind } },
+    failure.retry_after_seconds !== undefined ? { 'retry-after': String(failure.retry_after_seconds) } : {},
+  );
+}

@@ -1,0 +1,66 @@
+// The token endpoint's HTTP side (POST /oauth/token; the grants themselves are in
+// src/handlers/oauth.ts):
+//   - reads HTTP Basic client credentials (RFC 6749 §2.3.1) for the handler;
+//   - attributes the request to the tenant owning the presented client id, so the token
+//     endpoint is rate-limited per tenant, gets that tenant's fault rules and lands in its
+//     journal (the secret is checked by the handler, not here);
+//   - answers errors the RFC 6749 §5.2 way ({error, error_description}, application/json)
+//     instead of problem details, including the pipeline's own validation errors.
+// Every other operation passes straight through.
+import type { Context, MiddlewareHandler, Next } from 'hono';
+import type { SandboxEnv } from '../../server/env.ts';
+import { Problem } from '../../server/problem.ts';
+import type { SandboxStore } from '../../store/store.ts';
+import { findOAuthClient } from '../../store/oauth-clients.ts';
+
+export const TOKEN_OPERATION = 'createToken';
+
+export function tokenEndpoint(store: SandboxStore): MiddlewareHandler<SandboxEnv> {
+  // Not async on the way through: every other operation pays one comparison, no promise.
+  return (c, next) => (c.get('operation').operationId === TOKEN_OPERATION ? tokenRequest(store, c, next) : next());
+}
+
+async function tokenRequest(store: SandboxStore, c: Context<SandboxEnv>, next: Next): Promise<void> {
+  const basic = basicCredentials(c.req.header('authorization'));
+  if (basic) c.set('clientAuth', basic);
+  const clientId = basic?.client_id ?? (await formClientId(c));
+  const owner = clientId ? findOAuthClient(store, clientId) : undefined;
+  if (owner) c.set('tenant', owner.tenant);
+  c.set('credential', 'oauth_client');
+
+  await next();
+
+  // A problem from the contract layer (missing body, unknown grant_type, extra members…)
+  // becomes the RFC 6749 error a token client understands.
+  const error = c.error;
+  if (error instanceof Problem && error.status === 400 && c.res.status === 400) {
+    const grantTypeInvalid = (error.body.errors ?? []).some((e) => e.pointer === '/body/grant_type' && e.message !== 'is required');
+    const body = JSON.stringify({
+      error: grantTypeInvalid ? 'unsupported_grant_type' : 'invalid_request',
+      error_description: grantTypeInvalid ? 'grant_type must be client_credentials or refresh_token.' : error.body.detail,
+    });
+    c.res = new Response(body, { status: 400, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
+    c.set('responseBytes', Buffer.byteLength(body));
+  }
+}
+
+/** `Authorization: Basic base64(urlencode(id):urlencode(secret))`, or null. */
+function basicCredentials(header: string | undefined): { client_id: string; client_secret: string } | null {
+  const match = header ? /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header) : null;
+  if (!match) return null;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  try {
+    const form = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+    return { client_id: form(decoded.slice(0, colon)), client_secret: form(decoded.slice(colon + 1)) };
+  } catch {
+    return null; // malformed percent-encoding: treated as no Basic credentials
+  }
+}
+
+/** client_id from a form body. Reading it here is free later: hono caches the body text. */
+async function formClientId(c: Context<SandboxEnv>): Promise<string | null> {
+  if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) return null;
+  return new URLSearchParams(await c.req.text()).get('client_id');
+}

@@ -1,0 +1,204 @@
+// The request journal: every partner-API request of a tenant, in a bounded ring buffer per
+// tenant (oldest dropped first), so QA and CI can see and assert what a connector did.
+//
+// The outermost partner-API policy, so it sees every answer: 401s of known tenants, 429s,
+// injected faults and dropped connections (status null). An entry holds time (wall and sandbox
+// clock), method, path, query, operationId, status, latency, the rate-limit decision, injected
+// faults, request/response sizes, the handler's practice notes and the kind of credential.
+// With `keep_bodies` a tenant also keeps request headers and bodies and response bodies.
+// Secrets are redacted before anything is stored (src/domain/redaction.ts).
+//
+// Per request without bodies: a few clock reads and field writes into an entry the ring reuses
+// once full (no allocation, nothing promoted to the old generation). Requests nobody could be
+// attributed to (unknown credentials) are not journaled.
+import type { Context, MiddlewareHandler } from 'hono';
+import { clockNow } from '../../clock/clock.ts';
+import { accessOf, DEFAULT_JOURNAL, type JournalSettings } from '../../domain/access.ts';
+import type { JournalEntry } from '../../domain/journal.ts';
+import { redactBody, redactHeaders, redactQuery } from '../../domain/redaction.ts';
+import type { SandboxEnv } from '../../server/env.ts';
+import { Problem, problemPayload } from '../../server/problem.ts';
+import type { Tenant } from '../../store/store.ts';
+
+/**
+ * A fixed-capacity buffer. Once full it hands out its oldest entry to be overwritten, so a busy
+ * journal allocates nothing per request and keeps no garbage flowing into the old generation.
+ */
+class Ring {
+  private items: JournalEntry[] = [];
+  private start = 0; // index of the oldest entry once full
+
+  constructor(readonly capacity: number) {}
+
+  /** The entry to fill next (fill it synchronously: readers must never see it half-written). */
+  claim(): JournalEntry {
+    if (this.items.length < this.capacity) {
+      const entry = blankEntry();
+      this.items.push(entry);
+      return entry;
+    }
+    const oldest = this.items[this.start]!;
+    this.start = (this.start + 1) % this.capacity;
+    return oldest;
+  }
+
+  /** Oldest first. */
+  toArray(): JournalEntry[] {
+    return this.start === 0 ? [...this.items] : [...this.items.slice(this.start), ...this.items.slice(0, this.start)];
+  }
+
+  /** Moves the newest entries that fit into a ring of another capacity. */
+  resized(capacity: number): Ring {
+    const ring = new Ring(capacity);
+    ring.items = this.toArray().slice(-capacity);
+    return ring;
+  }
+}
+
+/** Every field present from the start, so all entries share one shape. */
+function blankEntry(): JournalEntry {
+  return {
+    seq: 0,
+    at: 0,
+    sandbox_at: 0,
+    method: '',
+    path: '',
+    query: '',
+    operation_id: '',
+    status: null,
+    latency_ms: 0,
+    request_bytes: 0,
+    response_bytes: null,
+    rl_policy: null,
+    rl_allowed: true,
+    rl_limit: 0,
+    rl_remaining: 0,
+    rl_reset: 0,
+    faults: null,
+    notes: null,
+    credential: null,
+    request_headers: undefined,
+    request_body: undefined,
+    response_body: undefined,
+  };
+}
+
+export class RequestJournal {
+  private readonly rings = new Map<string, Ring>();
+  private seq = 0;
+
+  settingsOf(tenant: Tenant): JournalSettings {
+    return tenant.access?.journal ?? DEFAULT_JOURNAL;
+  }
+
+  /** Changes capacity or body keeping; the newest entries that fit are kept. */
+  configure(tenant: Tenant, settings: JournalSettings): void {
+    accessOf(tenant).journal = settings;
+    const old = this.rings.get(tenant.id);
+    if (old && old.capacity !== settings.capacity) this.rings.set(tenant.id, old.resized(settings.capacity));
+  }
+
+  /** The entry to fill for a new request of the tenant (reused once the ring is full). */
+  claim(tenant: Tenant): JournalEntry {
+    let ring = this.rings.get(tenant.id);
+    if (!ring) this.rings.set(tenant.id, (ring = new Ring(this.settingsOf(tenant).capacity)));
+    return ring.claim();
+  }
+
+  /** Sequence numbers are unique across tenants, so request ids never repeat within a run. */
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  /** The tenant's entries, oldest first. */
+  entries(tenant: Tenant): JournalEntry[] {
+    return this.rings.get(tenant.id)?.toArray() ?? [];
+  }
+
+  clear(tenant: Tenant): number {
+    const cleared = this.rings.get(tenant.id)?.toArray().length ?? 0;
+    this.rings.delete(tenant.id);
+    return cleared;
+  }
+}
+
+/** What is known about a request once it is answered (or dropped), before it is stored. */
+interface Outcome {
+  at: number;
+  latency: number;
+  dropped: boolean;
+  requestBytes: number;
+  bodies: { headers: Record<string, string>; request: string; response: string | undefined } | undefined;
+}
+
+export function requestJournal(journal: RequestJournal): MiddlewareHandler<SandboxEnv> {
+  return async (c, next) => {
+    const at = Date.now();
+    const started = performance.now();
+    try {
+      await next();
+    } catch (error) {
+      // Nothing was answered (an injected timeout dropped the connection).
+      const tenant = c.get('tenant');
+      if (tenant) record(c, journal, tenant, { at, latency: performance.now() - started, dropped: true, requestBytes: contentLength(c), bodies: undefined });
+      throw error;
+    }
+    const tenant = c.get('tenant');
+    if (!tenant) return;
+    const latency = performance.now() - started;
+    let requestBytes = contentLength(c);
+    // Without Content-Length (chunked, or app.request()), measure the body the pipeline has read.
+    // (Never touch c.req.raw.body here: on a real socket it builds a whole Request per call.)
+    if (requestBytes === 0 && c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.header('content-length') === undefined) {
+      requestBytes = Buffer.byteLength(await c.req.text().catch(() => ''));
+    }
+    const bodies = journal.settingsOf(tenant).keep_bodies ? await readBodies(c) : undefined;
+    record(c, journal, tenant, { at, latency, dropped: false, requestBytes, bodies });
+  };
+}
+
+const contentLength = (c: Context<SandboxEnv>) => Number(c.req.header('content-length') ?? 0) || 0;
+
+/** Fills the tenant's next journal entry, synchronously. */
+function record(c: Context<SandboxEnv>, journal: RequestJournal, tenant: Tenant, outcome: Outcome): void {
+  const url = c.req.url;
+  const q = url.indexOf('?');
+  const error = c.error;
+  const decision = c.get('rateLimit');
+  const entry = journal.claim(tenant);
+  entry.seq = journal.nextSeq();
+  entry.at = outcome.at;
+  entry.sandbox_at = clockNow(tenant.clock, outcome.at).getTime();
+  entry.method = c.req.method;
+  entry.path = c.req.path;
+  entry.query = q < 0 ? '' : redactQuery(url.slice(q + 1));
+  entry.operation_id = c.get('operation').operationId;
+  entry.status = outcome.dropped ? null : c.res.status;
+  entry.latency_ms = outcome.latency;
+  entry.request_bytes = outcome.requestBytes;
+  entry.response_bytes = outcome.dropped
+    ? null
+    : (c.get('responseBytes') ?? (error instanceof Problem && c.res.status === error.status ? Buffer.byteLength(problemPayload(error, c.req.path)) : null));
+  entry.rl_policy = decision?.policy ?? null;
+  entry.rl_allowed = decision?.allowed ?? true;
+  entry.rl_limit = decision?.limit ?? 0;
+  entry.rl_remaining = decision?.remaining ?? 0;
+  entry.rl_reset = decision?.reset ?? 0;
+  entry.faults = c.get('faults') ?? null;
+  entry.notes = c.get('notes') ?? null;
+  entry.credential = c.get('credential') ?? null;
+  entry.request_headers = outcome.bodies?.headers;
+  entry.request_body = outcome.bodies?.request;
+  entry.response_body = outcome.bodies?.response;
+}
+
+async function readBodies(c: Context<SandboxEnv>): Promise<Outcome['bodies']> {
+  let request: string;
+  try {
+    request = redactBody(await c.req.text(), c.req.header('content-type'));
+  } catch {
+    request = '(unreadable)';
+  }
+  const response = c.res.body !== null ? redactBody(await c.res.clone().text(), c.res.headers.get('content-type')) : undefined;
+  return { headers: redactHeaders(c.req.raw.headers.entries()), request, response };
+}
