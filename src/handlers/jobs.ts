@@ -1,0 +1,86 @@
+// Asynchronous bulk jobs (inventory sync, bulk products): accepted with 202 and a Location, then
+// worked off the request path a chunk per event-loop turn, so other requests are served between
+// chunks. Progress and per-line errors are visible on GET /api/v2/jobs/{job_id} as they happen.
+import type { Job } from '../domain/types.ts';
+import type { HandlerContext, Reply } from '../server/handler.ts';
+import type { Tenant } from '../store/store.ts';
+import { newId } from '../store/ids.ts';
+
+/** Lines per event-loop turn: large enough to finish 10 000 lines quickly, small enough to stay responsive. */
+const CHUNK = 2000;
+
+export type LineOutcome = { ok: true; key: string; id?: string } | { ok: false; key: string; code: string; message: string; errors?: { pointer: string; message: string }[] };
+
+export function newJob(type: Job['type'], total: number, now: Date): Job {
+  return {
+    id: newId('job'),
+    type,
+    state: 'queued',
+    progress: { total, processed: 0, succeeded: 0, failed: 0 },
+    errors: [],
+    ...(type === 'products_bulk' ? { results: [] } : {}),
+    created_at: now.toISOString(),
+    started_at: null,
+    completed_at: null,
+  };
+}
+
+/** The 202 answer for an accepted job. */
+export function accepted(job: Job): Reply {
+  const location = `/api/v2/jobs/${job.id}`;
+  return { status: 202, body: { job_id: job.id, state: job.state, status_url: location }, headers: { location } };
+}
+
+/**
+ * Runs `processLine(index)` for every line, in chunks. `prepare` runs once when the job starts
+ * (e.g. to build a lookup index). The job ends `completed` (per-line failures are in `errors`),
+ * or `failed` if processing itself broke; either way an event says so.
+ */
+export function runJob(
+  tenant: Tenant,
+  ctx: HandlerContext,
+  job: Job,
+  prepare: () => (index: number) => LineOutcome,
+): void {
+  const state = tenant.state;
+  let processLine: ((index: number) => LineOutcome) | null = null;
+  let index = 0;
+  const finish = (final: 'completed' | 'failed') => {
+    job.state = final;
+    job.completed_at = ctx.now().toISOString();
+    ctx.store.changed();
+    ctx.events.emit(tenant.id, final === 'completed' ? 'job.completed' : 'job.failed', structuredClone(job), ctx.now());
+  };
+  const step = () => {
+    // A reset replaced the tenant's world: this job belonged to the old one, which nobody sees any more.
+    if (tenant.state !== state) return;
+    try {
+      if (job.state === 'queued') {
+        job.state = 'running';
+        job.started_at = ctx.now().toISOString();
+        processLine = prepare();
+      }
+      const end = Math.min(job.progress.total, index + CHUNK);
+      for (; index < end; index++) {
+        const outcome = processLine!(index);
+        if (outcome.ok) {
+          job.progress.succeeded++;
+          if (outcome.id && job.results) job.results.push({ index, key: outcome.key, id: outcome.id });
+        } else {
+          job.progress.failed++;
+          const { key, code, message, errors } = outcome;
+          job.errors.push(errors ? { index, key, code, message, errors } : { index, key, code, message });
+        }
+        job.progress.processed++;
+      }
+    } catch (error) {
+      console.error(`marketplace-sandbox: job ${job.id} failed at line ${index}:`, error);
+      job.errors.push({ index, key: '', code: 'job_failed', message: 'The sandbox failed while processing this line; the job stopped here. This is a sandbox bug: please report it.' });
+      finish('failed');
+      return;
+    }
+    if (index < job.progress.total) setImmediate(step);
+    else finish('completed');
+  };
+  setImmediate(step);
+}
