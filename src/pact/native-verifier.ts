@@ -1,0 +1,69 @@
+// The Pact verifier engine, run in a child process (native-verifier-child.ts) against the
+// verification gateway. Returns the engine's JSON verdict: per interaction OK or Error, and the
+// mismatches of the failed ones.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export interface NativeVerdict {
+  /** Per interaction, in the order verified: `result` is "OK" or "Error". */
+  interactionResults: { description: string; result: string; duration?: string }[];
+  /** `interaction` is "Verifying a pact between C and P Given S - description". */
+  errors: { interaction: string; mismatch: { type: string; mismatches?: { path?: string; mismatch: string }[]; message?: string } }[];
+  /** The engine's own human-readable output (ANSI coloured). */
+  output: string[];
+  result: boolean;
+}
+
+export interface NativeRun {
+  pactFile: string;
+  provider: string;
+  gatewayUrl: string;
+  gatewayPort: number;
+  /** The child's console output, for --verbose. */
+  onOutput?(text: string): void;
+}
+
+const CHILD = fileURLToPath(new URL('./native-verifier-child.ts', import.meta.url));
+/** tsx's ESM loader, found from this package so the CLI works from any directory. */
+const TSX_LOADER = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
+
+export async function runNativeVerifier(run: NativeRun): Promise<NativeVerdict> {
+  const dir = await mkdtemp(join(tmpdir(), 'verify-pact-'));
+  try {
+    const optionsFile = join(dir, 'options.json');
+    const resultFile = join(dir, 'result.json');
+    await writeFile(
+      optionsFile,
+      JSON.stringify({
+        provider: run.provider,
+        providerBaseUrl: run.gatewayUrl,
+        pactUrls: [run.pactFile],
+        providerStatesSetupUrl: `${run.gatewayUrl}/_pactSetup`,
+        transports: [{ protocol: 'message', port: run.gatewayPort, path: '/_messages' }],
+        logLevel: 'error',
+      }),
+    );
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', TSX_LOADER, CHILD, optionsFile, resultFile], {
+        env: { ...process.env, PACT_DO_NOT_TRACK: 'true', HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout.on('data', (chunk: Buffer) => run.onOutput?.(chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => run.onOutput?.(chunk.toString('utf8')));
+      child.on('error', reject);
+      child.on('exit', () => resolve());
+    });
+    const result = JSON.parse(await readFile(resultFile, 'utf8').catch(() => '{"passed":false,"output":"the verifier process died without a result"}'));
+    try {
+      return JSON.parse(result.output) as NativeVerdict;
+    } catch {
+      throw new Error(`the Pact verifier could not run: ${result.output}`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

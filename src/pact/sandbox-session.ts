@@ -1,0 +1,131 @@
+// One verification run's view of a sandbox: a fresh tenant of its own (so nothing another run or a
+// person does on the sandbox can disturb it), reached only through the sandbox's HTTP APIs, the
+// control API with the admin token and the partner API with the tenant's key. The same code works
+// for an in-process sandbox and for one at any URL.
+//
+// It also keeps what the provider states of the current interaction arranged: values handed to the
+// pact by provider-state injection, and the credentials the consumer's pact names, mapped onto
+// real ones of the fresh tenant (see credential-rewrite.ts).
+
+export interface SandboxAnswer {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+export class SandboxSessionError extends Error {}
+
+export interface SessionOptions {
+  /** Base URL of the sandbox, e.g. http://127.0.0.1:4300. */
+  url: string;
+  adminToken: string;
+  fetch?: typeof fetch;
+  /** Tenant name, to recognise verification tenants in GET /__sandbox/tenants. */
+  name?: string;
+}
+
+export class SandboxSession {
+  readonly url: string;
+  readonly tenantId: string;
+  readonly apiKey: string;
+  /** Consumer-side values (API keys, OAuth client ids, secrets, tokens) → this tenant's real ones. */
+  readonly aliases = new Map<string, string>();
+  /** Bearer tokens a provider state declared invalid: passed on untouched, so the sandbox refuses them. */
+  readonly invalidKeys = new Set<string>();
+  /** OAuth clients created for the pact's client ids (consumer client id → real credentials). */
+  readonly oauthClients = new Map<string, { client_id: string; client_secret: string }>();
+  /** Values the states of the current interaction provide (order_id, force_token, …). */
+  provided: Record<string, unknown> = {};
+  /** What the states of the current interaction did, for the report. */
+  notes: string[] = [];
+
+  private constructor(
+    private readonly options: SessionOptions,
+    private readonly fetchFn: typeof fetch,
+    tenant: { tenant_id: string; api_key: string },
+  ) {
+    this.url = options.url.replace(/\/$/, '');
+    this.tenantId = tenant.tenant_id;
+    this.apiKey = tenant.api_key;
+  }
+
+  /** Creates the run's fresh tenant. */
+  static async open(options: SessionOptions): Promise<SandboxSession> {
+    const fetchFn = options.fetch ?? fetch;
+    const url = options.url.replace(/\/$/, '');
+    let response: Response;
+    try {
+      response = await fetchFn(`${url}/__sandbox/tenants`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${options.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: options.name ?? `pact verification ${new Date().toISOString()}` }),
+      });
+    } catch (error) {
+      throw new SandboxSessionError(`No sandbox answers at ${url} (${(error as Error).message}). Start one with \`marketplace-sandbox serve\` or leave out --url.`);
+    }
+    const body = await response.json().catch(() => null);
+    if (response.status === 401) throw new SandboxSessionError(`The sandbox at ${url} refused the admin token: set SANDBOX_ADMIN_TOKEN (or --admin-token) to its token.`);
+    if (response.status !== 201 || !body?.tenant_id) {
+      throw new SandboxSessionError(`POST ${url}/__sandbox/tenants answered ${response.status}: ${JSON.stringify(body)}. Is this a marketplace-sandbox?`);
+    }
+    return new SandboxSession(options, fetchFn, body);
+  }
+
+  /**
+   * Puts the tenant back to a known world before an interaction: its fixture, a clock that stands
+   * still (so the marketplace makes no move of its own mid-interaction) and the default rate limits.
+   */
+  async beginInteraction(): Promise<void> {
+    this.aliases.clear();
+    this.invalidKeys.clear();
+    this.oauthClients.clear();
+    this.provided = {};
+    this.notes = [];
+    await this.expect(200, 'POST', '/__sandbox/reset', { tenant_id: this.tenantId });
+    await this.expect(200, 'PUT', '/__sandbox/clock', { tenant_id: this.tenantId, mode: 'manual' });
+    await this.expect(200, 'PUT', `/__sandbox/tenants/${this.tenantId}/rate-limits`, {});
+  }
+
+  /** A control-API call (admin token). */
+  control(method: string, path: string, body?: unknown): Promise<SandboxAnswer> {
+    return this.send(method, path, { authorization: `Bearer ${this.options.adminToken}` }, body);
+  }
+
+  /** A partner-API call with the tenant's key (or another bearer token). */
+  partner(method: string, path: string, body?: unknown, key: string = this.apiKey): Promise<SandboxAnswer> {
+    return this.send(method, path, { authorization: `Bearer ${key}` }, body);
+  }
+
+  /** A form post, e.g. to /oauth/token. */
+  form(path: string, fields: Record<string, string>): Promise<SandboxAnswer> {
+    return this.send('POST', path, { 'content-type': 'application/x-www-form-urlencoded' }, new URLSearchParams(fields).toString());
+  }
+
+  /** A call that must answer `status`; anything else is a SandboxSessionError naming the call and the answer. */
+  async expect(status: number | number[], method: string, path: string, body?: unknown, key?: string): Promise<SandboxAnswer> {
+    const answer = path.startsWith('/__sandbox') ? await this.control(method, path, body) : await this.partner(method, path, body, key);
+    const wanted = Array.isArray(status) ? status : [status];
+    if (!wanted.includes(answer.status)) {
+      const detail = answer.body?.detail ?? answer.body?.error_description ?? JSON.stringify(answer.body);
+      throw new SandboxSessionError(`${method} ${path} answered ${answer.status}${answer.body?.code ? ` ${answer.body.code}` : ''}: ${detail}`);
+    }
+    return answer;
+  }
+
+  private async send(method: string, path: string, headers: Record<string, string>, body: unknown): Promise<SandboxAnswer> {
+    const init: RequestInit = { method, headers: { accept: 'application/json', ...headers } };
+    if (body !== undefined) {
+      init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      if (typeof body !== 'string') (init.headers as Record<string, string>)['content-type'] = 'application/json';
+    }
+    const response = await this.fetchFn(this.url + path, init);
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  }
+}
