@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { pactProjects } from './test/pact/vitest.projects.ts';
 
 export default defineConfig({
   test: {
@@ -7,5 +8,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: more workers only fight over them.
     maxWorkers: 2,
+    // Headless Chromium for the SLA report test, installed by scripts/ensure-chromium.sh when missing.
+    globalSetup: ['test/checks/ensure-chromium.global-setup.ts'],
+    // Everything but the Pact suites runs as before; those run one file at a time (test/pact/vitest.projects.ts).
+    projects: [{ extends: true, test: { name: 'main', exclude: ['test/pact/**'] } }, ...pactProjects],
   },
 });

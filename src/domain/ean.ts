@@ -46,3 +46,26 @@ export function normaliseEan(input: string): string | null {
   if (input.length === 8 && hasValidCheckDigit(input)) return input.padStart(13, '0');
   return null;
 }
+
+/**
+ * Why `input` is not accepted as a barcode, in words a partner can act on; null when it is.
+ * Accepted: EAN-13 with a valid check digit; GTIN-14 starting with 0 (the EAN-13 it wraps);
+ * EAN-8 (left-padded with zeros to 13 digits). Everything is stored as the 13-digit EAN.
+ */
+export function eanProblem(input: string): string | null {
+  if (!DIGITS_ONLY.test(input)) return 'must contain digits only (EAN-8, EAN-13 or GTIN-14)';
+  if (input.length === 14) {
+    if (!input.startsWith('0')) {
+      return `is a GTIN-14 with packaging indicator ${input[0]}: that identifies a case or pallet, not a sellable unit; send the EAN-13 of the unit (a GTIN-14 starting with 0 is accepted and stored as its EAN-13)`;
+    }
+    return checkDigitProblem(input);
+  }
+  if (input.length === 13 || input.length === 8) return checkDigitProblem(input);
+  return `has ${input.length} digits; send an EAN-13 (13 digits), an EAN-8 or a GTIN-14 starting with 0`;
+}
+
+function checkDigitProblem(code: string): string | null {
+  const expected = gs1CheckDigit(code.slice(0, -1));
+  const actual = Number(code[code.length - 1]);
+  return expected === actual ? null : `has check digit ${actual} but its first ${code.length - 1} digits need ${expected}`;
+}

@@ -1,8 +1,9 @@
 // The order status machine and order queries, over plain data.
 //   blocked → open | cancelled            (marketplace: payment, customer cancel, payment timeout)
-//   open → shipping | shipped | cancelled (partner)
+//   open → shipping | shipped | cancelled (partner; the customer may also cancel)
 //   shipping → shipped | cancelled        (partner; the customer may also cancel)
-//   shipped → delivered | returned        (partner) | lost (marketplace carrier only)
+//   shipped → delivered | returned        (partner) | lost (marketplace, own carrier only)
+// delivered, returned, lost and cancelled are final.
 import type { Order, OrderStatus } from './types.ts';
 
 export const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['delivered', 'returned', 'lost', 'cancelled']);
@@ -32,6 +33,20 @@ const MARKETPLACE_MOVES: Record<OrderStatus, OrderStatus[]> = {
 export const partnerMovesFrom = (status: OrderStatus): OrderStatus[] => PARTNER_MOVES[status];
 export const marketplaceMovesFrom = (status: OrderStatus): OrderStatus[] => MARKETPLACE_MOVES[status];
 
+/** Statuses in which the order's units are held back for it (reserved, not yet shipped). */
+export const holdsStock = (status: OrderStatus): boolean => status === 'blocked' || status === 'open' || status === 'shipping';
+
+/**
+ * What a status change does to the order's reserved units: creating an order reserves them (see
+ * the order generator), cancelling gives them back, shipping takes them out of stock.
+ */
+export function stockEffect(from: OrderStatus, to: OrderStatus): 'release' | 'consume' | null {
+  if (from === to || !holdsStock(from)) return null;
+  if (to === 'cancelled') return 'release';
+  if (to === 'shipped') return 'consume';
+  return null;
+}
+
 export interface OrderFilters {
   status?: OrderStatus[];
   date_from?: string;
@@ -53,6 +68,7 @@ export function filterOrders(orders: Iterable<Order>, f: OrderFilters): Order[] 
   return out.sort((a, b) => b.created_at.localeCompare(a.created_at));
 }
 
+/** Oldest change first, so a polling connector works through them in the order they happened. */
 export const unconfirmedOrders = (orders: Iterable<Order>): Order[] =>
   [...orders].filter((o) => !o.confirmed).sort((a, b) => a.updated_at.localeCompare(b.updated_at));
 
@@ -64,35 +80,62 @@ export interface PartnerUpdate {
   tracking_url?: string;
   delivered_at?: string;
   first_delivery_attempt?: string;
+  /** Only through POST /orders/{id}/cancel. */
+  cancellation_reason?: string;
+}
+
+export interface FieldProblem {
+  pointer: string;
+  message: string;
+}
+
+/** What an applied update changed; each kind of change has its own event. */
+export interface OrderChange {
+  /** The status moved (order.status_changed, plus order.cancelled on a cancel). */
+  moved: boolean;
+  /** The partner confirmed an unconfirmed order (order.confirmed). */
+  confirmedNow: boolean;
+  /** Other fields changed without a move: tracking or delivery date corrections (order.updated). */
+  fieldsChanged: boolean;
 }
 
 export type UpdateVerdict =
-  | { kind: 'apply'; next: Order; moved: boolean; confirmedNow: boolean }
+  | ({ kind: 'apply'; next: Order } & OrderChange)
   | { kind: 'unchanged' } // idempotent repeat: same answer, recorded as a duplicate update
   | { kind: 'invalid_transition'; from: OrderStatus; to: OrderStatus; allowed: OrderStatus[] }
   | { kind: 'not_for_partner'; from: OrderStatus; to: OrderStatus; allowed: OrderStatus[] }
-  | { kind: 'missing_fields'; errors: { pointer: string; message: string }[] };
+  | { kind: 'missing_fields'; errors: FieldProblem[] };
 
-/** Decides what a partner's PATCH /orders/{id}/status does. Pure: returns the next order, never mutates. */
-export function decidePartnerUpdate(order: Order, update: PartnerUpdate, now: string): UpdateVerdict {
-  const target = update.status ?? order.status;
-  const moving = target !== order.status;
+const TRACKING_FIELDS = ['carrier', 'tracking_number', 'tracking_url'] as const;
+const DELIVERY_FIELDS = ['delivered_at', 'first_delivery_attempt'] as const;
 
-  const fieldErrors: { pointer: string; message: string }[] = [];
-  if (update.delivered_at !== undefined && target !== 'delivered') {
-    fieldErrors.push({ pointer: '/body/delivered_at', message: 'may only be sent with status delivered' });
-  }
-  if (update.first_delivery_attempt !== undefined && target !== 'delivered') {
-    fieldErrors.push({ pointer: '/body/first_delivery_attempt', message: 'may only be sent with status delivered' });
+/** The fields a move needs in the same call, and fields that only make sense with one status. */
+function fieldProblems(order: Order, update: PartnerUpdate, target: OrderStatus, moving: boolean): FieldProblem[] {
+  const errors: FieldProblem[] = [];
+  for (const field of DELIVERY_FIELDS) {
+    if (update[field] !== undefined && target !== 'delivered') {
+      errors.push({ pointer: `/body/${field}`, message: `may only be sent with status delivered (the order would be ${target})` });
+    }
   }
   if (moving && target === 'shipped') {
-    for (const field of ['carrier', 'tracking_number', 'tracking_url'] as const) {
-      if (!update[field]) fieldErrors.push({ pointer: `/body/${field}`, message: 'is required when moving an order to shipped' });
+    for (const field of TRACKING_FIELDS) {
+      if (!update[field]) errors.push({ pointer: `/body/${field}`, message: 'is required when moving an order to shipped' });
     }
   }
   if (moving && target === 'delivered' && !update.delivered_at) {
-    fieldErrors.push({ pointer: '/body/delivered_at', message: 'is required when moving an order to delivered' });
+    errors.push({ pointer: '/body/delivered_at', message: 'is required when moving an order to delivered' });
   }
+  const deliveredAt = update.delivered_at ?? (target === 'delivered' ? order.delivered_at : null);
+  if (target === 'delivered' && update.first_delivery_attempt && deliveredAt && Date.parse(update.first_delivery_attempt) > Date.parse(deliveredAt)) {
+    errors.push({ pointer: '/body/first_delivery_attempt', message: `must not be later than delivered_at (${deliveredAt})` });
+  }
+  return errors;
+}
+
+/** Decides what a partner's PATCH /orders/{id}/status (or POST /cancel) does. Pure: returns the next order, never mutates. */
+export function decidePartnerUpdate(order: Order, update: PartnerUpdate, now: string): UpdateVerdict {
+  const target = update.status ?? order.status;
+  const moving = target !== order.status;
 
   if (moving) {
     const allowed = PARTNER_MOVES[order.status];
@@ -102,38 +145,61 @@ export function decidePartnerUpdate(order: Order, update: PartnerUpdate, now: st
       return { kind: 'invalid_transition', from: order.status, to: target, allowed };
     }
   }
-  if (fieldErrors.length) return { kind: 'missing_fields', errors: fieldErrors };
+  const errors = fieldProblems(order, update, target, moving);
+  if (errors.length) return { kind: 'missing_fields', errors };
 
   const confirmedNow = update.confirmed === true && !order.confirmed;
-  const trackingChanges =
-    (update.carrier !== undefined && update.carrier !== order.carrier) ||
-    (update.tracking_number !== undefined && update.tracking_number !== order.tracking_number) ||
-    (update.tracking_url !== undefined && update.tracking_url !== order.tracking_url);
-  if (!moving && !confirmedNow && !trackingChanges) return { kind: 'unchanged' };
+  const differs = (field: (typeof TRACKING_FIELDS)[number] | (typeof DELIVERY_FIELDS)[number]) =>
+    update[field] !== undefined && update[field] !== order[field];
+  const fieldsChanged = TRACKING_FIELDS.some(differs) || DELIVERY_FIELDS.some(differs);
+  if (!moving && !confirmedNow && !fieldsChanged) return { kind: 'unchanged' };
 
   const next: Order = { ...order, history: [...order.history], updated_at: now };
-  if (update.confirmed !== undefined) next.confirmed = update.confirmed || order.confirmed;
-  if (update.carrier !== undefined) next.carrier = update.carrier;
-  if (update.tracking_number !== undefined) next.tracking_number = update.tracking_number;
-  if (update.tracking_url !== undefined) next.tracking_url = update.tracking_url;
+  if (confirmedNow) next.confirmed = true;
+  for (const field of TRACKING_FIELDS) if (update[field] !== undefined) next[field] = update[field]!;
+  if (target === 'delivered') {
+    if (update.delivered_at !== undefined) next.delivered_at = update.delivered_at;
+    if (update.first_delivery_attempt !== undefined) next.first_delivery_attempt = update.first_delivery_attempt;
+  }
   if (moving) {
     next.status = target;
     next.history.push({ status: target, at: now });
-    if (target === 'delivered') {
-      next.delivered_at = update.delivered_at!;
-      next.first_delivery_attempt = update.first_delivery_attempt ?? null;
-    }
-    if (target === 'cancelled') next.cancellation_reason = 'cancelled by partner';
+    if (target === 'cancelled') next.cancellation_reason = update.cancellation_reason ?? 'Cancelled by the partner';
+    // Cash is collected at the door: a delivered cash-on-delivery order is paid.
+    if (target === 'delivered' && order.payment_method === 'cash_on_delivery' && !order.paid_at) next.paid_at = next.delivered_at;
   }
-  return { kind: 'apply', next, moved: moving, confirmedNow };
+  return { kind: 'apply', next, moved: moving, confirmedNow, fieldsChanged: !moving && fieldsChanged };
 }
 
-/** A move the marketplace makes (payment, customer cancel, loss): the partner must confirm it. */
-export function applyMarketplaceMove(order: Order, to: OrderStatus, now: string, reason?: string): Order | null {
-  if (!MARKETPLACE_MOVES[order.status].includes(to)) return null;
-  if (to === 'lost' && order.fulfilment !== 'marketplace') return null;
+export type MarketplaceMoveVerdict =
+  | { kind: 'apply'; next: Order }
+  | { kind: 'invalid_transition'; from: OrderStatus; to: OrderStatus; allowed: OrderStatus[] }
+  | { kind: 'not_marketplace_carried' };
+
+/**
+ * A move the marketplace makes (payment, customer cancel, payment timeout, loss). It always
+ * needs the partner's attention again, so the order becomes unconfirmed.
+ */
+export function decideMarketplaceMove(order: Order, to: OrderStatus, now: string, reason?: string): MarketplaceMoveVerdict {
+  const allowed = MARKETPLACE_MOVES[order.status];
+  if (!allowed.includes(to)) return { kind: 'invalid_transition', from: order.status, to, allowed };
+  if (to === 'lost' && order.fulfilment !== 'marketplace') return { kind: 'not_marketplace_carried' };
   const next: Order = { ...order, status: to, confirmed: false, updated_at: now, history: [...order.history, { status: to, at: now }] };
-  if (to === 'cancelled') next.cancellation_reason = reason ?? 'cancelled by customer';
-  if (to === 'open' && order.payment_method === 'prepaid') next.paid_at = now;
-  return next;
+  if (to === 'cancelled') next.cancellation_reason = reason ?? 'Cancelled by the customer';
+  if (to === 'open' && order.payment_method === 'prepaid' && !order.paid_at) next.paid_at = now;
+  return { kind: 'apply', next };
+}
+
+/** Convenience form of decideMarketplaceMove: the next order, or null when the move is not possible. */
+export function applyMarketplaceMove(order: Order, to: OrderStatus, now: string, reason?: string): Order | null {
+  const verdict = decideMarketplaceMove(order, to, now, reason);
+  return verdict.kind === 'apply' ? verdict.next : null;
+}
+
+/** When the order reached its current status (the last history entry for it), falling back to its creation. */
+export function enteredCurrentStatusAt(order: Order): string {
+  for (let i = order.history.length - 1; i >= 0; i--) {
+    if (order.history[i]!.status === order.status) return order.history[i]!.at;
+  }
+  return order.created_at;
 }

@@ -56,6 +56,15 @@ export interface Media {
   position: number;
 }
 
+/** A YouTube video of a listing; everything but the link is derived from the video id. */
+export interface Video {
+  video_url: string; // the link as the partner sent it
+  video_id: string; // 11 characters
+  thumbnail_url: string; // https://i.ytimg.com/vi/<id>/hqdefault.jpg (reported, never fetched)
+  title: string; // faked from the id
+  duration_seconds: number; // faked from the id
+}
+
 export interface Variant {
   id: string; // var_…
   product_id: string;
@@ -65,6 +74,7 @@ export interface Variant {
   price: number;
   currency: Currency;
   availability: Availability;
+  videos: Video[];
   created_at: Iso8601;
   updated_at: Iso8601;
 }
@@ -87,6 +97,7 @@ export interface Product {
   variants: Variant[];
   labels: string[]; // lbl_… ids
   media: Media[];
+  videos: Video[];
   created_at: Iso8601;
   updated_at: Iso8601;
   deleted_at: Iso8601 | null;
@@ -111,6 +122,7 @@ export interface InventoryItem {
 
 export interface Reservation {
   id: string; // res_…
+  reservation_id: string; // the same as id: what POST /inventory/reserve promises partners
   sku: string;
   quantity: number;
   order_id: string | null;
@@ -237,10 +249,30 @@ export interface WebhookDelivery {
 }
 
 export interface DeliveryAttempt {
-  at: Iso8601;
+  at: Iso8601; // wall-clock time of the HTTP call (receivers check webhook-timestamp against their own clock)
   status_code: number | null;
   latency_ms: number;
   error: string | null;
+  /** The wait the sandbox chose after this attempt (retry schedule or Retry-After); null when no retry follows. */
+  next_retry_in_ms: number | null;
+}
+
+/**
+ * What the delivery queue needs beyond the wire shape of a delivery: the exact body to send (the
+ * same bytes on every attempt and redelivery), its place in the subscription's queue, and where it
+ * stands in the retry schedule. Kept in tenant state, so pending retries survive a restart.
+ */
+export interface DeliveryOutboxEntry {
+  seq: number; // order within the subscription: lower goes first
+  body: string;
+  round_attempts: number; // attempts since the delivery was (re)queued; indexes the retry schedule
+  due_wall_ms: number | null; // when the next attempt may go out; null once finished
+}
+
+/** The marketplace's own order moves for one tenant (see src/domain/marketplace-schedule.ts). */
+export interface MarketplaceState {
+  /** The tenant's order rules when changed through the control API; defaults otherwise. */
+  rules: import('./marketplace-schedule.ts').OrderRules;
 }
 
 export type JobState = 'queued' | 'running' | 'completed' | 'failed';
@@ -250,6 +282,14 @@ export interface JobItemError {
   key: string; // sku or product reference the error is about
   code: string;
   message: string;
+  errors?: { pointer: string; message: string }[]; // field errors, pointing into the job's request body
+}
+
+/** A line of a bulk job that succeeded, with the id it created. */
+export interface JobItemResult {
+  index: number;
+  key: string;
+  id: string;
 }
 
 export interface Job {
@@ -258,6 +298,7 @@ export interface Job {
   state: JobState;
   progress: { total: number; processed: number; succeeded: number; failed: number };
   errors: JobItemError[];
+  results?: JobItemResult[]; // products_bulk only
   created_at: Iso8601;
   started_at: Iso8601 | null;
   completed_at: Iso8601 | null;
@@ -267,6 +308,50 @@ export interface Location {
   id: string; // loc_…
   name: string;
   country_code: string;
+}
+
+/** A confirmation a partner must echo to apply a large price change: one item, one exact price, once. */
+export interface ForceToken {
+  token: string; // pct_…
+  item_id: string; // prod_… or var_…
+  price: number;
+  currency: Currency;
+  issued_at: Iso8601;
+  expires_at: Iso8601;
+  used_at: Iso8601 | null;
+}
+
+export type PriceChangeSource = 'created' | 'price_endpoint' | 'force_token' | 'campaign';
+
+export interface PriceChangeRecord {
+  item_id: string;
+  product_id: string;
+  variant_id: string | null;
+  price: number;
+  currency: Currency;
+  previous_price: number | null; // null for the price a product or variant was created with
+  source: PriceChangeSource;
+  changed_at: Iso8601;
+}
+
+/** A marketplace campaign pinning an item's price: partner price changes answer 409 price_locked. */
+export interface CampaignPrice {
+  item_id: string;
+  product_id: string;
+  variant_id: string | null;
+  campaign: string;
+  force_price: number;
+  currency: Currency;
+  starts_at: Iso8601;
+  ends_at: Iso8601 | null; // null: until the control API ends it
+}
+
+export interface PricingState {
+  /** A change of more than this share of the current price needs a force token. */
+  threshold_percent: number;
+  force_tokens: Record<string, ForceToken>;
+  history: Record<string, PriceChangeRecord[]>; // by item id, oldest first
+  campaigns: Record<string, CampaignPrice>; // by item id
 }
 
 /** Everything one partner account owns. A tenant never sees another tenant's state. */
@@ -284,4 +369,10 @@ export interface TenantState {
   webhooks: Record<string, WebhookSubscription>;
   deliveries: Record<string, WebhookDelivery>;
   jobs: Record<string, Job>;
+  /** Price protection, price history and campaigns; created on first use (fixtures start without). */
+  pricing?: PricingState;
+  /** Order rules of the marketplace's own moves; created when first changed. */
+  marketplace?: MarketplaceState;
+  /** Payload and retry state per delivery id (internal; partners see `deliveries`); created on first use. */
+  webhook_outbox?: Record<string, DeliveryOutboxEntry>;
 }

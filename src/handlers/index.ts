@@ -3,14 +3,20 @@
 import type { HandlerRegistry } from '../server/handler.ts';
 import { catalogHandlers } from './catalog.ts';
 import { inventoryHandlers } from './inventory.ts';
+import { oauthHandlers } from './oauth.ts';
 import { orderHandlers } from './orders.ts';
+import { priceHandlers } from './prices.ts';
+import { productBulkHandlers } from './product-bulk.ts';
 import { productHandlers } from './products.ts';
 import { webhookHandlers } from './webhooks.ts';
 
 export const apiHandlers: HandlerRegistry = {
   ...productHandlers,
+  ...productBulkHandlers,
+  ...priceHandlers,
   ...inventoryHandlers,
   ...orderHandlers,
   ...catalogHandlers,
   ...webhookHandlers,
+  ...oauthHandlers,
 };

@@ -1,19 +1,35 @@
 // Inventory, reservations, availability batches and the bulk sync job.
-import { emptyInventory, findSku } from '../domain/catalog.ts';
+import { emptyInventory, skuIndex, type SkuOwner } from '../domain/catalog.ts';
 import { isExpired, reserve, setStock, stockSignals, syncAvailability, unreserve, type StockSignal } from '../domain/inventory.ts';
 import { paginate } from '../domain/pagination.ts';
-import type { InventoryItem, Job, Reservation, TenantState } from '../domain/types.ts';
+import { applyAvailability } from '../domain/storefront.ts';
+import type { InventoryItem, Product, Reservation, TenantState, Variant } from '../domain/types.ts';
 import type { HandlerContext, HandlerRegistry } from '../server/handler.ts';
 import { requireTenant } from '../server/handler.ts';
-import { conflict, invalid, notFound, Problem } from '../server/problem.ts';
+import { conflict, invalid, notFound } from '../server/problem.ts';
 import type { Tenant } from '../store/store.ts';
 import { newId } from '../store/ids.ts';
+import { accepted, newJob, runJob } from './jobs.ts';
+
+/** Stock of a sku the tenant still sells: a deleted product's skus are gone with it. */
+function stockedItem(state: TenantState, sku: string): InventoryItem | null {
+  const item = state.inventory[sku];
+  if (!item) return null;
+  const product = state.products[item.product_id];
+  return product && product.deleted_at === null ? item : null;
+}
 
 function inventoryItem(state: TenantState, sku: string): InventoryItem {
-  const item = state.inventory[sku];
+  const item = stockedItem(state, sku);
   if (!item) throw notFound('Inventory item for SKU', sku);
   return item;
 }
+
+/** Events carry a copy: subscribers (webhook delivery) may read them after later changes. */
+const snapshot = (item: InventoryItem): InventoryItem => ({ ...item, locations: item.locations.map((l) => ({ ...l })) });
+
+/** The wire form: `reservation_id` is what POST /inventory/reserve promises; older state lacks it. */
+const presentReservation = (r: Reservation): Reservation => ({ ...r, reservation_id: r.id });
 
 function assertLocation(state: TenantState, location: string, pointer: string): void {
   if (!state.locations.some((l) => l.id === location)) {
@@ -42,13 +58,16 @@ function publish(tenant: Tenant, ctx: HandlerContext, item: InventoryItem, signa
   const product = tenant.state.products[item.product_id];
   const now = ctx.now();
   if (product) syncAvailability(product, item, now.toISOString());
-  for (const type of signals) ctx.events.emit(tenant.id, type, item, now);
+  const data = snapshot(item);
+  for (const type of signals) ctx.events.emit(tenant.id, type, data, now);
 }
 
 export const inventoryHandlers: HandlerRegistry = {
   listInventory({ query }, ctx) {
     const { page, limit, location, low_stock } = query;
-    let items = Object.values(requireTenant(ctx).state.inventory);
+    const tenant = requireTenant(ctx);
+    sweepReservations(tenant, ctx);
+    let items = Object.values(tenant.state.inventory).filter((i) => stockedItem(tenant.state, i.sku) === i);
     if (location) items = items.filter((i) => i.locations.some((l) => l.location_id === location));
     if (low_stock !== undefined) items = items.filter((i) => (i.available <= i.low_stock_threshold) === low_stock);
     return { status: 200, body: paginate(items, page, limit) };
@@ -64,8 +83,9 @@ export const inventoryHandlers: HandlerRegistry = {
     const tenant = requireTenant(ctx);
     const item = inventoryItem(tenant.state, path.sku);
     assertLocation(tenant.state, body.location, '/body/location');
-    publish(tenant, ctx, item, setStock(item, body.location, body.quantity, ctx.now().toISOString()));
-    return { status: 200, body: item };
+    const signals = setStock(item, body.location, body.quantity, ctx.now().toISOString());
+    publish(tenant, ctx, item, signals);
+    return { status: 200, body: item, notes: signals.length ? [] : ['unchanged_update'] };
   },
 
   listLocations(_input, ctx) {
@@ -86,8 +106,10 @@ export const inventoryHandlers: HandlerRegistry = {
       });
     }
     const now = ctx.now();
+    const id = newId('res');
     const reservation: Reservation = {
-      id: newId('res'),
+      id,
+      reservation_id: id,
       sku: item.sku,
       quantity: body.quantity,
       order_id: body.order_id ?? null,
@@ -97,7 +119,15 @@ export const inventoryHandlers: HandlerRegistry = {
     };
     tenant.state.reservations[reservation.id] = reservation;
     applySignals(tenant, ctx, item, before, () => {});
-    return { status: 201, body: reservation, headers: { location: `/api/v2/inventory/reservations/${reservation.id}` } };
+    return { status: 201, body: presentReservation(reservation), headers: { location: `/api/v2/inventory/reservations/${reservation.id}` } };
+  },
+
+  getReservation({ path }, ctx) {
+    const tenant = requireTenant(ctx);
+    sweepReservations(tenant, ctx);
+    const reservation = tenant.state.reservations[path.reservation_id];
+    if (!reservation) throw notFound('Reservation', path.reservation_id);
+    return { status: 200, body: presentReservation(reservation) };
   },
 
   releaseInventory({ body }, ctx) {
@@ -113,64 +143,38 @@ export const inventoryHandlers: HandlerRegistry = {
     reservation.status = 'released';
     const item = tenant.state.inventory[reservation.sku];
     if (item) applySignals(tenant, ctx, item, item.available, () => unreserve(item, reservation.quantity));
-    return { status: 200, body: reservation };
+    return { status: 200, body: presentReservation(reservation) };
   },
 
   updateAvailability({ body }, ctx) {
     const tenant = requireTenant(ctx);
     const state = tenant.state;
-    if (body.items.length > 1000) {
-      throw new Problem(413, 'payload_too_large', `An availability batch takes at most 1000 items; this one has ${body.items.length}. Split it.`, {
-        max_items: 1000,
-        received_items: body.items.length,
-      });
-    }
     const now = ctx.now();
+    const at = now.toISOString();
+    const findTarget = availabilityTargets(state);
     const summary = { applied: 0, unchanged: 0, errors: 0 };
+    const notes = new Set<string>();
     const results = body.items.map((entry: { id: string; status: 'active' | 'inactive'; in_stock: number }) => {
-      const target = findAvailabilityTarget(state, entry.id);
+      const target = findTarget(entry.id);
       if (!target) {
         summary.errors++;
-        return { id: entry.id, result: 'error', code: 'not_found', message: `${entry.id} is not a product or variant of this tenant` };
+        return { id: entry.id, result: 'error', code: 'not_found', message: `${entry.id} is not a product or variant of this tenant (deleted products count as gone)` };
       }
-      const { availability } = target.item;
-      if (availability.status === entry.status && availability.in_stock === entry.in_stock) {
-        summary.unchanged++;
-        return { id: entry.id, result: 'unchanged' };
-      }
-      availability.status = entry.status;
-      availability.in_stock = entry.in_stock;
-      target.item.updated_at = now.toISOString();
-      summary.applied++;
-      ctx.events.emit(tenant.id, 'product.updated', target.product, now);
-      return { id: entry.id, result: 'applied' };
+      const outcome = applyAvailability(target.item, { status: entry.status, in_stock: entry.in_stock }, at);
+      for (const note of outcome.notes) notes.add(note);
+      summary[outcome.result]++;
+      if (outcome.result === 'applied') ctx.events.emit(tenant.id, 'product.updated', structuredClone(target.product), now);
+      return { id: entry.id, result: outcome.result };
     });
-    return { status: 200, body: { results, summary } };
+    return { status: 200, body: { results, summary }, notes: [...notes] };
   },
 
   syncInventory({ body }, ctx) {
     const tenant = requireTenant(ctx);
-    if (body.items.length > 10000) {
-      throw new Problem(413, 'payload_too_large', `An inventory sync takes at most 10000 items; this one has ${body.items.length}. Split it.`, {
-        max_items: 10000,
-        received_items: body.items.length,
-      });
-    }
-    const now = ctx.now().toISOString();
-    const job: Job = {
-      id: newId('job'),
-      type: 'inventory_sync',
-      state: 'queued',
-      progress: { total: body.items.length, processed: 0, succeeded: 0, failed: 0 },
-      errors: [],
-      created_at: now,
-      started_at: null,
-      completed_at: null,
-    };
+    const job = newJob('inventory_sync', body.items.length, ctx.now());
     tenant.state.jobs[job.id] = job;
-    runSyncJob(tenant, ctx, job, body.items);
-    const location = `/api/v2/jobs/${job.id}`;
-    return { status: 202, body: { job_id: job.id, state: job.state, status_url: location }, headers: { location } };
+    runJob(tenant, ctx, job, () => syncLine(tenant, ctx, body.items));
+    return accepted(job);
   },
 
   getJob({ path }, ctx) {
@@ -180,67 +184,54 @@ export const inventoryHandlers: HandlerRegistry = {
   },
 };
 
-function findAvailabilityTarget(state: TenantState, id: string) {
-  if (id.startsWith('var_')) {
-    for (const product of Object.values(state.products)) {
-      if (product.deleted_at) continue;
-      const variant = product.variants.find((v) => v.id === id);
-      if (variant) return { product, item: variant };
+/** Product and variant ids of a batch, resolved through one index built on first need. */
+function availabilityTargets(state: TenantState) {
+  let variants: Map<string, { product: Product; item: Variant }> | null = null;
+  return (id: string): { product: Product; item: Product | Variant } | null => {
+    if (id.startsWith('var_')) {
+      if (!variants) {
+        variants = new Map();
+        for (const product of Object.values(state.products)) {
+          if (product.deleted_at) continue;
+          for (const variant of product.variants) variants.set(variant.id, { product, item: variant });
+        }
+      }
+      return variants.get(id) ?? null;
     }
-    return null;
-  }
-  const product = state.products[id];
-  return product && !product.deleted_at ? { product, item: product } : null;
+    const product = state.products[id];
+    return product && !product.deleted_at ? { product, item: product } : null;
+  };
 }
 
-const CHUNK = 2000;
+type SyncLine = { sku: string; quantity: number; location: string };
 
-/** Applies a sync off the request path, a chunk per event-loop turn so the API stays responsive. */
-function runSyncJob(tenant: Tenant, ctx: HandlerContext, job: Job, items: { sku: string; quantity: number; location: string }[]): void {
+/** One line of an inventory sync: absolute stock of a sku at a location. */
+function syncLine(tenant: Tenant, ctx: HandlerContext, items: SyncLine[]) {
   const state = tenant.state;
   const locations = new Set(state.locations.map((l) => l.id));
-  let index = 0;
-  const step = () => {
-    // A reset swapped the tenant's world: this job belongs to the old one.
-    if (tenant.state !== state) return;
-    if (job.state === 'queued') {
-      job.state = 'running';
-      job.started_at = ctx.now().toISOString();
-    }
-    const end = Math.min(items.length, index + CHUNK);
+  let owners: Map<string, SkuOwner> | null = null;
+  return (index: number) => {
+    const entry = items[index]!;
     const now = ctx.now().toISOString();
-    for (; index < end; index++) {
-      const entry = items[index]!;
-      const item = state.inventory[entry.sku] ?? adoptSku(state, entry.sku, now);
-      if (!item) {
-        job.errors.push({ index, key: entry.sku, code: 'unknown_sku', message: `SKU ${entry.sku} belongs to no product or variant of this tenant` });
-        job.progress.failed++;
-      } else if (!locations.has(entry.location)) {
-        job.errors.push({ index, key: entry.sku, code: 'unknown_location', message: `location ${entry.location} does not exist` });
-        job.progress.failed++;
-      } else {
-        publish(tenant, ctx, item, setStock(item, entry.location, entry.quantity, now));
-        job.progress.succeeded++;
-      }
-      job.progress.processed++;
+    let item = stockedItem(state, entry.sku);
+    if (!item) {
+      // A sku known to the catalog without a stock record yet (or sent in other letter case) gets one.
+      owners ??= skuIndex(state);
+      item = adoptSku(state, owners.get(entry.sku.toLowerCase()), now);
     }
-    if (index < items.length) {
-      setImmediate(step);
-      return;
+    if (!item) return { ok: false as const, key: entry.sku, code: 'unknown_sku', message: `SKU ${entry.sku} belongs to no product or variant of this tenant` };
+    if (!locations.has(entry.location)) {
+      return { ok: false as const, key: entry.sku, code: 'unknown_location', message: `location ${entry.location} does not exist (GET /api/v2/locations lists them)` };
     }
-    job.state = 'completed';
-    job.completed_at = ctx.now().toISOString();
-    ctx.store.changed();
-    ctx.events.emit(tenant.id, 'job.completed', job, ctx.now());
+    publish(tenant, ctx, item, setStock(item, entry.location, entry.quantity, now));
+    return { ok: true as const, key: entry.sku };
   };
-  setImmediate(step);
 }
 
-/** A SKU known to the catalog but without an inventory record yet gets one on first sync. */
-function adoptSku(state: TenantState, sku: string, now: string): InventoryItem | null {
-  const owner = findSku(state, sku);
+function adoptSku(state: TenantState, owner: SkuOwner | undefined, now: string): InventoryItem | null {
   if (!owner) return null;
-  const item = emptyInventory(sku, owner.product.id, owner.variant?.id ?? null, now);
-  state.inventory[sku] = item;
-  return item;
+  const sku = owner.variant?.sku ?? owner.product.sku;
+  const existing = state.inventory[sku];
+  if (existing && existing.product_id === owner.product.id) return existing;
+  return (state.inventory[sku] = emptyInventory(sku, owner.product.id, owner.variant?.id ?? null, now));
 }

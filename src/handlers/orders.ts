@@ -1,5 +1,4 @@
 // Orders, shipments and returns: thin handlers over src/domain/orders.
-import { consume, unreserve } from '../domain/inventory.ts';
 import { decidePartnerUpdate, filterOrders, unconfirmedOrders, type PartnerUpdate } from '../domain/orders.ts';
 import { paginate } from '../domain/pagination.ts';
 import type { Order, ReturnStatus, Shipment, TenantState } from '../domain/types.ts';
@@ -7,23 +6,12 @@ import type { HandlerContext, HandlerRegistry, Reply } from '../server/handler.t
 import { requireTenant } from '../server/handler.ts';
 import { conflict, invalid, notFound, Problem } from '../server/problem.ts';
 import { newId } from '../store/ids.ts';
+import { commitOrderChange } from '../orders/commit.ts';
 
 function findOrder(state: TenantState, id: string): Order {
   const order = state.orders[id];
   if (!order) throw notFound('Order', id);
   return order;
-}
-
-/** Stock follows the order: a cancel gives reserved units back, shipping takes them out. */
-function moveStock(state: TenantState, before: Order, after: Order): void {
-  if (before.status === after.status) return;
-  const holdsStock = (s: Order['status']) => s === 'blocked' || s === 'open' || s === 'shipping';
-  for (const line of after.items) {
-    const item = state.inventory[line.sku];
-    if (!item) continue;
-    if (after.status === 'cancelled' && holdsStock(before.status)) unreserve(item, line.quantity);
-    if (after.status === 'shipped' && holdsStock(before.status)) consume(item, line.quantity);
-  }
 }
 
 function applyPartnerUpdate(ctx: HandlerContext, orderId: string, update: PartnerUpdate): Reply {
@@ -33,14 +21,15 @@ function applyPartnerUpdate(ctx: HandlerContext, orderId: string, update: Partne
   const verdict = decidePartnerUpdate(order, update, now.toISOString());
   switch (verdict.kind) {
     case 'unchanged':
-      return { status: 200, body: order };
+      // Same answer as the first time; the marketplace asks for real changes only, so it is noted.
+      return { status: 200, body: order, notes: ['duplicate_update'] };
     case 'missing_fields':
       throw invalid(verdict.errors);
     case 'not_for_partner':
       throw new Problem(
         403,
         'transition_not_allowed_for_partner',
-        `Only the marketplace moves an order from ${verdict.from} to ${verdict.to}. From ${verdict.from} a partner may move it to: ${verdict.allowed.join(', ') || 'nothing'}.`,
+        `Only the marketplace moves an order from ${verdict.from} to ${verdict.to}. From ${verdict.from} a partner may move it to: ${verdict.allowed.join(', ') || 'nothing (wait for the marketplace)'}.`,
         { current_status: verdict.from, requested_status: verdict.to, allowed_next_statuses: verdict.allowed },
       );
     case 'invalid_transition':
@@ -49,17 +38,9 @@ function applyPartnerUpdate(ctx: HandlerContext, orderId: string, update: Partne
         `An order cannot move from ${verdict.from} to ${verdict.to}. Allowed next statuses: ${verdict.allowed.join(', ') || 'none (final status)'}.`,
         { current_status: verdict.from, requested_status: verdict.to, allowed_next_statuses: verdict.allowed },
       );
-    case 'apply': {
-      moveStock(tenant.state, order, verdict.next);
-      tenant.state.orders[order.id] = verdict.next;
-      if (verdict.moved) {
-        const data = { ...verdict.next, previous_status: order.status };
-        ctx.events.emit(tenant.id, 'order.status_changed', data, now);
-        if (verdict.next.status === 'cancelled') ctx.events.emit(tenant.id, 'order.cancelled', verdict.next, now);
-      }
-      if (verdict.confirmedNow) ctx.events.emit(tenant.id, 'order.confirmed', verdict.next, now);
+    case 'apply':
+      commitOrderChange(tenant, ctx.events, order, verdict.next, verdict, now);
       return { status: 200, body: verdict.next };
-    }
   }
 }
 
@@ -89,10 +70,7 @@ export const orderHandlers: HandlerRegistry = {
   },
 
   cancelOrder({ path, body }, ctx) {
-    const reply = applyPartnerUpdate(ctx, path.order_id, { status: 'cancelled' });
-    const order = reply.body as Order;
-    if (body?.reason && order.status === 'cancelled') order.cancellation_reason = body.reason;
-    return reply;
+    return applyPartnerUpdate(ctx, path.order_id, { status: 'cancelled', cancellation_reason: body?.reason });
   },
 
   listOrderShipments({ path }, ctx) {

@@ -1,20 +1,28 @@
-// Products, variants and their prices: thin handlers over src/domain/catalog.
+// Products, variants and their activation: thin handlers over src/domain/catalog.
+// Prices are in prices.ts, bulk creation in product-bulk.ts.
 import {
+  activate,
   buildProduct,
-  checkParameters,
+  buildVariant,
   checkProductRules,
+  checkVariant,
   emptyInventory,
   filterProducts,
   findSku,
   isVisible,
+  sellableItems,
+  toMedia,
+  toVideos,
   type ProductInput,
+  type VariantInput,
 } from '../domain/catalog.ts';
 import { normaliseEan } from '../domain/ean.ts';
 import { paginate } from '../domain/pagination.ts';
+import { pricingOf, recordPrice } from '../domain/pricing.ts';
 import type { Product, TenantState, Variant } from '../domain/types.ts';
 import type { HandlerContext, HandlerRegistry } from '../server/handler.ts';
 import { requireTenant } from '../server/handler.ts';
-import { conflict, invalid, notFound } from '../server/problem.ts';
+import { conflict, invalid, notFound, Problem } from '../server/problem.ts';
 import { newId } from '../store/ids.ts';
 
 export function visibleProduct(state: TenantState, id: string): Product {
@@ -23,7 +31,7 @@ export function visibleProduct(state: TenantState, id: string): Product {
   return product;
 }
 
-function findVariant(product: Product, id: string): Variant {
+export function findVariant(product: Product, id: string): Variant {
   const variant = product.variants.find((v) => v.id === id);
   if (!variant) throw notFound('Variant', `${id} of product ${product.id}`);
   return variant;
@@ -39,8 +47,36 @@ function assertSkuFree(state: TenantState, sku: string, pointer: string): void {
   }
 }
 
-function emit(ctx: HandlerContext, type: string, data: unknown): void {
-  ctx.events.emit(requireTenant(ctx).id, type, data, ctx.now());
+/** Events carry a copy: subscribers (webhook delivery) may read them after later changes. */
+export function emit(ctx: HandlerContext, type: string, data: unknown): void {
+  ctx.events.emit(requireTenant(ctx).id, type, structuredClone(data), ctx.now());
+}
+
+/** Stores a checked new product with its variants, stock records and first price-history entries. */
+export function addProduct(ctx: HandlerContext, input: ProductInput): Product {
+  const state = requireTenant(ctx).state;
+  const now = ctx.now().toISOString();
+  const product = buildProduct(input, { product: newId('prod'), variant: () => newId('var') }, now);
+  state.products[product.id] = product;
+  for (const { sku, variant } of sellableItems(product)) state.inventory[sku] = emptyInventory(sku, product.id, variant?.id ?? null, now);
+  recordCreatedPrice(state, product, null, now);
+  for (const variant of product.variants) recordCreatedPrice(state, product, variant, now);
+  emit(ctx, 'product.created', product);
+  return product;
+}
+
+function recordCreatedPrice(state: TenantState, product: Product, variant: Variant | null, now: string): void {
+  const item = variant ?? product;
+  recordPrice(pricingOf(state), {
+    item_id: item.id,
+    product_id: product.id,
+    variant_id: variant?.id ?? null,
+    price: item.price,
+    currency: item.currency,
+    previous_price: null,
+    source: 'created',
+    changed_at: now,
+  });
 }
 
 export const productHandlers: HandlerRegistry = {
@@ -59,26 +95,60 @@ export const productHandlers: HandlerRegistry = {
     const errors = checkProductRules(state, input);
     if (errors.length) throw invalid(errors);
     assertSkuFree(state, input.sku, '/body/sku');
-    const now = ctx.now().toISOString();
-    const product = buildProduct(input, newId('prod'), now);
-    state.products[product.id] = product;
-    state.inventory[product.sku] = emptyInventory(product.sku, product.id, null, now);
-    emit(ctx, 'product.created', product);
+    input.variants?.forEach((v, i) => assertSkuFree(state, v.sku, `/body/variants/${i}/sku`));
+    const product = addProduct(ctx, input);
     return { status: 201, body: product, headers: { location: `/api/v2/products/${product.id}` } };
   },
 
   updateProduct({ path, body }, ctx) {
     const state = requireTenant(ctx).state;
     const product = visibleProduct(state, path.product_id);
+    const priceMembers = ['price', 'currency'].filter((name) => name in body);
+    if (priceMembers.length) {
+      const endpoint = `/api/v2/products/${product.id}/price`;
+      throw new Problem(
+        400,
+        'use_price_endpoint',
+        `Prices change only through PUT ${endpoint} (a variant's through PUT /api/v2/products/${product.id}/variants/{variant_id}/price), where price protection applies. Remove ${priceMembers.join(' and ')} from this update.`,
+        { errors: priceMembers.map((name) => ({ pointer: `/body/${name}`, message: `is not changed here; use PUT ${endpoint}` })), price_endpoint: endpoint },
+      );
+    }
     const errors = checkProductRules(state, body, product);
     if (errors.length) throw invalid(errors);
-    const { media, ean, ...fields } = body as Partial<ProductInput>;
+    const before = JSON.stringify(product);
+    const { media, ean, videos, ...fields } = body as Partial<ProductInput>;
     Object.assign(product, fields);
     if (ean !== undefined) product.ean = normaliseEan(ean)!;
-    if (media !== undefined) product.media = media.map((m, i) => ({ type: 'image', url: m.url, position: m.position ?? i + 1 }));
+    if (media !== undefined) product.media = toMedia(media);
+    if (videos !== undefined) product.videos = toVideos(videos);
+    if (JSON.stringify(product) === before) return { status: 200, body: product, notes: ['unchanged_update'] };
     product.updated_at = ctx.now().toISOString();
     emit(ctx, 'product.updated', product);
     return { status: 200, body: product };
+  },
+
+  activateProducts({ body }, ctx) {
+    const state = requireTenant(ctx).state;
+    const now = ctx.now().toISOString();
+    // No list means every draft: the catalogue is ready to go on sale.
+    const ids: string[] =
+      body?.product_ids ?? Object.values(state.products).filter((p) => isVisible(p) && p.status === 'draft').map((p) => p.id);
+    const summary = { activated: 0, already_live: 0, errors: 0 };
+    const results = ids.map((id) => {
+      const product = state.products[id];
+      if (!product || !isVisible(product)) {
+        summary.errors++;
+        return { id, result: 'error', code: 'not_found', message: `Product ${id} does not exist for this tenant (or was deleted).` };
+      }
+      if (!activate(product, now)) {
+        summary.already_live++;
+        return { id, result: 'already_live' };
+      }
+      summary.activated++;
+      emit(ctx, 'product.activated', product);
+      return { id, result: 'activated' };
+    });
+    return { status: 200, body: { results, summary }, notes: summary.already_live ? ['unchanged_update'] : [] };
   },
 
   deleteProduct({ path }, ctx) {
@@ -102,70 +172,18 @@ export const productHandlers: HandlerRegistry = {
   createProductVariant({ path, body }, ctx) {
     const state = requireTenant(ctx).state;
     const product = visibleProduct(state, path.product_id);
-    const ean = normaliseEan(body.ean);
-    const errors = ean ? [] : [{ pointer: '/body/ean', message: 'is not a valid EAN/GTIN (13 digits with a valid check digit)' }];
+    const input = body as VariantInput;
     const category = state.categories.find((c) => c.id === product.category_id);
-    if (category) {
-      const allowed = product.variant_parameters;
-      for (const name of Object.keys(body.parameters)) {
-        if (!allowed.includes(name)) {
-          errors.push({ pointer: `/body/parameters/${name}`, message: `is not a variant parameter of this product (variant parameters: ${allowed.join(', ') || 'none'})` });
-        }
-      }
-      const scoped = { ...category, parameters: category.parameters.filter((p) => allowed.includes(p.name)), conditions: [] };
-      errors.push(...checkParameters(scoped, body.parameters, '/body/parameters').filter((e) => !e.message.startsWith('is not a parameter')));
-      const same = product.variants.find((v) => allowed.every((name) => v.parameters[name] === body.parameters[name]));
-      if (allowed.length && same) errors.push({ pointer: '/body/parameters', message: `duplicates variant ${same.id}: variants must differ on ${allowed.join(', ')}` });
-    }
+    const errors = checkVariant(category, product.variant_parameters, input, product.variants, '/body');
     if (errors.length) throw invalid(errors);
-    assertSkuFree(state, body.sku, '/body/sku');
+    assertSkuFree(state, input.sku, '/body/sku');
     const now = ctx.now().toISOString();
-    const variant: Variant = {
-      id: newId('var'),
-      product_id: product.id,
-      sku: body.sku,
-      ean: ean!,
-      parameters: body.parameters,
-      price: body.price,
-      currency: body.currency ?? product.currency,
-      availability: { status: 'active', in_stock: 0 },
-      created_at: now,
-      updated_at: now,
-    };
+    const variant = buildVariant(input, product.id, newId('var'), product.currency, now);
     product.variants.push(variant);
     product.updated_at = now;
     state.inventory[variant.sku] = emptyInventory(variant.sku, product.id, variant.id, now);
+    recordCreatedPrice(state, product, variant, now);
     emit(ctx, 'product.updated', product);
     return { status: 201, body: variant, headers: { location: `/api/v2/products/${product.id}/variants/${variant.id}` } };
   },
-
-  updateProductPrice({ path, body }, ctx) {
-    const product = visibleProduct(requireTenant(ctx).state, path.product_id);
-    return setPrice(ctx, product, null, body);
-  },
-
-  updateVariantPrice({ path, body }, ctx) {
-    const product = visibleProduct(requireTenant(ctx).state, path.product_id);
-    return setPrice(ctx, product, findVariant(product, path.variant_id), body);
-  },
 };
-
-function setPrice(ctx: HandlerContext, product: Product, variant: Variant | null, body: { price: number; currency?: Product['currency'] }) {
-  const item = variant ?? product;
-  const previous = item.price;
-  const now = ctx.now().toISOString();
-  item.price = body.price;
-  if (body.currency) item.currency = body.currency;
-  item.updated_at = now;
-  const result = {
-    item_id: item.id,
-    product_id: product.id,
-    variant_id: variant?.id ?? null,
-    price: item.price,
-    currency: item.currency,
-    previous_price: previous,
-    updated_at: now,
-  };
-  if (previous !== item.price) emit(ctx, 'price.updated', result);
-  return { status: 200, body: result };
-}

@@ -1,12 +1,16 @@
 // Webhook subscriptions and their delivery log. Delivery itself lives in src/webhooks.
-import { randomBytes } from 'node:crypto';
 import { paginate } from '../domain/pagination.ts';
 import type { WebhookSubscription } from '../domain/types.ts';
-import type { HandlerRegistry } from '../server/handler.ts';
+import type { HandlerContext, HandlerRegistry } from '../server/handler.ts';
 import { requireTenant } from '../server/handler.ts';
-import { notFound } from '../server/problem.ts';
+import { invalid, notFound, type FieldError } from '../server/problem.ts';
 import type { Tenant } from '../store/store.ts';
 import { newId } from '../store/ids.ts';
+import type { WebhookDispatcher } from '../webhooks/dispatcher.ts';
+import { SUBSCRIBABLE_EVENT_TYPES, unknownFilterEntries } from '../webhooks/event-filter.ts';
+import { newWebhookSecret } from '../webhooks/signing.ts';
+import { checkWebhookTarget } from '../webhooks/target.ts';
+import { guardWebhookTarget } from '../policies/webhook-target/index.ts';
 
 /** The secret is shown once, at creation; every other answer leaves it out. */
 export function withoutSecret({ secret: _secret, ...rest }: WebhookSubscription): Omit<WebhookSubscription, 'secret'> {
@@ -19,6 +23,21 @@ function subscription(tenant: Tenant, id: string): WebhookSubscription {
   return found;
 }
 
+/** A subscription's URL and filter, checked the same way on create and update. */
+function checkSubscription(body: { url?: string; events?: string[] }): void {
+  const errors: FieldError[] = [];
+  if (body.url !== undefined) errors.push(...checkWebhookTarget(body.url, '/body/url'));
+  for (const { index, pattern } of unknownFilterEntries(body.events ?? [])) {
+    errors.push({ pointer: `/body/events/${index}`, message: `"${pattern}" matches no event type; subscribable: ${SUBSCRIBABLE_EVENT_TYPES.join(', ')} (wildcards like order.* or *)` });
+  }
+  if (errors.length) throw invalid(errors);
+}
+
+function dispatcher(ctx: HandlerContext): WebhookDispatcher {
+  if (!ctx.webhooks) throw new Error('This handler needs the webhook dispatcher on its context (see createSandbox).');
+  return ctx.webhooks;
+}
+
 export const webhookHandlers: HandlerRegistry = {
   listWebhooks(_input, ctx) {
     return { status: 200, body: { data: Object.values(requireTenant(ctx).state.webhooks).map(withoutSecret) } };
@@ -26,6 +45,8 @@ export const webhookHandlers: HandlerRegistry = {
 
   createWebhook({ body }, ctx) {
     const tenant = requireTenant(ctx);
+    checkSubscription(body);
+    guardWebhookTarget(body.url, ctx); // no link-local / metadata receivers (SSRF)
     const now = ctx.now().toISOString();
     const created: WebhookSubscription = {
       id: newId('wh'),
@@ -33,7 +54,7 @@ export const webhookHandlers: HandlerRegistry = {
       events: body.events,
       description: body.description ?? null,
       active: true,
-      secret: `whsec_${randomBytes(24).toString('base64')}`,
+      secret: newWebhookSecret(),
       created_at: now,
       updated_at: now,
     };
@@ -47,6 +68,8 @@ export const webhookHandlers: HandlerRegistry = {
 
   updateWebhook({ path, body }, ctx) {
     const found = subscription(requireTenant(ctx), path.webhook_id);
+    checkSubscription(body);
+    guardWebhookTarget(body.url, ctx); // no link-local / metadata receivers (SSRF)
     Object.assign(found, body, { updated_at: ctx.now().toISOString() });
     return { status: 200, body: withoutSecret(found) };
   },
@@ -55,15 +78,34 @@ export const webhookHandlers: HandlerRegistry = {
     const tenant = requireTenant(ctx);
     subscription(tenant, path.webhook_id);
     delete tenant.state.webhooks[path.webhook_id];
+    // Pending deliveries go with it (the spec promises so); its lane empties itself.
+    dispatcher(ctx).forgetSubscription(tenant, path.webhook_id);
     return { status: 204 };
+  },
+
+  pingWebhook({ path }, ctx) {
+    const tenant = requireTenant(ctx);
+    const { event, delivery } = dispatcher(ctx).ping(tenant, subscription(tenant, path.webhook_id), ctx.now());
+    return { status: 202, body: { event_id: event.id, delivery_id: delivery.id } };
   },
 
   listWebhookDeliveries({ path, query }, ctx) {
     const tenant = requireTenant(ctx);
     subscription(tenant, path.webhook_id);
+    // Newest first; deliveries of one sandbox instant stay newest-first too (insertion order, reversed).
     const deliveries = Object.values(tenant.state.deliveries)
       .filter((d) => d.subscription_id === path.webhook_id)
+      .reverse()
       .sort((a, b) => b.created_at.localeCompare(a.created_at));
     return { status: 200, body: paginate(deliveries, query.page, query.limit) };
+  },
+
+  redeliverWebhookDelivery({ path }, ctx) {
+    const tenant = requireTenant(ctx);
+    subscription(tenant, path.webhook_id);
+    const delivery = tenant.state.deliveries[path.delivery_id];
+    if (!delivery || delivery.subscription_id !== path.webhook_id) throw notFound('Delivery', `${path.delivery_id} of subscription ${path.webhook_id}`);
+    const alreadyQueued = delivery.status === 'pending';
+    return { status: 202, body: dispatcher(ctx).redeliver(tenant, delivery), ...(alreadyQueued ? { notes: ['duplicate_update'] } : {}) };
   },
 };

@@ -4,18 +4,28 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { loadDocument } from '../contract/operations.ts';
+import { listOperations, loadDocument } from '../contract/operations.ts';
+import { toFieldErrors } from '../contract/validators.ts';
 import { EventBus } from '../events/bus.ts';
 import { adminHandlers } from '../admin/index.ts';
-import { clockNow } from '../clock/clock.ts';
+import { clockNow, setClockMode, type ClockSetting } from '../clock/clock.ts';
 import { apiHandlers } from '../handlers/index.ts';
 import { adminAuth } from '../policies/admin-auth/index.ts';
 import { tenantAuth } from '../policies/tenant-auth/index.ts';
+import { accessAdminHandlers } from '../admin/access.ts';
+import { ConnectionDropped, FaultInjector, faultInjection } from '../policies/fault-injection/index.ts';
+import { tokenEndpoint } from '../policies/oauth-token/index.ts';
+import { RateLimiter, rateLimit, rateLimitHeaders, specRateLimitGroups } from '../policies/rate-limit/index.ts';
+import { RequestJournal, requestJournal } from '../policies/request-journal/index.ts';
+import { secureResponseHeaders } from '../policies/secure-headers/index.ts';
+import { webhookTargetAllowList } from '../policies/webhook-target/index.ts';
+import { MarketplaceTicker } from '../orders/marketplace-moves.ts';
 import { SandboxStore } from '../store/store.ts';
+import { WebhookDispatcher, type WebhookDeliveryOptions } from '../webhooks/dispatcher.ts';
 import type { SandboxEnv } from './env.ts';
 import type { HandlerContext } from './handler.ts';
 import { mountContract, type MountedContract } from './pipeline.ts';
-import { Problem, problemResponse } from './problem.ts';
+import { Problem, problemResponse, type FieldError } from './problem.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_SPEC = `${root}specs/marketplace.openapi.yaml`;
@@ -33,6 +43,19 @@ export interface SandboxOptions {
   adminToken?: string;
   /** Largest accepted request body, in bytes. */
   maxBodyBytes?: number;
+  /**
+   * How tenants' sandbox clocks run: realtime (× factor) or manual (moves only when advanced).
+   * Given, it also switches the clocks of tenants loaded from the data file. Default realtime ×1.
+   */
+  clock?: ClockSetting;
+  /** How often realtime clocks make their due marketplace moves, in wall milliseconds (default 1000). */
+  clockTickMs?: number;
+  /** Webhook retry schedule, its scale factor (tests) and the per-attempt timeout. */
+  webhooks?: WebhookDeliveryOptions;
+  /** Refuse requests over the rate limits (default true). false: nothing is refused; counting and headers go on. */
+  rateLimits?: boolean;
+  /** Link-local / metadata addresses webhook URLs may point at anyway (besides env SANDBOX_WEBHOOK_ALLOW). */
+  webhookTargetAllowList?: string[];
 }
 
 export interface Sandbox {
@@ -42,7 +65,13 @@ export interface Sandbox {
   api: MountedContract;
   admin: MountedContract;
   adminToken: string;
-  /** Flushes the store. Call on shutdown. */
+  /** The webhook delivery queue. */
+  webhooks: WebhookDispatcher;
+  /** Rate-limit counters, fault rules and the request journal (src/policies). */
+  limiter: RateLimiter;
+  faults: FaultInjector;
+  journal: RequestJournal;
+  /** Stops webhook delivery and the clock's timer, then flushes the store. Call on shutdown. */
   close(): Promise<void>;
 }
 
@@ -50,14 +79,20 @@ const tooLarge = (max: number) =>
   new Problem(413, 'payload_too_large', `The request body exceeds ${max} bytes; split it into smaller requests.`, { max_bytes: max });
 
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const store = await SandboxStore.open({ file: options.dataFile, seed: options.seed });
+  const store = await SandboxStore.open({ file: options.dataFile, seed: options.seed, clock: options.clock });
+  if (options.clock) {
+    for (const tenant of store.listTenants()) tenant.clock = setClockMode(tenant.clock, options.clock.mode, options.clock.factor);
+  }
   const events = new EventBus();
+  const webhooks = new WebhookDispatcher(store, events, options.webhooks);
+  const ticker = new MarketplaceTicker(store, events, options.clockTickMs);
   const adminToken = options.adminToken || process.env.SANDBOX_ADMIN_TOKEN || DEFAULT_ADMIN_TOKEN; // empty means unset
   const strict = options.strict ?? false;
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
 
   const app = new Hono<SandboxEnv>();
   app.onError((error, c) => {
+    if (error instanceof ConnectionDropped) throw error; // an injected timeout: no answer at all
     if (error instanceof Problem) return problemResponse(error, c.req.path);
     console.error(`marketplace-sandbox: unexpected error on ${c.req.method} ${c.req.path}:`, error);
     return problemResponse(
@@ -65,6 +100,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       c.req.path,
     );
   });
+  app.use('*', secureResponseHeaders());
   // Body size: a declared Content-Length is checked up front; only chunked bodies go through hono's
   // streaming bodyLimit, which materialises a full Request and would cost every request ~30 %.
   const limitChunked = bodyLimit({ maxSize: maxBodyBytes, onError: () => { throw tooLarge(maxBodyBytes); } });
@@ -79,25 +115,39 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
 
   const context = (c: Context<SandboxEnv>): HandlerContext => {
     const tenant = c.get('tenant') ?? null;
-    return { store, events, tenant, now: () => (tenant ? clockNow(tenant.clock) : new Date()) };
+    return { store, events, tenant, now: () => (tenant ? clockNow(tenant.clock) : new Date()), checkRequestBody, webhooks, clientAuth: c.get('clientAuth'), webhookTargetAllowList: webhookTargets };
+  };
+  // Bulk handlers check each line against another operation's body schema, compiled at mount.
+  const checkRequestBody = (operationId: string, value: unknown, pointer: string): FieldError[] => {
+    const validate = (api.validators.get(operationId) ?? admin.validators.get(operationId))?.bodies.get('application/json');
+    if (!validate) throw new Error(`${operationId} has no JSON request body schema to check against.`);
+    return validate(value) ? [] : toFieldErrors(validate.errors, pointer);
   };
   const persistWrites: MiddlewareHandler<SandboxEnv> = async (c, next) => {
     await next();
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.res.status < 400) store.changed();
   };
 
+  const apiDoc = await loadDocument(options.specFile ?? DEFAULT_SPEC);
+  const limiter = new RateLimiter({ enforce: options.rateLimits ?? true, specGroups: specRateLimitGroups(listOperations(apiDoc)) });
+  const faults = new FaultInjector();
+  const journal = new RequestJournal();
+  const webhookTargets = webhookTargetAllowList(options.webhookTargetAllowList);
+
   const admin = await mountContract(app, {
     doc: await loadDocument(ADMIN_SPEC),
-    handlers: adminHandlers(VERSION),
+    handlers: { ...adminHandlers(VERSION), ...accessAdminHandlers({ limiter, faults, journal }) },
     policies: [adminAuth(adminToken), persistWrites],
     context,
     strict,
   });
   const api = await mountContract(app, {
-    doc: await loadDocument(options.specFile ?? DEFAULT_SPEC),
+    doc: apiDoc,
     // Another document's operationIds may collide with ours but not mean the same: mock them all.
     handlers: options.specFile ? {} : apiHandlers,
-    policies: [tenantAuth(store), persistWrites],
+    // In this order: the journal sees every answer, the rate-limit headers go on every answer, the
+    // token endpoint and bearer auth name the tenant, then the limiter counts and faults may strike.
+    policies: [requestJournal(journal), rateLimitHeaders(limiter), tokenEndpoint(store), tenantAuth(store), rateLimit(limiter), faultInjection(faults), persistWrites],
     context,
     strict,
     documentsProblems: !options.specFile,
@@ -119,6 +169,14 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     );
   });
 
-  return { app, store, events, api, admin, adminToken, close: () => store.flush() };
+  // Started last: deliveries left pending by a previous run resume, realtime clocks begin to act.
+  webhooks.start();
+  ticker.start();
+  const close = async () => {
+    ticker.stop();
+    webhooks.close();
+    await store.flush();
+  };
+  return { app, store, events, api, admin, adminToken, webhooks, limiter, faults, journal, close };
 }
 

@@ -1,13 +1,37 @@
 // What the pipeline hands from one layer to the next through hono's context.
 import type { Operation } from '../contract/operations.ts';
 import type { Tenant } from '../store/store.ts';
+import type { InjectedFault } from '../domain/faults.ts';
+import type { RateDecision } from '../domain/rate-limit.ts';
 
 export type SandboxEnv = {
   Variables: {
     operation: Operation;
-    /** Set by the tenant auth policy for partner API calls. */
+    /**
+     * Set by the tenant auth policy for partner API calls. Also set, for the journal and the rate
+     * limiter only, when a request is refused for an expired token or scope (its tenant is known),
+     * and on the token endpoint to the tenant owning the presented client id.
+     */
     tenant: Tenant;
     /** Practice notes the handler attached to its reply (see Reply.notes in handler.ts). */
     notes: string[];
+    /** How the caller proved who it is (src/policies/tenant-auth, src/policies/oauth-token), for the journal. */
+    credential: 'api_key' | 'oauth_token' | 'oauth_client';
+    /** Client credentials sent with HTTP Basic to the token endpoint (src/policies/oauth-token). */
+    clientAuth: { client_id: string; client_secret: string };
+    /** This request's rate-limit decision (src/policies/rate-limit). */
+    rateLimit: RateDecision;
+    /** Faults injected into this request (src/policies/fault-injection). */
+    faults: InjectedFault[];
+    /** Bytes of the response body the pipeline wrote, for the journal. */
+    responseBytes: number;
+    /**
+     * Headers policies want on this answer (security, rate limits), set before the handler runs.
+     * The pipeline builds its response with them (`preparedResponse`), which keeps the response's
+     * headers a plain object: much cheaper than setting them on `c.res.headers` afterwards.
+     */
+    responseHeaders: Record<string, string>;
+    /** The response the pipeline built with `responseHeaders`; any other answer still needs them set. */
+    preparedResponse: Response;
   };
 };

@@ -4,6 +4,8 @@
 import type { Operation } from '../contract/operations.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { SandboxStore, Tenant } from '../store/store.ts';
+import type { WebhookDispatcher } from '../webhooks/dispatcher.ts';
+import type { FieldError } from './problem.ts';
 
 export interface OperationInput {
   operation: Operation;
@@ -20,6 +22,17 @@ export interface HandlerContext {
   tenant: Tenant | null;
   /** Sandbox time for this tenant. */
   now(): Date;
+  /** The webhook delivery queue (ping, redeliver, forgetting a deleted subscription). */
+  webhooks?: WebhookDispatcher;
+  /**
+   * Checks a value against the (already compiled) JSON request body schema of an operation, e.g.
+   * one line of a bulk request against createProduct's; field errors are prefixed with `pointer`.
+   */
+  checkRequestBody?(operationId: string, value: unknown, pointer: string): FieldError[];
+  /** Client credentials sent with HTTP Basic to the token endpoint (src/policies/oauth-token). */
+  clientAuth?: { client_id: string; client_secret: string };
+  /** Addresses webhook URLs may point at although they are link-local or metadata addresses (src/policies/webhook-target). */
+  webhookTargetAllowList?: readonly string[];
 }
 
 export interface Reply {

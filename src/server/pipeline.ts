@@ -4,6 +4,7 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { findResponse, listOperations, type OpenApiDocument, type Operation } from '../contract/operations.ts';
 import { compileValidators, isJsonMediaType, toFieldErrors, type OperationValidators } from '../contract/validators.ts';
+import { itemLimitProblem } from '../contract/item-limits.ts';
 import { createPrismFallback, type PrismFallback } from '../contract/prism-fallback.ts';
 import type { SandboxEnv } from './env.ts';
 import type { HandlerContext, HandlerRegistry, OperationInput, Reply } from './handler.ts';
@@ -111,7 +112,7 @@ function serveOperation(
       throw new Problem(501, 'not_implemented', `${op.operationId} has no handler.`);
     }
     if (reply.notes?.length) c.set('notes', reply.notes);
-    return toResponse(reply);
+    return toResponse(reply, c);
   };
 }
 
@@ -157,7 +158,7 @@ async function readBody(c: Context<SandboxEnv>, op: Operation, v: OperationValid
     body = raw;
   }
   const validate = v.bodies.get(mediaType);
-  if (validate && !validate(body)) throw invalid(toFieldErrors(validate.errors, '/body'));
+  if (validate && !validate(body)) throw itemLimitProblem(op, validate.errors, body) ?? invalid(toFieldErrors(validate.errors, '/body'));
   return body;
 }
 
@@ -186,15 +187,23 @@ async function mockWithPrism(c: Context<SandboxEnv>, op: Operation, prism: Prism
   }
 }
 
-function toResponse(reply: Reply): Response {
-  const headers: Record<string, string> = reply.headers ? { ...reply.headers } : {};
+function toResponse(reply: Reply, c: Context<SandboxEnv>): Response {
+  // Headers the policies prepared (security, rate limits) go in with the reply's own.
+  const headers: Record<string, string> = { ...c.get('responseHeaders'), ...reply.headers };
   if (reply.status === 204 || reply.status === 304 || reply.body === undefined) {
-    return new Response(null, { status: reply.status, headers });
+    c.set('responseBytes', 0);
+    return prepared(c, new Response(null, { status: reply.status, headers }));
   }
   const contentType = reply.contentType ?? (reply.status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json');
   headers['content-type'] = contentType;
   const payload = reply.contentType === undefined || isJsonMediaType(contentType) ? JSON.stringify(reply.body) : String(reply.body);
-  return new Response(payload, { status: reply.status, headers });
+  c.set('responseBytes', Buffer.byteLength(payload)); // for the request journal
+  return prepared(c, new Response(payload, { status: reply.status, headers }));
+}
+
+function prepared(c: Context<SandboxEnv>, response: Response): Response {
+  c.set('preparedResponse', response);
+  return response;
 }
 
 /** Strict mode: the response must be one the document promises, or it becomes a 500 naming the break. */

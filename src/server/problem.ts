@@ -79,9 +79,13 @@ export const invalid = (errors: FieldError[], detail?: string): Problem =>
     { errors },
   );
 
+/** The JSON text of a problem answer (the request journal measures it too). */
+export function problemPayload(problem: Problem, instance?: string): string {
+  return JSON.stringify(instance ? { ...problem.body, instance } : problem.body);
+}
+
 export function problemResponse(problem: Problem, instance?: string): Response {
-  const body = instance ? { ...problem.body, instance } : problem.body;
-  return new Response(JSON.stringify(body), {
+  return new Response(problemPayload(problem, instance), {
     status: problem.status,
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...problem.headers },
   });

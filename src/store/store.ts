@@ -3,7 +3,8 @@
 // calls `changed()` after every write request, which schedules a (debounced) save.
 import { randomBytes } from 'node:crypto';
 import type { TenantState } from '../domain/types.ts';
-import { startClock, type ClockState } from '../clock/clock.ts';
+import type { TenantAccess } from '../domain/access.ts';
+import { DEFAULT_CLOCK, startClock, type ClockSetting, type ClockState } from '../clock/clock.ts';
 import { FIXTURE_DEFAULTS, generateFixture } from '../fixtures/generate.ts';
 import { Persistence } from './persistence.ts';
 
@@ -16,6 +17,8 @@ export interface Tenant {
   /** Sandbox time of this tenant; starts at the fixture's reference date. */
   clock: ClockState;
   state: TenantState;
+  /** Key scopes, OAuth clients and tokens, rate-limit plan, fault rules, journal settings (src/domain/access.ts). */
+  access?: TenantAccess;
 }
 
 interface PersistedState {
@@ -36,6 +39,8 @@ export interface StoreOptions {
   /** JSON file to persist to; omit for a memory-only sandbox. */
   file?: string;
   seed?: number;
+  /** How the clocks of new and reset tenants run (default realtime ×1). */
+  clock?: ClockSetting;
 }
 
 export class SandboxStore {
@@ -44,9 +49,11 @@ export class SandboxStore {
   private readonly pristine = new Map<number, TenantState>();
   private readonly persistence: Persistence<PersistedState> | null;
   readonly seed: number;
+  readonly clock: ClockSetting;
 
   private constructor(options: StoreOptions) {
     this.seed = options.seed ?? DEFAULT_SEED;
+    this.clock = options.clock ?? DEFAULT_CLOCK;
     this.persistence = options.file ? new Persistence<PersistedState>({ file: options.file }) : null;
   }
 
@@ -69,7 +76,7 @@ export class SandboxStore {
           api_keys: [t.api_key],
           seed: store.seed,
           created_at: new Date().toISOString(),
-          clock: startClock(FIXTURE_DEFAULTS.referenceDate),
+          clock: startClock(FIXTURE_DEFAULTS.referenceDate, store.clock.mode, store.clock.factor),
           state: store.freshState(store.seed),
         });
       }
@@ -90,6 +97,23 @@ export class SandboxStore {
     return this.keys.get(apiKey);
   }
 
+  /** Gives a tenant another API key; it works at once. */
+  addApiKey(tenant: Tenant, apiKey: string): void {
+    tenant.api_keys.push(apiKey);
+    this.keys.set(apiKey, tenant);
+    this.changed();
+  }
+
+  /** Revokes one of a tenant's API keys: from now on it gets 401. False if the tenant has no such key. */
+  revokeApiKey(tenant: Tenant, apiKey: string): boolean {
+    const at = tenant.api_keys.indexOf(apiKey);
+    if (at < 0) return false;
+    tenant.api_keys.splice(at, 1);
+    this.keys.delete(apiKey);
+    this.changed();
+    return true;
+  }
+
   listTenants(): Tenant[] {
     return [...this.tenants.values()];
   }
@@ -103,7 +127,7 @@ export class SandboxStore {
       api_keys: [`mk_test_${randomBytes(16).toString('hex')}`],
       seed,
       created_at: new Date().toISOString(),
-      clock: startClock(FIXTURE_DEFAULTS.referenceDate),
+      clock: startClock(FIXTURE_DEFAULTS.referenceDate, this.clock.mode, this.clock.factor),
       state: this.freshState(seed),
     };
     this.add(tenant);
@@ -116,7 +140,7 @@ export class SandboxStore {
     const tenant = this.tenants.get(id);
     if (!tenant) return undefined;
     tenant.state = this.freshState(tenant.seed);
-    tenant.clock = startClock(FIXTURE_DEFAULTS.referenceDate);
+    tenant.clock = startClock(FIXTURE_DEFAULTS.referenceDate, this.clock.mode, this.clock.factor);
     this.changed();
     return tenant;
   }

@@ -38,7 +38,7 @@ type Request = { method: string; path: string; body?: unknown; form?: Record<str
 
 // One realistic request per operationId. A new operation in the spec without an entry here fails the suite.
 const requests: Record<string, () => Request> = {
-  createToken: () => ({ method: 'POST', path: '/oauth/token', form: { grant_type: 'client_credentials', client_id: 'cli_demo', client_secret: 'secret' }, expect: 200 }),
+  createToken: () => ({ method: 'POST', path: '/oauth/token', form: { grant_type: 'client_credentials', client_id: 'cli_nordwind_erp', client_secret: 'cs_test_nordwind_3c7e1a9f5b2d8e46' }, expect: 200 }),
   listProducts: () => ({ method: 'GET', path: '/api/v2/products?limit=5&in_stock=true', expect: 200 }),
   createProduct: () => ({
     method: 'POST',
@@ -72,6 +72,14 @@ const requests: Record<string, () => Request> = {
     body: { price: variantProduct.variants[0]!.price },
     expect: 200,
   }),
+  getPriceHistory: () => ({ method: 'GET', path: `/api/v2/products/${variantProduct.id}/price-history`, expect: 200 }),
+  createProductsBulk: () => ({
+    method: 'POST',
+    path: '/api/v2/products/bulk',
+    body: { products: [{ sku: 'every-op-bulk', title: 'Bulk', brand_id: product.brand_id, category_id: product.category_id, ean: '96385074', price: 9.99, parameters: product.parameters }] },
+    expect: 202,
+  }),
+  activateProducts: () => ({ method: 'POST', path: '/api/v2/products/activate', body: { product_ids: [product.id] }, expect: 200 }),
   updateAvailability: () => ({ method: 'POST', path: '/api/v2/availability', body: { items: [{ id: product.id, status: 'active', in_stock: 3 }] }, expect: 200 }),
   listInventory: () => ({ method: 'GET', path: '/api/v2/inventory?location=loc_berlin', expect: 200 }),
   getInventoryItem: () => ({ method: 'GET', path: `/api/v2/inventory/${product.sku}`, expect: 200 }),
@@ -79,6 +87,7 @@ const requests: Record<string, () => Request> = {
   syncInventory: () => ({ method: 'POST', path: '/api/v2/inventory/sync', body: { items: [{ sku: product.sku, quantity: 9, location: 'loc_berlin' }] }, expect: 202 }),
   reserveInventory: () => ({ method: 'POST', path: '/api/v2/inventory/reserve', body: { sku: product.sku, quantity: 1, ttl_seconds: 60 }, expect: 201 }),
   releaseInventory: () => ({ method: 'POST', path: '/api/v2/inventory/release', body: { reservation_id: reservationId }, expect: 200 }),
+  getReservation: () => ({ method: 'GET', path: `/api/v2/inventory/reservations/${reservationId}`, expect: 200 }),
   getJob: () => ({ method: 'GET', path: `/api/v2/jobs/${jobId}`, expect: 200 }),
   listLocations: () => ({ method: 'GET', path: '/api/v2/locations', expect: 200 }),
   listOrders: () => ({ method: 'GET', path: '/api/v2/orders?status=open&status=shipped&limit=3', expect: 200 }),
@@ -109,7 +118,11 @@ const requests: Record<string, () => Request> = {
   deleteWebhook: () => ({ method: 'DELETE', path: `/api/v2/webhooks/${webhookId}`, expect: 204 }),
   pingWebhook: () => ({ method: 'POST', path: `/api/v2/webhooks/${webhookId}/ping`, expect: 202 }),
   listWebhookDeliveries: () => ({ method: 'GET', path: `/api/v2/webhooks/${webhookId}/deliveries`, expect: 200 }),
-  redeliverWebhookDelivery: () => ({ method: 'POST', path: `/api/v2/webhooks/${webhookId}/deliveries/dlv_8f3k2m9x/redeliver`, expect: 202 }),
+  redeliverWebhookDelivery: () => {
+    // The ping above queued a delivery to this (unreachable) receiver.
+    const delivery = Object.values(sb.store.listTenants()[0]!.state.deliveries).find((d) => d.subscription_id === webhookId)!;
+    return { method: 'POST', path: `/api/v2/webhooks/${webhookId}/deliveries/${delivery.id}/redeliver`, expect: 202 };
+  },
 };
 
 describe('every operation of the spec', () => {
