@@ -6,6 +6,7 @@ import { conflict, invalid, notFound } from '../server/problem.ts';
 import { generateOrders } from '../orders/generate.ts';
 import { makeMarketplaceMove, orderRules } from '../orders/marketplace-moves.ts';
 import { targetTenant } from './clock.ts';
+import { own } from '../state/copy-on-write.ts';
 
 export const orderAdminHandlers: HandlerRegistry = {
   generateOrders({ body }, ctx) {
@@ -58,7 +59,7 @@ export const orderAdminHandlers: HandlerRegistry = {
 
   moveOrderAsMarketplace({ path, body }, ctx) {
     const tenant = targetTenant(ctx, body.tenant_id);
-    const before = tenant.state.orders[path.order_id];
+    const before = own(tenant.state.orders, path.order_id);
     const verdict = makeMarketplaceMove(tenant, ctx.events, path.order_id, body.to, body.reason);
     switch (verdict.kind) {
       case 'not_found':

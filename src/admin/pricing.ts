@@ -6,6 +6,7 @@ import type { CampaignPrice, Product, Variant } from '../domain/types.ts';
 import type { HandlerContext, HandlerRegistry } from '../server/handler.ts';
 import { invalid, notFound } from '../server/problem.ts';
 import type { Tenant } from '../store/store.ts';
+import { own } from '../state/copy-on-write.ts';
 
 function tenantOf(ctx: HandlerContext, id: string): Tenant {
   const tenant = ctx.store.tenant(id);
@@ -15,11 +16,11 @@ function tenantOf(ctx: HandlerContext, id: string): Tenant {
 
 /** A product or variant id of the tenant's (non-deleted) catalogue. */
 function findItem(tenant: Tenant, itemId: string): { product: Product; variant: Variant | null } {
-  for (const product of Object.values(tenant.state.products)) {
-    if (product.deleted_at) continue;
-    if (product.id === itemId) return { product, variant: null };
-    const variant = product.variants.find((v) => v.id === itemId);
-    if (variant) return { product, variant };
+  for (const candidate of Object.values(tenant.state.products)) {
+    if (candidate.deleted_at) continue;
+    if (candidate.id !== itemId && !candidate.variants.some((v) => v.id === itemId)) continue;
+    const product = own(tenant.state.products, candidate.id)!;
+    return { product, variant: product.variants.find((v) => v.id === itemId) ?? null };
   }
   throw notFound('Product or variant', itemId);
 }

@@ -375,4 +375,6 @@ export interface TenantState {
   marketplace?: MarketplaceState;
   /** Payload and retry state per delivery id (internal; partners see `deliveries`); created on first use. */
   webhook_outbox?: Record<string, DeliveryOutboxEntry>;
+  /** The tenant's own webhook retry schedule (set by a scenario); the server's when absent. */
+  webhook_policy?: { retry_schedule_seconds: number[] };
 }

@@ -10,6 +10,7 @@ import { conflict, invalid, notFound } from '../server/problem.ts';
 import type { Tenant } from '../store/store.ts';
 import { newId } from '../store/ids.ts';
 import { accepted, newJob, runJob } from './jobs.ts';
+import { own } from '../state/copy-on-write.ts';
 
 /** Stock of a sku the tenant still sells: a deleted product's skus are gone with it. */
 function stockedItem(state: TenantState, sku: string): InventoryItem | null {
@@ -19,8 +20,13 @@ function stockedItem(state: TenantState, sku: string): InventoryItem | null {
   return product && product.deleted_at === null ? item : null;
 }
 
+/** The same, made the tenant's own copy (src/state/copy-on-write.ts) because the caller changes it. */
+function stockedItemToChange(state: TenantState, sku: string): InventoryItem | null {
+  return stockedItem(state, sku) ? own(state.inventory, sku)! : null;
+}
+
 function inventoryItem(state: TenantState, sku: string): InventoryItem {
-  const item = stockedItem(state, sku);
+  const item = stockedItemToChange(state, sku);
   if (!item) throw notFound('Inventory item for SKU', sku);
   return item;
 }
@@ -42,8 +48,8 @@ function sweepReservations(tenant: Tenant, ctx: HandlerContext): void {
   const now = ctx.now();
   for (const r of Object.values(tenant.state.reservations)) {
     if (!isExpired(r, now)) continue;
-    r.status = 'expired';
-    const item = tenant.state.inventory[r.sku];
+    own(tenant.state.reservations, r.id)!.status = 'expired';
+    const item = own(tenant.state.inventory, r.sku);
     if (item) applySignals(tenant, ctx, item, item.available, () => unreserve(item, r.quantity));
   }
 }
@@ -55,7 +61,7 @@ function applySignals(tenant: Tenant, ctx: HandlerContext, item: InventoryItem, 
 
 function publish(tenant: Tenant, ctx: HandlerContext, item: InventoryItem, signals: StockSignal[]): void {
   if (!signals.length) return;
-  const product = tenant.state.products[item.product_id];
+  const product = own(tenant.state.products, item.product_id);
   const now = ctx.now();
   if (product) syncAvailability(product, item, now.toISOString());
   const data = snapshot(item);
@@ -133,7 +139,7 @@ export const inventoryHandlers: HandlerRegistry = {
   releaseInventory({ body }, ctx) {
     const tenant = requireTenant(ctx);
     sweepReservations(tenant, ctx);
-    const reservation = tenant.state.reservations[body.reservation_id];
+    const reservation = own(tenant.state.reservations, body.reservation_id);
     if (!reservation) throw notFound('Reservation', body.reservation_id);
     if (reservation.status !== 'active') {
       throw conflict('reservation_not_active', `Reservation ${reservation.id} is ${reservation.status}; only active reservations can be released.`, {
@@ -141,7 +147,7 @@ export const inventoryHandlers: HandlerRegistry = {
       });
     }
     reservation.status = 'released';
-    const item = tenant.state.inventory[reservation.sku];
+    const item = own(tenant.state.inventory, reservation.sku);
     if (item) applySignals(tenant, ctx, item, item.available, () => unreserve(item, reservation.quantity));
     return { status: 200, body: presentReservation(reservation) };
   },
@@ -196,9 +202,12 @@ function availabilityTargets(state: TenantState) {
           for (const variant of product.variants) variants.set(variant.id, { product, item: variant });
         }
       }
-      return variants.get(id) ?? null;
+      const found = variants.get(id);
+      if (!found) return null;
+      const product = own(state.products, found.product.id)!;
+      return { product, item: product.variants.find((v) => v.id === id)! };
     }
-    const product = state.products[id];
+    const product = own(state.products, id);
     return product && !product.deleted_at ? { product, item: product } : null;
   };
 }
@@ -213,7 +222,7 @@ function syncLine(tenant: Tenant, ctx: HandlerContext, items: SyncLine[]) {
   return (index: number) => {
     const entry = items[index]!;
     const now = ctx.now().toISOString();
-    let item = stockedItem(state, entry.sku);
+    let item = stockedItemToChange(state, entry.sku);
     if (!item) {
       // A sku known to the catalog without a stock record yet (or sent in other letter case) gets one.
       owners ??= skuIndex(state);
@@ -231,7 +240,7 @@ function syncLine(tenant: Tenant, ctx: HandlerContext, items: SyncLine[]) {
 function adoptSku(state: TenantState, owner: SkuOwner | undefined, now: string): InventoryItem | null {
   if (!owner) return null;
   const sku = owner.variant?.sku ?? owner.product.sku;
-  const existing = state.inventory[sku];
+  const existing = own(state.inventory, sku);
   if (existing && existing.product_id === owner.product.id) return existing;
   return (state.inventory[sku] = emptyInventory(sku, owner.product.id, owner.variant?.id ?? null, now));
 }

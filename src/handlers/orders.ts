@@ -7,9 +7,10 @@ import { requireTenant } from '../server/handler.ts';
 import { conflict, invalid, notFound, Problem } from '../server/problem.ts';
 import { newId } from '../store/ids.ts';
 import { commitOrderChange } from '../orders/commit.ts';
+import { own } from '../state/copy-on-write.ts';
 
 function findOrder(state: TenantState, id: string): Order {
-  const order = state.orders[id];
+  const order = own(state.orders, id);
   if (!order) throw notFound('Order', id);
   return order;
 }
@@ -126,7 +127,7 @@ export const orderHandlers: HandlerRegistry = {
 
   updateReturn({ path, body }, ctx) {
     const tenant = requireTenant(ctx);
-    const found = tenant.state.returns[path.return_id];
+    const found = own(tenant.state.returns, path.return_id);
     if (!found) throw notFound('Return', path.return_id);
     if (found.status === body.status) return { status: 200, body: found };
     const allowed = RETURN_MOVES[found.status];

@@ -24,9 +24,10 @@ import type { HandlerContext, HandlerRegistry } from '../server/handler.ts';
 import { requireTenant } from '../server/handler.ts';
 import { conflict, invalid, notFound, Problem } from '../server/problem.ts';
 import { newId } from '../store/ids.ts';
+import { own } from '../state/copy-on-write.ts';
 
 export function visibleProduct(state: TenantState, id: string): Product {
-  const product = state.products[id];
+  const product = own(state.products, id);
   if (!product || !isVisible(product)) throw notFound('Product', id);
   return product;
 }
@@ -135,7 +136,7 @@ export const productHandlers: HandlerRegistry = {
       body?.product_ids ?? Object.values(state.products).filter((p) => isVisible(p) && p.status === 'draft').map((p) => p.id);
     const summary = { activated: 0, already_live: 0, errors: 0 };
     const results = ids.map((id) => {
-      const product = state.products[id];
+      const product = own(state.products, id);
       if (!product || !isVisible(product)) {
         summary.errors++;
         return { id, result: 'error', code: 'not_found', message: `Product ${id} does not exist for this tenant (or was deleted).` };

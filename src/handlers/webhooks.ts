@@ -11,6 +11,7 @@ import { SUBSCRIBABLE_EVENT_TYPES, unknownFilterEntries } from '../webhooks/even
 import { newWebhookSecret } from '../webhooks/signing.ts';
 import { checkWebhookTarget } from '../webhooks/target.ts';
 import { guardWebhookTarget } from '../policies/webhook-target/index.ts';
+import { own } from '../state/copy-on-write.ts';
 
 /** The secret is shown once, at creation; every other answer leaves it out. */
 export function withoutSecret({ secret: _secret, ...rest }: WebhookSubscription): Omit<WebhookSubscription, 'secret'> {
@@ -18,7 +19,7 @@ export function withoutSecret({ secret: _secret, ...rest }: WebhookSubscription)
 }
 
 function subscription(tenant: Tenant, id: string): WebhookSubscription {
-  const found = tenant.state.webhooks[id];
+  const found = own(tenant.state.webhooks, id);
   if (!found) throw notFound('Webhook subscription', id);
   return found;
 }
@@ -103,7 +104,7 @@ export const webhookHandlers: HandlerRegistry = {
   redeliverWebhookDelivery({ path }, ctx) {
     const tenant = requireTenant(ctx);
     subscription(tenant, path.webhook_id);
-    const delivery = tenant.state.deliveries[path.delivery_id];
+    const delivery = own(tenant.state.deliveries, path.delivery_id);
     if (!delivery || delivery.subscription_id !== path.webhook_id) throw notFound('Delivery', `${path.delivery_id} of subscription ${path.webhook_id}`);
     const alreadyQueued = delivery.status === 'pending';
     return { status: 202, body: dispatcher(ctx).redeliver(tenant, delivery), ...(alreadyQueued ? { notes: ['duplicate_update'] } : {}) };

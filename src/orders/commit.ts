@@ -8,6 +8,7 @@ import type { Order } from '../domain/types.ts';
 import { eventData } from '../events/builders.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { Tenant } from '../store/store.ts';
+import { own } from '../state/copy-on-write.ts';
 
 type StockMove = 'reserve' | 'release' | 'consume';
 
@@ -15,7 +16,7 @@ type StockMove = 'reserve' | 'release' | 'consume';
 function moveStock(tenant: Tenant, events: EventBus, order: Order, move: StockMove, at: Date): void {
   const now = at.toISOString();
   for (const line of order.items) {
-    const item = tenant.state.inventory[line.sku];
+    const item = own(tenant.state.inventory, line.sku);
     if (!item) continue; // a SKU removed from the catalogue since: nothing left to hold
     const before = item.available;
     if (move === 'reserve') {
@@ -24,7 +25,7 @@ function moveStock(tenant: Tenant, events: EventBus, order: Order, move: StockMo
     } else if (move === 'release') unreserve(item, line.quantity);
     else consume(item, line.quantity);
     item.updated_at = now;
-    const product = tenant.state.products[item.product_id];
+    const product = own(tenant.state.products, item.product_id);
     if (product) syncAvailability(product, item, now);
     for (const type of stockSignals(before, item)) events.emit(tenant.id, type, item, at);
   }

@@ -16,6 +16,7 @@ import type { OrderStatus } from '../domain/types.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { SandboxStore, Tenant } from '../store/store.ts';
 import { commitOrderChange } from './commit.ts';
+import { own } from '../state/copy-on-write.ts';
 
 /** The tenant's order rules: the defaults, with what the control API changed on top. */
 export function orderRules(tenant: Tenant): OrderRules {
@@ -45,7 +46,7 @@ export function runDueMoves(tenant: Tenant, events: EventBus, until: Date): Appl
   const applied: AppliedMove[] = [];
   while (queue.length > 0) {
     const move = queue.shift()!;
-    const order = tenant.state.orders[move.order_id];
+    const order = own(tenant.state.orders, move.order_id);
     if (!order || order.status !== move.from) continue;
     const verdict = decideMarketplaceMove(order, move.to, move.at, move.cancellation_reason);
     if (verdict.kind !== 'apply') continue;
@@ -85,7 +86,7 @@ export function makeMarketplaceMove(
   to: OrderStatus,
   reason: string | undefined,
 ): MarketplaceMoveVerdict | { kind: 'not_found' } {
-  const order = tenant.state.orders[orderId];
+  const order = own(tenant.state.orders, orderId);
   if (!order) return { kind: 'not_found' };
   const now = clockNow(tenant.clock);
   const verdict = decideMarketplaceMove(order, to, now.toISOString(), reason);

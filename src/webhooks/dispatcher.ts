@@ -12,6 +12,7 @@ import { buildEvent, eventBody, eventData, type SandboxEvent } from '../events/b
 import type { EventBus } from '../events/bus.ts';
 import { newId } from '../store/ids.ts';
 import type { SandboxStore, Tenant } from '../store/store.ts';
+import { own } from '../state/copy-on-write.ts';
 import { matchesEventFilter } from './event-filter.ts';
 import { postWebhook, type AttemptOutcome } from './http-sender.ts';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelayMs, type RetryPolicy } from './retry-policy.ts';
@@ -116,7 +117,7 @@ export class WebhookDispatcher {
   /** Queues a finished delivery again: same event id, same body, a fresh retry schedule, at the end of its lane. */
   redeliver(tenant: Tenant, delivery: WebhookDelivery): WebhookDelivery {
     if (delivery.status === 'pending') return delivery; // already on its way
-    const entry = tenant.state.webhook_outbox?.[delivery.id];
+    const entry = tenant.state.webhook_outbox && own(tenant.state.webhook_outbox, delivery.id);
     if (!entry) throw new Error(`delivery ${delivery.id} has no stored payload`);
     const now = Date.now();
     Object.assign(entry, { seq: ++this.seq, round_attempts: 0, due_wall_ms: now });
@@ -180,8 +181,7 @@ export class WebhookDispatcher {
     for (const d of pending) {
       if (!outbox[d.id]) {
         // Nothing to send: a state file from before deliveries kept their payload.
-        d.status = 'failed';
-        d.next_attempt_at = null;
+        Object.assign(own(tenant.state.deliveries, d.id)!, { status: 'failed', next_attempt_at: null });
         continue;
       }
       this.lane(tenant.id, d.subscription_id).push(d.id);
@@ -244,9 +244,10 @@ export class WebhookDispatcher {
   private head(tenant: Tenant, lane: Lane): Head | null {
     const state = tenant.state;
     for (let id = lane.head; id !== undefined; id = lane.head) {
-      const delivery = state.deliveries[id];
-      const entry = state.webhook_outbox?.[id];
-      const subscription = delivery ? state.webhooks[delivery.subscription_id] : undefined;
+      // Owned copies: a restored snapshot shares its (frozen) entities until they change.
+      const delivery = own(state.deliveries, id);
+      const entry = state.webhook_outbox && own(state.webhook_outbox, id);
+      const subscription = delivery ? own(state.webhooks, delivery.subscription_id) : undefined;
       if (delivery && entry && subscription && delivery.status === 'pending' && delivery.subscription_id === lane.subscriptionId) {
         return { state, delivery, entry, subscription };
       }
@@ -294,13 +295,16 @@ export class WebhookDispatcher {
       subscription.updated_at = at.toISOString();
       this.finish(lane, delivery, entry, 'failed');
       for (const id of lane.remaining()) {
-        const queued = state.deliveries[id];
-        const queuedEntry = state.webhook_outbox?.[id];
+        const queued = own(state.deliveries, id);
+        const queuedEntry = state.webhook_outbox && own(state.webhook_outbox, id);
         if (queued?.status === 'pending' && queuedEntry) this.finish(lane, queued, queuedEntry, 'failed');
       }
       return;
     }
-    const delay = retryDelayMs(this.policy, entry.round_attempts, parseRetryAfter(outcome.retry_after, Date.now()));
+    // A scenario may give the tenant its own schedule; the scale (tests) stays the server's.
+    const schedule = state.webhook_policy?.retry_schedule_seconds;
+    const policy = schedule ? { ...this.policy, schedule_seconds: schedule } : this.policy;
+    const delay = retryDelayMs(policy, entry.round_attempts, parseRetryAfter(outcome.retry_after, Date.now()));
     if (delay === null) return this.finish(lane, delivery, entry, 'failed');
     attempt.next_retry_in_ms = delay;
     entry.due_wall_ms = Date.now() + delay;

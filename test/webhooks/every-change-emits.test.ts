@@ -29,6 +29,7 @@ const EVENT_FAMILIES: Record<keyof TenantState, string[] | { exempt: string }> =
   deliveries: { exempt: 'the delivery log of events already emitted' },
   webhook_outbox: { exempt: 'the delivery queue of events already emitted' },
   marketplace: { exempt: 'rules and watch start of the marketplace\'s own moves (control API)' },
+  webhook_policy: { exempt: 'the retry schedule a scenario gives the tenant (control API)' },
 };
 
 /** Mutating operations whose effect is outside the tenant's domain state. */
