@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import { Command, InvalidArgumentError } from 'commander';
 import { registerCheckCommands } from './checks/commands.ts';
 import { registerVerifyPactCommand } from './pact/command.ts';
+import { registerScenarioCommands } from './scenarios/commands.ts';
 import { parseClockSetting, type ClockSetting } from './clock/clock.ts';
 import { accessOf } from './domain/access.ts';
 import { createSandbox, DEFAULT_ADMIN_TOKEN, VERSION } from './server/app.ts';
@@ -51,6 +52,8 @@ program
   .option('--spec <file>', 'serve another OpenAPI 3.x document instead (every operation mocked from it)')
   .option('--clock <mode>', 'sandbox clocks: realtime, realtime:<factor> (sped up) or manual (moves only with POST /__sandbox/clock/advance)', clockSetting)
   .option('--webhook-retries <seconds>', 'seconds to wait after each failed webhook attempt (default 1,2,4,8,16)', retrySchedule)
+  .option('--scenario <name>', 'scenario the default tenants start in (default: default, or what the data file holds); see `marketplace-sandbox scenarios`')
+  .option('--scenarios-dir <dir>', 'another directory of scenario files (default scenarios/)')
   .addHelpText(
     'after',
     `
@@ -60,13 +63,14 @@ Examples:
   $ marketplace-sandbox serve --spec other.yaml    # mock any OpenAPI 3.x document
   $ marketplace-sandbox serve --clock realtime:60  # one sandbox minute per second: orders open, cancel, get lost
   $ marketplace-sandbox serve --clock manual       # time stands still until POST /__sandbox/clock/advance
+  $ marketplace-sandbox serve --scenario peak-load # 10 000 products, 20 000 orders, basic plan
 
 Environment:
   SANDBOX_ADMIN_TOKEN   token of the control API (default "${DEFAULT_ADMIN_TOKEN}")
   SANDBOX_WEBHOOK_ALLOW link-local / metadata addresses webhook URLs may point at anyway
                         (host names, addresses or CIDR ranges, comma separated)`,
   )
-  .action(async (opts: { port: number; host: string; data: string; memory?: boolean; seed?: number; strict?: boolean; spec?: string; clock?: ClockSetting; webhookRetries?: number[] }) => {
+  .action(async (opts: { port: number; host: string; data: string; memory?: boolean; seed?: number; strict?: boolean; spec?: string; clock?: ClockSetting; webhookRetries?: number[]; scenario?: string; scenariosDir?: string }) => {
     const sandbox = await createSandbox({
       dataFile: opts.memory ? undefined : opts.data,
       seed: opts.seed,
@@ -74,6 +78,8 @@ Environment:
       specFile: opts.spec,
       clock: opts.clock,
       webhooks: opts.webhookRetries ? { retrySchedule: opts.webhookRetries } : undefined,
+      scenario: opts.scenario,
+      scenariosDir: opts.scenariosDir,
     });
     const server = serve({ fetch: sandbox.app.fetch, port: opts.port, hostname: opts.host }, (info) => {
       const url = `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${info.port}`;
@@ -83,6 +89,7 @@ Environment:
         `  control API   ${url}/__sandbox`,
         `  state         ${sandbox.store.file ?? 'in memory (nothing written)'}`,
         `  strict mode   ${opts.strict ? 'on' : 'off'}`,
+        `  scenario      ${sandbox.store.listTenants()[0]?.scenario ?? 'default'} (POST /__sandbox/reset switches; GET /__sandbox/scenarios lists them)`,
         `  clock         ${opts.clock ? (opts.clock.mode === 'manual' ? 'manual (POST /__sandbox/clock/advance)' : `realtime ×${opts.clock.factor}`) : 'as saved (new tenants: realtime ×1)'}`,
         `  admin token   ${process.env.SANDBOX_ADMIN_TOKEN ? 'from env SANDBOX_ADMIN_TOKEN' : `default "${DEFAULT_ADMIN_TOKEN}" (set SANDBOX_ADMIN_TOKEN to change)`}`,
         '  test keys:',
@@ -114,6 +121,7 @@ Environment:
 
 registerCheckCommands(program, VERSION);
 registerVerifyPactCommand(program);
+registerScenarioCommands(program);
 
 program.parseAsync(process.argv).catch((error) => {
   console.error(`marketplace-sandbox: ${(error as Error).message}`);

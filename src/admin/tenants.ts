@@ -1,20 +1,22 @@
-// Control API: partner tenants, their keys, and putting one back to its fixture.
+// Control API: health, and the partner tenants with their keys. Resets live in ./scenarios.ts.
+import { createTenantIn, type TenantPolicies } from '../scenarios/enter.ts';
 import type { HandlerRegistry } from '../server/handler.ts';
-import { notFound } from '../server/problem.ts';
-import { DEFAULT_TENANTS, type Tenant } from '../store/store.ts';
+import { DEFAULT_SCENARIO, type Tenant } from '../store/store.ts';
+import { counts } from './scenarios.ts';
 
 const summary = (t: Tenant) => ({
   tenant_id: t.id,
   name: t.name,
   api_keys: t.api_keys,
   seed: t.seed,
+  scenario: t.scenario ?? DEFAULT_SCENARIO,
   created_at: t.created_at,
-  counts: { products: Object.keys(t.state.products).length, orders: Object.keys(t.state.orders).length },
+  counts: counts(t.state),
 });
 
 const startedAt = Date.now();
 
-export function tenantAdminHandlers(version: string): HandlerRegistry {
+export function tenantAdminHandlers(version: string, policies: TenantPolicies): HandlerRegistry {
   return {
     getHealth(_input, ctx) {
       return {
@@ -28,20 +30,12 @@ export function tenantAdminHandlers(version: string): HandlerRegistry {
     },
 
     createTenant({ body }, ctx) {
-      const tenant = ctx.store.createTenant({ name: body?.name, seed: body?.seed });
+      const tenant = createTenantIn(ctx.store, policies, { name: body?.name, seed: body?.seed, scenario: body?.scenario });
       return {
         status: 201,
         body: { tenant_id: tenant.id, name: tenant.name, api_key: tenant.api_keys[0], seed: tenant.seed },
         headers: { location: `/__sandbox/tenants/${tenant.id}` },
       };
-    },
-
-    resetTenant({ body }, ctx) {
-      const id = body?.tenant_id ?? DEFAULT_TENANTS[0].id;
-      const started = performance.now();
-      const tenant = ctx.store.resetTenant(id);
-      if (!tenant) throw notFound('Tenant', id);
-      return { status: 200, body: { tenant_id: tenant.id, scenario: 'default', duration_ms: Number((performance.now() - started).toFixed(3)) } };
     },
   };
 }

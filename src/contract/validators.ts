@@ -149,3 +149,14 @@ export function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix: 
 function escapePointer(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
+
+/** Validators of named component schemas (#/components/schemas/NAME), e.g. to check imported entities. */
+export function compileSchemaValidators(doc: OpenApiDocument, names: string[]): Map<string, ValidateFunction> {
+  const ajv = createAjv(doc, false);
+  const result = new Map<string, ValidateFunction>();
+  for (const name of names) {
+    if (!doc.components?.schemas?.[name]) throw new Error(`${name} is not a schema of the document's components`);
+    result.set(name, ajv.compile({ $ref: `${SPEC_ID}#/components/schemas/${name}` }));
+  }
+  return result;
+}

@@ -20,7 +20,14 @@ import { RequestJournal, requestJournal } from '../policies/request-journal/inde
 import { secureResponseHeaders } from '../policies/secure-headers/index.ts';
 import { webhookTargetAllowList } from '../policies/webhook-target/index.ts';
 import { MarketplaceTicker } from '../orders/marketplace-moves.ts';
-import { SandboxStore } from '../store/store.ts';
+import { compileSchemaValidators } from '../contract/validators.ts';
+import type { OpenApiDocument } from '../contract/operations.ts';
+import { checkRules } from '../domain/faults.ts';
+import { enterScenario } from '../scenarios/enter.ts';
+import { ScenarioLibrary } from '../scenarios/library.ts';
+import { loadScenarios, type PartCheck, type Scenario } from '../scenarios/load.ts';
+import { compileStateCheck } from '../scenarios/state-check.ts';
+import { DEFAULT_SCENARIO, DEFAULT_TENANTS, SandboxStore } from '../store/store.ts';
 import { WebhookDispatcher, type WebhookDeliveryOptions } from '../webhooks/dispatcher.ts';
 import type { SandboxEnv } from './env.ts';
 import type { HandlerContext } from './handler.ts';
@@ -56,6 +63,10 @@ export interface SandboxOptions {
   rateLimits?: boolean;
   /** Link-local / metadata addresses webhook URLs may point at anyway (besides env SANDBOX_WEBHOOK_ALLOW). */
   webhookTargetAllowList?: string[];
+  /** Where the scenario files are (default scenarios/). */
+  scenariosDir?: string;
+  /** The scenario the default tenants start in (default: default). */
+  scenario?: string;
 }
 
 export interface Sandbox {
@@ -75,11 +86,21 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
+const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
+
 const tooLarge = (max: number) =>
   new Problem(413, 'payload_too_large', `The request body exceeds ${max} bytes; split it into smaller requests.`, { max_bytes: max });
 
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const store = await SandboxStore.open({ file: options.dataFile, seed: options.seed, clock: options.clock });
+  const apiDoc = await loadDocument(options.specFile ?? DEFAULT_SPEC);
+  const adminDoc = await loadDocument(ADMIN_SPEC);
+  const marketplaceDoc = options.specFile ? await loadDocument(DEFAULT_SPEC) : apiDoc;
+  const specGroups = specRateLimitGroups(listOperations(marketplaceDoc));
+  const library = new ScenarioLibrary(await loadScenarios(options.scenariosDir, scenarioChecks(adminDoc, specGroups)));
+  if (options.scenario && !library.get(options.scenario)) {
+    throw new Error(`There is no scenario ${options.scenario}; the scenarios are: ${library.names.join(', ')}.`);
+  }
+  const store = await SandboxStore.open({ file: options.dataFile, seed: options.seed, clock: options.clock, library });
   if (options.clock) {
     for (const tenant of store.listTenants()) tenant.clock = setClockMode(tenant.clock, options.clock.mode, options.clock.factor);
   }
@@ -104,13 +125,18 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   // Body size: a declared Content-Length is checked up front; only chunked bodies go through hono's
   // streaming bodyLimit, which materialises a full Request and would cost every request ~30 %.
   const limitChunked = bodyLimit({ maxSize: maxBodyBytes, onError: () => { throw tooLarge(maxBodyBytes); } });
+  // A state import (PUT /__sandbox/state) carries a whole world: peak-load's is about 50 MB.
+  const limitImport = bodyLimit({ maxSize: MAX_IMPORT_BYTES, onError: () => { throw tooLarge(MAX_IMPORT_BYTES); } });
   app.use('*', async (c, next) => {
+    const importing = c.req.path === '/__sandbox/state';
+    const max = importing ? MAX_IMPORT_BYTES : maxBodyBytes;
     const length = c.req.header('content-length');
     if (length !== undefined) {
-      if (Number(length) > maxBodyBytes) throw tooLarge(maxBodyBytes);
+      if (Number(length) > max) throw tooLarge(max);
       return next();
     }
-    return c.req.header('transfer-encoding') ? limitChunked(c, next) : next();
+    if (!c.req.header('transfer-encoding')) return next();
+    return importing ? limitImport(c, next) : limitChunked(c, next);
   });
 
   const context = (c: Context<SandboxEnv>): HandlerContext => {
@@ -128,15 +154,22 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.res.status < 400) store.changed();
   };
 
-  const apiDoc = await loadDocument(options.specFile ?? DEFAULT_SPEC);
   const limiter = new RateLimiter({ enforce: options.rateLimits ?? true, specGroups: specRateLimitGroups(listOperations(apiDoc)) });
   const faults = new FaultInjector();
   const journal = new RequestJournal();
+  const policies = { limiter, faults, journal };
+  // serve --scenario: the default tenants start in it (a tenant the data file has in it already keeps its state).
+  if (options.scenario) {
+    for (const { id } of DEFAULT_TENANTS) {
+      const tenant = store.tenant(id);
+      if (tenant && (tenant.scenario ?? DEFAULT_SCENARIO) !== options.scenario) enterScenario(store, policies, tenant, options.scenario);
+    }
+  }
   const webhookTargets = webhookTargetAllowList(options.webhookTargetAllowList);
 
   const admin = await mountContract(app, {
-    doc: await loadDocument(ADMIN_SPEC),
-    handlers: { ...adminHandlers(VERSION), ...accessAdminHandlers({ limiter, faults, journal }) },
+    doc: adminDoc,
+    handlers: { ...adminHandlers(VERSION, policies, compileStateCheck(marketplaceDoc)), ...accessAdminHandlers(policies) },
     policies: [adminAuth(adminToken), persistWrites],
     context,
     strict,
@@ -180,3 +213,25 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   return { app, store, events, api, admin, adminToken, webhooks, limiter, faults, journal, close };
 }
 
+
+/** The scenario files, checked against their schema and against the contracts their sections come from. */
+export async function loadCheckedScenarios(dir?: string): Promise<Map<string, Scenario>> {
+  const doc = await loadDocument(DEFAULT_SPEC);
+  return loadScenarios(dir, scenarioChecks(await loadDocument(ADMIN_SPEC), specRateLimitGroups(listOperations(doc))));
+}
+
+/** Scenario sections another contract owns: fault rules as PUT /__sandbox/faults takes them, rate-limit groups of the spec. */
+function scenarioChecks(adminDoc: OpenApiDocument, specGroups: Record<string, number>): PartCheck[] {
+  const faultRule = compileSchemaValidators(adminDoc, ['FaultRule']).get('FaultRule')!;
+  return [
+    (scenario) =>
+      (scenario.faults?.rules ?? []).flatMap((rule, i) =>
+        faultRule(rule) ? [] : toFieldErrors(faultRule.errors, `/faults/rules/${i}`),
+      ),
+    (scenario) => checkRules((scenario.faults?.rules ?? []) as never).map((e) => ({ ...e, pointer: e.pointer.replace('/body/rules', '/faults/rules') })),
+    (scenario) =>
+      Object.keys(scenario.rate_limits?.groups ?? {})
+        .filter((group) => !Object.hasOwn(specGroups, group))
+        .map((group) => ({ pointer: `/rate_limits/groups/${group}`, message: `is not an operation group; the groups are: ${Object.keys(specGroups).join(', ')}` })),
+  ];
+}
