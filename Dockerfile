@@ -1,5 +1,6 @@
 # marketplace-sandbox as a container: docker build -t marketplace-sandbox . && docker run -p 4300:4300 marketplace-sandbox
-# Stage 1 installs the runtime dependencies only (no Pact, vitest or spectral in the image).
+# Stage 1 installs the runtime dependencies only (pact-core for verify-pact, but no vitest, spectral,
+# autocannon or the Pact consumer DSL in the image).
 FROM node:20.20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -16,7 +16,7 @@ import { own } from '../state/copy-on-write.ts';
 import { matchesEventFilter } from './event-filter.ts';
 import { postWebhook, type AttemptOutcome } from './http-sender.ts';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelayMs, type RetryPolicy } from './retry-policy.ts';
-import { secretKey, signDelivery } from './signing.ts';
+import { signDelivery } from './signing.ts';
 
 export interface WebhookDeliveryOptions {
   /** Seconds to wait after each failed attempt (default 1, 2, 4, 8, 16). */
@@ -258,7 +258,7 @@ export class WebhookDispatcher {
 
   private async attempt(tenant: Tenant, lane: Lane, { state, delivery, entry, subscription }: Head): Promise<void> {
     const at = new Date();
-    const headers = signDelivery(secretKey(subscription.secret), delivery.event_id, delivery.event_type, Math.floor(at.getTime() / 1000), entry.body);
+    const headers = signDelivery(subscription.secret, delivery.event_id, delivery.event_type, Math.floor(at.getTime() / 1000), entry.body);
     const outcome = await postWebhook(subscription.url, { ...headers }, entry.body, this.attemptTimeoutMs);
     // While the attempt was out, the tenant may have been reset or the subscription deleted.
     if (tenant.state !== state || state.deliveries[delivery.id] !== delivery || delivery.status !== 'pending') return;
