@@ -2,7 +2,7 @@
 // the partner API (specs/marketplace.openapi.yaml) and the control API (specs/sandbox-admin.openapi.yaml).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { Hono, type Context, type ErrorHandler, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { listOperations, loadDocument } from '../contract/operations.ts';
 import { toFieldErrors } from '../contract/validators.ts';
@@ -32,6 +32,7 @@ import { WebhookDispatcher, type WebhookDeliveryOptions } from '../webhooks/disp
 import type { SandboxEnv } from './env.ts';
 import type { HandlerContext } from './handler.ts';
 import { mountContract, type MountedContract } from './pipeline.ts';
+import { afterNext } from '../policies/after-next.ts';
 import { Problem, problemResponse, type FieldError } from './problem.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -112,7 +113,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
 
   const app = new Hono<SandboxEnv>();
-  app.onError((error, c) => {
+  const onError: ErrorHandler<SandboxEnv> = (error, c) => {
     if (error instanceof ConnectionDropped) throw error; // an injected timeout: no answer at all
     if (error instanceof Problem) return problemResponse(error, c.req.path);
     console.error(`marketplace-sandbox: unexpected error on ${c.req.method} ${c.req.path}:`, error);
@@ -120,14 +121,15 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       new Problem(500, 'internal_error', 'The sandbox failed on this request; it has been logged. This is a sandbox bug: please report it with the request.'),
       c.req.path,
     );
-  });
+  };
+  app.onError(onError);
   app.use('*', secureResponseHeaders());
   // Body size: a declared Content-Length is checked up front; only chunked bodies go through hono's
   // streaming bodyLimit, which materialises a full Request and would cost every request ~30 %.
   const limitChunked = bodyLimit({ maxSize: maxBodyBytes, onError: () => { throw tooLarge(maxBodyBytes); } });
   // A state import (PUT /__sandbox/state) carries a whole world: peak-load's is about 50 MB.
   const limitImport = bodyLimit({ maxSize: MAX_IMPORT_BYTES, onError: () => { throw tooLarge(MAX_IMPORT_BYTES); } });
-  app.use('*', async (c, next) => {
+  app.use('*', (c, next) => {
     const importing = c.req.path === '/__sandbox/state';
     const max = importing ? MAX_IMPORT_BYTES : maxBodyBytes;
     const length = c.req.header('content-length');
@@ -149,10 +151,13 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     if (!validate) throw new Error(`${operationId} has no JSON request body schema to check against.`);
     return validate(value) ? [] : toFieldErrors(validate.errors, pointer);
   };
-  const persistWrites: MiddlewareHandler<SandboxEnv> = async (c, next) => {
-    await next();
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.res.status < 400) store.changed();
-  };
+  // Not async: a read passes straight through (see src/policies/after-next.ts for why).
+  const persistWrites: MiddlewareHandler<SandboxEnv> = (c, next) =>
+    c.req.method === 'GET' || c.req.method === 'HEAD'
+      ? next()
+      : (afterNext(next(), () => {
+          if (c.res.status < 400) store.changed();
+        }) as Promise<void>);
 
   const limiter = new RateLimiter({ enforce: options.rateLimits ?? true, specGroups: specRateLimitGroups(listOperations(apiDoc)) });
   const faults = new FaultInjector();
@@ -173,6 +178,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     policies: [adminAuth(adminToken), persistWrites],
     context,
     strict,
+    onError,
   });
   const api = await mountContract(app, {
     doc: apiDoc,
@@ -184,6 +190,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     context,
     strict,
     documentsProblems: !options.specFile,
+    onError,
   });
 
   app.notFound((c) => {

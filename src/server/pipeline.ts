@@ -1,7 +1,7 @@
 // Mounts an OpenAPI document on a hono app: one route per operation, in the order
 //   policies ─▶ contract in (validate + coerce) ─▶ handler or Prism ─▶ contract out (strict mode)
 // Everything expensive (operation index, ajv validators, Prism operations) is built here, once.
-import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { Context, ErrorHandler, Hono, MiddlewareHandler, Next } from 'hono';
 import { findResponse, listOperations, type OpenApiDocument, type Operation } from '../contract/operations.ts';
 import { compileValidators, isJsonMediaType, toFieldErrors, type OperationValidators } from '../contract/validators.ts';
 import { itemLimitProblem } from '../contract/item-limits.ts';
@@ -25,6 +25,8 @@ export interface MountOptions {
    * could not know them: strict mode then checks only what the document does describe.
    */
   documentsProblems?: boolean;
+  /** The app's error handler: an operation's chain turns an error into its answer with it (as app.onError would). */
+  onError: ErrorHandler<SandboxEnv>;
 }
 
 export interface MountedContract {
@@ -42,17 +44,13 @@ export async function mountContract(app: Hono<SandboxEnv>, options: MountOptions
   const mocked = operations.filter((op) => !options.handlers[op.operationId]).map((op) => op.operationId);
   const prism = mocked.length > 0 ? await createPrismFallback(options.doc) : null;
 
+  const onError: ChainErrorHandler = options.onError;
   for (const op of operations) {
-    const chain: MiddlewareHandler<SandboxEnv>[] = [
-      async (c, next) => {
-        c.set('operation', op);
-        await next();
-      },
-    ];
+    const chain: MiddlewareHandler<SandboxEnv>[] = [];
     if (options.strict) chain.push(checkResponse(op, validators.get(op.operationId)!, options.documentsProblems ?? true));
     chain.push(...options.policies);
     chain.push(serveOperation(op, validators.get(op.operationId)!, options, prism));
-    app.on(op.method.toUpperCase(), op.routePath, ...(chain as [MiddlewareHandler<SandboxEnv>]));
+    app.on(op.method.toUpperCase(), op.routePath, runChain(op, chain, onError));
   }
 
   const patterns = operations.map((op) => ({
@@ -70,6 +68,55 @@ export async function mountContract(app: Hono<SandboxEnv>, options: MountOptions
   };
 }
 
+/**
+ * One hono handler running an operation's whole chain (policies, then the operation), with hono's
+ * middleware semantics: an error thrown at any layer is turned into the answer by the app's error
+ * handler right there (c.error set), so the layers outside it see that answer as c.res; an error
+ * the handler rethrows (an injected dropped connection) unwinds the chain. What it saves over
+ * registering each layer with hono: a synchronous layer (auth, rate limiter, fault check) costs a
+ * plain call, not an async dispatch with its own promise and closure, on every request.
+ */
+type ChainErrorHandler = (error: Error, c: Context<SandboxEnv>) => Response | Promise<Response>;
+
+function runChain(op: Operation, chain: MiddlewareHandler<SandboxEnv>[], onError: ChainErrorHandler): MiddlewareHandler<SandboxEnv> {
+  const last = chain.length - 1;
+  return ((c: Context<SandboxEnv>) => {
+    c.set('operation', op);
+    let index = -1;
+    const dispatch = (i: number): Context<SandboxEnv> | Promise<Context<SandboxEnv>> => {
+      if (i <= index) throw new Error('next() called multiple times');
+      index = i;
+      if (i > last) return c;
+      let res: unknown;
+      try {
+        // next() is typed as hono's Next (a promise); a synchronous rest of the chain returns at once.
+        res = chain[i]!(c, (() => dispatch(i + 1)) as unknown as Next);
+      } catch (error) {
+        return fail(c, error, onError);
+      }
+      if (res instanceof Promise) return res.then((r) => settle(c, r, false), (error) => fail(c, error, onError));
+      return settle(c, res, false);
+    };
+    const done = dispatch(0);
+    return done instanceof Promise ? done.then(answerOf) : answerOf(c);
+  }) as unknown as MiddlewareHandler<SandboxEnv>;
+}
+
+/** What a layer returned becomes the answer unless one is set already (hono's rule), an error's answer always. */
+function settle(c: Context<SandboxEnv>, res: unknown, isError: boolean): Context<SandboxEnv> {
+  if (res && (c.finalized === false || isError)) c.res = res as Response;
+  return c;
+}
+
+function fail(c: Context<SandboxEnv>, error: unknown, onError: ChainErrorHandler): Context<SandboxEnv> | Promise<Context<SandboxEnv>> {
+  if (!(error instanceof Error)) throw error;
+  c.error = error;
+  const res = onError(error, c);
+  return res instanceof Promise ? res.then((r) => settle(c, r, true)) : settle(c, res, true);
+}
+
+const answerOf = (c: Context<SandboxEnv>): Response | undefined => (c.finalized ? c.res : undefined);
+
 function serveOperation(
   op: Operation,
   v: OperationValidators,
@@ -80,7 +127,9 @@ function serveOperation(
   const queryParams = op.parameters.filter((p) => p.in === 'query');
   const headerParams = op.parameters.filter((p) => p.in === 'header');
 
-  return async (c) => {
+  // Not async: an operation without a request body whose handler answers synchronously (most
+  // reads) is served without a promise; the rest waits for the body or the handler.
+  return ((c) => {
     // Contract in: parameters (coerced in place), then the body.
     const query: Record<string, string | string[]> = {};
     for (const p of queryParams) {
@@ -100,20 +149,27 @@ function serveOperation(
     const parts = { path: c.req.param() as Record<string, string>, query, headers };
     if (v.params && !v.params(parts)) throw invalid(toFieldErrors(v.params.errors, ''));
 
-    const body = op.body ? await readBody(c, op, v) : undefined;
-    const input: OperationInput = { operation: op, path: parts.path, query: parts.query, headers: parts.headers, body };
+    if (op.body) return readBody(c, op, v).then((body) => answer(c, parts, body));
+    return answer(c, parts, undefined);
+  }) as MiddlewareHandler<SandboxEnv>;
 
-    let reply: Reply;
+  function answer(c: Context<SandboxEnv>, parts: { path: Record<string, string>; query: Record<string, string | string[]>; headers: Record<string, string> }, body: unknown): Response | Promise<Response> {
+    const input: OperationInput = { operation: op, path: parts.path, query: parts.query, headers: parts.headers, body };
+    let reply: Reply | Promise<Reply>;
     if (handler) {
-      reply = await handler(input, options.context(c));
+      reply = handler(input, options.context(c));
     } else if (prism) {
-      reply = await mockWithPrism(c, op, prism, input);
+      reply = mockWithPrism(c, op, prism, input);
     } else {
       throw new Problem(501, 'not_implemented', `${op.operationId} has no handler.`);
     }
-    if (reply.notes?.length) c.set('notes', reply.notes);
-    return toResponse(reply, c);
-  };
+    return reply instanceof Promise ? reply.then((r) => finish(r, c)) : finish(reply, c);
+  }
+}
+
+function finish(reply: Reply, c: Context<SandboxEnv>): Response {
+  if (reply.notes?.length) c.set('notes', reply.notes);
+  return toResponse(reply, c);
 }
 
 async function readBody(c: Context<SandboxEnv>, op: Operation, v: OperationValidators): Promise<unknown> {
@@ -188,8 +244,10 @@ async function mockWithPrism(c: Context<SandboxEnv>, op: Operation, prism: Prism
 }
 
 function toResponse(reply: Reply, c: Context<SandboxEnv>): Response {
-  // Headers the policies prepared (security, rate limits) go in with the reply's own.
-  const headers: Record<string, string> = { ...c.get('responseHeaders'), ...reply.headers };
+  // Headers the policies prepared (security, rate limits) go in with the reply's own. The prepared
+  // record is this request's own, so it is used as it is when the reply brings none.
+  const ready = c.get('responseHeaders');
+  const headers: Record<string, string> = reply.headers ? { ...ready, ...reply.headers } : (ready ?? {});
   if (reply.status === 204 || reply.status === 304 || reply.body === undefined) {
     c.set('responseBytes', 0);
     return prepared(c, new Response(null, { status: reply.status, headers }));

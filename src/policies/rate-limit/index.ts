@@ -29,6 +29,7 @@ import {
 } from '../../domain/rate-limit.ts';
 import type { SandboxEnv } from '../../server/env.ts';
 import { Problem } from '../../server/problem.ts';
+import { afterNext } from '../after-next.ts';
 import { answerLacksPreparedHeaders, preparedHeaders } from '../prepared-headers.ts';
 import type { Tenant } from '../../store/store.ts';
 
@@ -127,14 +128,15 @@ function writeHeaders(decision: RateDecision, set: (name: string, value: string)
 }
 
 export function rateLimitHeaders(limiter: RateLimiter): MiddlewareHandler<SandboxEnv> {
-  return async (c, next) => {
-    await next();
-    // The counted request's headers went in with the pipeline's answer (see rateLimit below).
-    const decision = c.get('rateLimit');
-    if (decision && !answerLacksPreparedHeaders(c)) return;
-    const headers = c.res.headers;
-    writeHeaders(decision ?? limiter.peek(c.get('tenant'), c.get('operation')), (name, value) => headers.set(name, value));
-  };
+  // Not async: the counted request's headers went in with the pipeline's answer (see rateLimit
+  // below), so the common answer needs nothing here.
+  return ((c, next) =>
+    afterNext(next(), () => {
+      const decision = c.get('rateLimit');
+      if (decision && !answerLacksPreparedHeaders(c)) return;
+      const headers = c.res.headers;
+      writeHeaders(decision ?? limiter.peek(c.get('tenant'), c.get('operation')), (name, value) => headers.set(name, value));
+    })) as MiddlewareHandler<SandboxEnv>;
 }
 
 export function rateLimit(limiter: RateLimiter): MiddlewareHandler<SandboxEnv> {

@@ -132,29 +132,44 @@ interface Outcome {
 }
 
 export function requestJournal(journal: RequestJournal): MiddlewareHandler<SandboxEnv> {
-  return async (c, next) => {
+  // Not async: when the rest of the chain answers synchronously and nothing has to be read
+  // afterwards (bodies off, Content-Length known or no body), the entry is filled at once.
+  return ((c, next) => {
     const at = Date.now();
     const started = performance.now();
-    try {
-      await next();
-    } catch (error) {
+    const dropped = (error: unknown) => {
       // Nothing was answered (an injected timeout dropped the connection).
       const tenant = c.get('tenant');
       if (tenant) record(c, journal, tenant, { at, latency: performance.now() - started, dropped: true, requestBytes: contentLength(c), bodies: undefined });
       throw error;
+    };
+    let result: unknown;
+    try {
+      result = next();
+    } catch (error) {
+      dropped(error);
     }
-    const tenant = c.get('tenant');
-    if (!tenant) return;
-    const latency = performance.now() - started;
-    let requestBytes = contentLength(c);
-    // Without Content-Length (chunked, or app.request()), measure the body the pipeline has read.
-    // (Never touch c.req.raw.body here: on a real socket it builds a whole Request per call.)
-    if (requestBytes === 0 && c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.header('content-length') === undefined) {
-      requestBytes = Buffer.byteLength(await c.req.text().catch(() => ''));
-    }
-    const bodies = journal.settingsOf(tenant).keep_bodies ? await readBodies(c) : undefined;
-    record(c, journal, tenant, { at, latency, dropped: false, requestBytes, bodies });
-  };
+    if (result instanceof Promise) return result.then(() => answered(c, journal, at, started), dropped);
+    return answered(c, journal, at, started);
+  }) as MiddlewareHandler<SandboxEnv>;
+}
+
+/** Records an answered request; async only when a body must be read first. */
+function answered(c: Context<SandboxEnv>, journal: RequestJournal, at: number, started: number): void | Promise<void> {
+  const tenant = c.get('tenant');
+  if (!tenant) return;
+  const latency = performance.now() - started;
+  const requestBytes = contentLength(c);
+  // Without Content-Length (chunked, or app.request()), measure the body the pipeline has read.
+  // (Never touch c.req.raw.body here: on a real socket it builds a whole Request per call.)
+  const measureBody = requestBytes === 0 && c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.header('content-length') === undefined;
+  const keepBodies = journal.settingsOf(tenant).keep_bodies;
+  if (!measureBody && !keepBodies) return record(c, journal, tenant, { at, latency, dropped: false, requestBytes, bodies: undefined });
+  return (async () => {
+    const bytes = measureBody ? Buffer.byteLength(await c.req.text().catch(() => '')) : requestBytes;
+    const bodies = keepBodies ? await readBodies(c) : undefined;
+    record(c, journal, tenant, { at, latency, dropped: false, requestBytes: bytes, bodies });
+  })();
 }
 
 const contentLength = (c: Context<SandboxEnv>) => Number(c.req.header('content-length') ?? 0) || 0;

@@ -7,6 +7,7 @@
 // answer costs almost nothing; answers built elsewhere get them set afterwards.
 import type { MiddlewareHandler } from 'hono';
 import type { SandboxEnv } from '../../server/env.ts';
+import { afterNext } from '../after-next.ts';
 import { answerLacksPreparedHeaders, preparedHeaders } from '../prepared-headers.ts';
 
 export const SECURE_HEADERS: Readonly<Record<string, string>> = {
@@ -20,13 +21,15 @@ export const SECURE_HEADERS: Readonly<Record<string, string>> = {
 const ENTRIES = Object.entries(SECURE_HEADERS);
 
 export function secureResponseHeaders(): MiddlewareHandler<SandboxEnv> {
-  return async (c, next) => {
+  // Not async: the common answer was built with the prepared headers and needs nothing after.
+  return ((c, next) => {
     Object.assign(preparedHeaders(c), SECURE_HEADERS);
-    await next();
-    if (answerLacksPreparedHeaders(c)) {
-      const headers = c.res.headers;
-      // A route that set one of these itself (e.g. an HTML page with its own CSP) keeps its value.
-      for (const [name, value] of ENTRIES) if (!headers.has(name)) headers.set(name, value);
-    }
-  };
+    return afterNext(next(), () => {
+      if (answerLacksPreparedHeaders(c)) {
+        const headers = c.res.headers;
+        // A route that set one of these itself (e.g. an HTML page with its own CSP) keeps its value.
+        for (const [name, value] of ENTRIES) if (!headers.has(name)) headers.set(name, value);
+      }
+    });
+  }) as MiddlewareHandler<SandboxEnv>;
 }

@@ -25,18 +25,32 @@ function scopeRequirements(op: Operation): number[] {
   return op.security.filter((alternative) => 'oauth2' in alternative).map((alternative) => scopeMask(alternative.oauth2!));
 }
 
+/** What the policy needs to know of an operation, read from the spec once. */
+interface Requirement {
+  /** No security, or an empty alternative: anyone may call it. */
+  open: boolean;
+  scopes: number[];
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
 export function tenantAuth(store: SandboxStore): MiddlewareHandler<SandboxEnv> {
-  const requirements = new Map<Operation, number[]>();
+  const requirements = new Map<Operation, Requirement>();
   // Not async: a synchronous policy that returns next() saves a promise per request.
   return (c, next) => {
     const op = c.get('operation');
-    if (op.security.length === 0 || op.security.some((alt) => Object.keys(alt).length === 0)) return next();
+    let required = requirements.get(op);
+    if (!required) {
+      const open = op.security.length === 0 || op.security.some((alt) => Object.keys(alt).length === 0);
+      requirements.set(op, (required = { open, scopes: open ? [] : scopeRequirements(op) }));
+    }
+    if (required.open) return next();
 
     const header = c.req.header('authorization');
     if (!header) {
       throw unauthorized('unauthorized', 'No credentials: send "Authorization: Bearer <key>" with a test key (mk_test_…) or an access token from POST /oauth/token.', REALM);
     }
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const match = BEARER.exec(header);
     if (!match) {
       throw unauthorized('unauthorized', 'The Authorization header must use the Bearer scheme: "Authorization: Bearer <key or access token>".', `${REALM}, error="invalid_request"`);
     }
@@ -80,10 +94,9 @@ export function tenantAuth(store: SandboxStore): MiddlewareHandler<SandboxEnv> {
     }
     c.set('tenant', tenant);
 
-    let required = requirements.get(op);
-    if (!required) requirements.set(op, (required = scopeRequirements(op)));
-    if (required.length > 0 && !required.some((mask) => (granted & mask) === mask)) {
-      const missing = missingScopes(granted, required[0]!);
+    const scopes = required.scopes;
+    if (scopes.length > 0 && !scopes.some((mask) => (granted & mask) === mask)) {
+      const missing = missingScopes(granted, scopes[0]!);
       throw new Problem(
         403,
         'insufficient_scope',
