@@ -17,7 +17,7 @@ import type { HandlerContext, HandlerRegistry, Reply } from '../server/handler.t
 import { requireTenant } from '../server/handler.ts';
 import { invalid, Problem } from '../server/problem.ts';
 import { newId } from '../store/ids.ts';
-import { emit, findVariant, visibleProduct } from './products.ts';
+import { emit, findVariant, productToChange, visibleProduct } from './products.ts';
 
 interface PriceBody {
   price: number;
@@ -27,12 +27,12 @@ interface PriceBody {
 
 export const priceHandlers: HandlerRegistry = {
   updateProductPrice({ path, query, body }, ctx) {
-    const product = visibleProduct(requireTenant(ctx).state, path.product_id);
+    const product = productToChange(requireTenant(ctx).state, path.product_id);
     return setPrice(ctx, product, null, body, query.force_token);
   },
 
   updateVariantPrice({ path, query, body }, ctx) {
-    const product = visibleProduct(requireTenant(ctx).state, path.product_id);
+    const product = productToChange(requireTenant(ctx).state, path.product_id);
     return setPrice(ctx, product, findVariant(product, path.variant_id), body, query.force_token);
   },
 

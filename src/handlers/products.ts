@@ -26,10 +26,17 @@ import { conflict, invalid, notFound, Problem } from '../server/problem.ts';
 import { newId } from '../store/ids.ts';
 import { own } from '../state/copy-on-write.ts';
 
+/** A product the partner can see, to read: it may be a frozen entity shared with a scenario's world. */
 export function visibleProduct(state: TenantState, id: string): Product {
-  const product = own(state.products, id);
+  const product = state.products[id];
   if (!product || !isVisible(product)) throw notFound('Product', id);
   return product;
+}
+
+/** A product the partner can see, made the tenant's own copy first because the caller changes it. */
+export function productToChange(state: TenantState, id: string): Product {
+  visibleProduct(state, id);
+  return own(state.products, id)!;
 }
 
 export function findVariant(product: Product, id: string): Variant {
@@ -103,7 +110,7 @@ export const productHandlers: HandlerRegistry = {
 
   updateProduct({ path, body }, ctx) {
     const state = requireTenant(ctx).state;
-    const product = visibleProduct(state, path.product_id);
+    const product = productToChange(state, path.product_id);
     const priceMembers = ['price', 'currency'].filter((name) => name in body);
     if (priceMembers.length) {
       const endpoint = `/api/v2/products/${product.id}/price`;
@@ -153,7 +160,7 @@ export const productHandlers: HandlerRegistry = {
   },
 
   deleteProduct({ path }, ctx) {
-    const product = visibleProduct(requireTenant(ctx).state, path.product_id);
+    const product = productToChange(requireTenant(ctx).state, path.product_id);
     const now = ctx.now().toISOString();
     product.deleted_at = now;
     product.updated_at = now;
@@ -172,7 +179,7 @@ export const productHandlers: HandlerRegistry = {
 
   createProductVariant({ path, body }, ctx) {
     const state = requireTenant(ctx).state;
-    const product = visibleProduct(state, path.product_id);
+    const product = productToChange(state, path.product_id);
     const input = body as VariantInput;
     const category = state.categories.find((c) => c.id === product.category_id);
     const errors = checkVariant(category, product.variant_parameters, input, product.variants, '/body');
