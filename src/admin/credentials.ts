@@ -2,7 +2,7 @@
 // in URLs, never by the key itself, so secrets stay out of URLs and access logs.
 import { createHash, randomBytes } from 'node:crypto';
 import { accessOf } from '../domain/access.ts';
-import { own, revokeClient, SCOPES, type OAuthClient, type Scope } from '../domain/oauth.ts';
+import { entryOf, revokeClient, SCOPES, type OAuthClient, type Scope } from '../domain/oauth.ts';
 import type { HandlerRegistry } from '../server/handler.ts';
 import { notFound } from '../server/problem.ts';
 import type { Tenant } from '../store/store.ts';
@@ -71,7 +71,7 @@ export const credentialAdminHandlers: HandlerRegistry = {
   deleteOAuthClient({ path }, ctx) {
     const tenant = tenantNamed(ctx, path.tenant_id);
     const oauth = accessOf(tenant).oauth;
-    if (!own(oauth.clients, path.client_id)) throw notFound('OAuth client', path.client_id);
+    if (!entryOf(oauth.clients, path.client_id)) throw notFound('OAuth client', path.client_id);
     revokeClient(oauth, path.client_id);
     return { status: 204 };
   },

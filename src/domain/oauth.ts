@@ -103,7 +103,7 @@ export function tenantOfToken(token: string): string | null {
 }
 
 /** A member of a record keyed by user input, never one inherited from Object.prototype. */
-export const own = <T>(record: Record<string, T>, key: string): T | undefined => (Object.hasOwn(record, key) ? record[key] : undefined);
+export const entryOf = <T>(record: Record<string, T>, key: string): T | undefined => (Object.hasOwn(record, key) ? record[key] : undefined);
 
 const fail = (error: OAuthErrorCode, description: string): OAuthFailure => ({ error, description });
 
@@ -147,7 +147,7 @@ export function refreshGrant(
   nowMs: number,
   mint: Mint,
 ): IssuedTokens | OAuthFailure {
-  const record = own(state.refresh_tokens, refreshToken);
+  const record = entryOf(state.refresh_tokens, refreshToken);
   if (!record || record.client_id !== client.client_id) {
     return fail('invalid_grant', 'The refresh token is unknown, revoked, or was issued to another client. Request a new token with the client credentials grant.');
   }
@@ -194,7 +194,7 @@ export type AccessCheck = { ok: true; record: AccessTokenRecord } | { ok: false;
 
 /** Whether an access token is good at sandbox time `nowMs`. */
 export function checkAccessToken(state: OAuthState | undefined, token: string, nowMs: number): AccessCheck {
-  const record = state ? own(state.access_tokens, token) : undefined;
+  const record = state ? entryOf(state.access_tokens, token) : undefined;
   if (!record) return { ok: false, reason: 'unknown' };
   if (nowMs >= record.expires_at) return { ok: false, reason: 'expired' };
   return { ok: true, record };

@@ -9,15 +9,22 @@ import { newId } from '../store/ids.ts';
 import { commitOrderChange } from '../orders/commit.ts';
 import { own } from '../state/copy-on-write.ts';
 
+/** An order, to read: it may be a frozen entity shared with a scenario's world. */
 function findOrder(state: TenantState, id: string): Order {
-  const order = own(state.orders, id);
+  const order = state.orders[id];
   if (!order) throw notFound('Order', id);
   return order;
 }
 
+/** An order made the tenant's own copy first, because the caller changes it. */
+function orderToChange(state: TenantState, id: string): Order {
+  findOrder(state, id);
+  return own(state.orders, id)!;
+}
+
 function applyPartnerUpdate(ctx: HandlerContext, orderId: string, update: PartnerUpdate): Reply {
   const tenant = requireTenant(ctx);
-  const order = findOrder(tenant.state, orderId);
+  const order = orderToChange(tenant.state, orderId);
   const now = ctx.now();
   const verdict = decidePartnerUpdate(order, update, now.toISOString());
   switch (verdict.kind) {
@@ -82,7 +89,7 @@ export const orderHandlers: HandlerRegistry = {
 
   createShipment({ path, body }, ctx) {
     const tenant = requireTenant(ctx);
-    const order = findOrder(tenant.state, path.order_id);
+    const order = orderToChange(tenant.state, path.order_id);
     const itemIds: string[] = body.item_ids ?? order.items.map((i) => i.id);
     const unknown = itemIds.map((id, i) => ({ id, i })).filter(({ id }) => !order.items.some((item) => item.id === id));
     if (unknown.length) throw invalid(unknown.map(({ id, i }) => ({ pointer: `/body/item_ids/${i}`, message: `item ${id} is not part of order ${order.id}` })));

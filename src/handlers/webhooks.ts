@@ -18,8 +18,9 @@ export function withoutSecret({ secret: _secret, ...rest }: WebhookSubscription)
   return rest;
 }
 
+/** A subscription, to read: it may be a frozen entity shared with a scenario's world. */
 function subscription(tenant: Tenant, id: string): WebhookSubscription {
-  const found = own(tenant.state.webhooks, id);
+  const found = tenant.state.webhooks[id];
   if (!found) throw notFound('Webhook subscription', id);
   return found;
 }
@@ -68,7 +69,9 @@ export const webhookHandlers: HandlerRegistry = {
   },
 
   updateWebhook({ path, body }, ctx) {
-    const found = subscription(requireTenant(ctx), path.webhook_id);
+    const tenant = requireTenant(ctx);
+    subscription(tenant, path.webhook_id);
+    const found = own(tenant.state.webhooks, path.webhook_id)!;
     checkSubscription(body);
     guardWebhookTarget(body.url, ctx); // no link-local / metadata receivers (SSRF)
     Object.assign(found, body, { updated_at: ctx.now().toISOString() });
