@@ -191,6 +191,16 @@ describe('export and import', () => {
     const shape = await importInto(A, JSON.stringify({ ...JSON.parse(before), format: 'something-else' }));
     expect(shape.status).toBe(400);
     expect((await shape.json()).errors[0].pointer).toBe('/body/format');
+
+    // Larger than the 256 MB an import may be: refused from its declared length, before it is read.
+    const huge = await sb.app.request(`/__sandbox/state?tenant_id=${A}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', 'content-length': String(300 * 1024 * 1024) },
+      body: '{}',
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.headers.get('content-type')).toMatch(/problem\+json/);
+    expect(await exportOf(A)).toBe(before);
   });
 });
 
