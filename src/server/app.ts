@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context, type ErrorHandler, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { listOperations, loadDocument } from '../contract/operations.ts';
 import { toFieldErrors } from '../contract/validators.ts';
 import { EventBus } from '../events/bus.ts';
@@ -17,7 +16,8 @@ import { ConnectionDropped, FaultInjector, faultInjection } from '../policies/fa
 import { tokenEndpoint } from '../policies/oauth-token/index.ts';
 import { RateLimiter, rateLimit, rateLimitHeaders, specRateLimitGroups } from '../policies/rate-limit/index.ts';
 import { RequestJournal, requestJournal } from '../policies/request-journal/index.ts';
-import { secureResponseHeaders } from '../policies/secure-headers/index.ts';
+import { requestBodyLimit } from '../policies/body-limit/index.ts';
+import { SECURE_HEADERS, secureResponseHeaders } from '../policies/secure-headers/index.ts';
 import { webhookTargetAllowList } from '../policies/webhook-target/index.ts';
 import { MarketplaceTicker } from '../orders/marketplace-moves.ts';
 import { compileSchemaValidators } from '../contract/validators.ts';
@@ -87,10 +87,8 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
+// A state import (PUT /__sandbox/state) carries a whole world: peak-load's is about 50 MB.
 const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
-
-const tooLarge = (max: number) =>
-  new Problem(413, 'payload_too_large', `The request body exceeds ${max} bytes; split it into smaller requests.`, { max_bytes: max });
 
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const apiDoc = await loadDocument(options.specFile ?? DEFAULT_SPEC);
@@ -123,23 +121,9 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     );
   };
   app.onError(onError);
-  app.use('*', secureResponseHeaders());
-  // Body size: a declared Content-Length is checked up front; only chunked bodies go through hono's
-  // streaming bodyLimit, which materialises a full Request and would cost every request ~30 %.
-  const limitChunked = bodyLimit({ maxSize: maxBodyBytes, onError: () => { throw tooLarge(maxBodyBytes); } });
-  // A state import (PUT /__sandbox/state) carries a whole world: peak-load's is about 50 MB.
-  const limitImport = bodyLimit({ maxSize: MAX_IMPORT_BYTES, onError: () => { throw tooLarge(MAX_IMPORT_BYTES); } });
-  app.use('*', (c, next) => {
-    const importing = c.req.path === '/__sandbox/state';
-    const max = importing ? MAX_IMPORT_BYTES : maxBodyBytes;
-    const length = c.req.header('content-length');
-    if (length !== undefined) {
-      if (Number(length) > max) throw tooLarge(max);
-      return next();
-    }
-    if (!c.req.header('transfer-encoding')) return next();
-    return importing ? limitImport(c, next) : limitChunked(c, next);
-  });
+  // Every operation's chain starts with these two (app.use would run them through hono's compose
+  // on every request, a promise per layer; a route with one handler is hono's synchronous path).
+  const frame = [secureResponseHeaders(), requestBodyLimit({ maxBytes: maxBodyBytes, larger: { importState: MAX_IMPORT_BYTES } })];
 
   const context = (c: Context<SandboxEnv>): HandlerContext => {
     const tenant = c.get('tenant') ?? null;
@@ -175,6 +159,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const admin = await mountContract(app, {
     doc: adminDoc,
     handlers: { ...adminHandlers(VERSION, policies, compileStateCheck(marketplaceDoc)), ...accessAdminHandlers(policies) },
+    frame,
     policies: [adminAuth(adminToken), persistWrites],
     context,
     strict,
@@ -186,6 +171,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     handlers: options.specFile ? {} : apiHandlers,
     // In this order: the journal sees every answer, the rate-limit headers go on every answer, the
     // token endpoint and bearer auth name the tenant, then the limiter counts and faults may strike.
+    frame,
     policies: [requestJournal(journal), rateLimitHeaders(limiter), tokenEndpoint(store), tenantAuth(store), rateLimit(limiter), faultInjection(faults), persistWrites],
     context,
     strict,
@@ -198,13 +184,14 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     if (methods) {
       return problemResponse(
         new Problem(405, 'method_not_allowed', `${c.req.method} is not supported on ${c.req.path}; use ${methods.join(', ')}.`, { allowed_methods: methods }, {
+          ...SECURE_HEADERS,
           allow: methods.join(', '),
         }),
         c.req.path,
       );
     }
     return problemResponse(
-      new Problem(404, 'route_not_found', `No operation of the API matches ${c.req.method} ${c.req.path}. The partner API lives under /api/v2 (see specs/marketplace.openapi.yaml).`),
+      new Problem(404, 'route_not_found', `No operation of the API matches ${c.req.method} ${c.req.path}. The partner API lives under /api/v2 (see specs/marketplace.openapi.yaml).`, {}, SECURE_HEADERS),
       c.req.path,
     );
   });

@@ -13,6 +13,11 @@ import { invalid, Problem, PROBLEM_CONTENT_TYPE, problemResponse } from './probl
 export interface MountOptions {
   doc: OpenApiDocument;
   handlers: HandlerRegistry;
+  /**
+   * Layers every answer goes through, outermost, in order (security headers, body size): what
+   * they answer is not checked against the document by strict mode.
+   */
+  frame?: MiddlewareHandler<SandboxEnv>[];
   /** Policies run before the contract, in order (auth, rate limits, faults, …). */
   policies: MiddlewareHandler<SandboxEnv>[];
   /** Builds the handler's view of the world for one request (tenant, clock, store, events). */
@@ -46,7 +51,7 @@ export async function mountContract(app: Hono<SandboxEnv>, options: MountOptions
 
   const onError: ChainErrorHandler = options.onError;
   for (const op of operations) {
-    const chain: MiddlewareHandler<SandboxEnv>[] = [];
+    const chain: MiddlewareHandler<SandboxEnv>[] = [...(options.frame ?? [])];
     if (options.strict) chain.push(checkResponse(op, validators.get(op.operationId)!, options.documentsProblems ?? true));
     chain.push(...options.policies);
     chain.push(serveOperation(op, validators.get(op.operationId)!, options, prism));
