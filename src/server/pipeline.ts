@@ -259,9 +259,31 @@ function toResponse(reply: Reply, c: Context<SandboxEnv>): Response {
   }
   const contentType = reply.contentType ?? (reply.status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json');
   headers['content-type'] = contentType;
+  if (reply.contentType === undefined || isJsonMediaType(contentType)) {
+    const frozen = frozenJson(reply.body);
+    if (frozen) {
+      c.set('responseBytes', frozen.byteLength);
+      return prepared(c, new Response(frozen, { status: reply.status, headers }));
+    }
+  }
   const payload = reply.contentType === undefined || isJsonMediaType(contentType) ? JSON.stringify(reply.body) : String(reply.body);
   c.set('responseBytes', Buffer.byteLength(payload)); // for the request journal
   return prepared(c, new Response(payload, { status: reply.status, headers }));
+}
+
+/**
+ * The JSON bytes of a frozen entity, made on its first answer. Entities of a scenario's world are
+ * deep-frozen and shared until a tenant changes them, which replaces them with a copy
+ * (src/state/copy-on-write.ts), so their JSON can never go stale; the bytes live as long as the
+ * entity. Anything not frozen (a list page, an entity a tenant changed) is serialised per answer.
+ */
+const frozenBodies = new WeakMap<object, Uint8Array<ArrayBuffer>>();
+
+function frozenJson(body: unknown): Uint8Array<ArrayBuffer> | undefined {
+  if (body === null || typeof body !== 'object' || !Object.isFrozen(body)) return undefined;
+  let bytes = frozenBodies.get(body);
+  if (!bytes) frozenBodies.set(body, (bytes = Buffer.from(JSON.stringify(body))));
+  return bytes;
 }
 
 function prepared(c: Context<SandboxEnv>, response: Response): Response {
