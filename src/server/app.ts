@@ -32,6 +32,7 @@ import { WebhookDispatcher, type WebhookDeliveryOptions } from '../webhooks/disp
 import type { SandboxEnv } from './env.ts';
 import type { HandlerContext } from './handler.ts';
 import { mountContract, type MountedContract } from './pipeline.ts';
+import { operationRouter } from './router.ts';
 import { afterNext } from '../policies/after-next.ts';
 import { Problem, problemResponse, type FieldError } from './problem.ts';
 
@@ -110,7 +111,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const strict = options.strict ?? false;
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
 
-  const app = new Hono<SandboxEnv>();
+  const app = new Hono<SandboxEnv>({ router: operationRouter() });
   const onError: ErrorHandler<SandboxEnv> = (error, c) => {
     if (error instanceof ConnectionDropped) throw error; // an injected timeout: no answer at all
     if (error instanceof Problem) return problemResponse(error, c.req.path);

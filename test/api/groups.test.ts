@@ -228,6 +228,25 @@ describe('the pipeline itself', () => {
     expect(expectProblem(r, 404, 'route_not_found').detail).toContain('/api/v2');
   });
 
+  it('routes by the spec: a fixed path beats a path parameter, params arrive decoded once, a trailing slash is no route', async () => {
+    const unconfirmed = await sb.call('GET', '/api/v2/orders/unconfirmed');
+    expect(unconfirmed.status).toBe(200);
+    expect(Array.isArray(unconfirmed.body.data)).toBe(true);
+    // Params are decoded exactly once: %2D is "-", %252D a literal "%2D" (which no SKU may hold),
+    // and %2F stays inside its one segment.
+    expect(expectProblem(await sb.call('GET', '/api/v2/inventory/lamp%2Dnone'), 404, 'not_found').detail).toContain('lamp-none');
+    expect(expectProblem(await sb.call('GET', '/api/v2/inventory/lamp%252Dnone'), 400, 'validation_failed').errors[0].pointer).toBe('/path/sku');
+    expect(expectProblem(await sb.call('GET', '/api/v2/inventory/a%2Fb'), 400, 'validation_failed').errors[0].pointer).toBe('/path/sku');
+    // Long ids reach the handler, they are not refused by the router.
+    const long = `prod_${'x'.repeat(500)}`;
+    expect(expectProblem(await sb.call('GET', `/api/v2/products/${long}`), 404, 'not_found').resource_id).toBe(long);
+    expectProblem(await sb.call('GET', '/api/v2/products/'), 404, 'route_not_found');
+    expectProblem(await sb.call('GET', `/api/v2/products/${product.id}/`), 404, 'route_not_found');
+    expect((await sb.call('GET', `/api/v2/products/${product.id}`)).body.id).toBe(product.id);
+    // Every route of both contracts fits find-my-way: no silent fall-back to hono's slower TrieRouter.
+    expect(sb.app.router.name).toBe('SmartRouter + OperationRouter (find-my-way)');
+  });
+
   it('coerces query types and fills in defaults', async () => {
     const r = await sb.call('GET', '/api/v2/products?in_stock=false&price_min=0');
     expect(r.status).toBe(200);
