@@ -128,7 +128,20 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
 
   const context = (c: Context<SandboxEnv>): HandlerContext => {
     const tenant = c.get('tenant') ?? null;
-    return { store, events, tenant, now: () => (tenant ? clockNow(tenant.clock) : new Date()), checkRequestBody, webhooks, clientAuth: c.get('clientAuth'), webhookTargetAllowList: webhookTargets };
+    // now() as a method: an arrow property would be named through defineProperty by the TypeScript
+    // loader (esbuild keepNames) on every request.
+    return {
+      store,
+      events,
+      tenant,
+      now() {
+        return tenant ? clockNow(tenant.clock) : new Date();
+      },
+      checkRequestBody,
+      webhooks,
+      clientAuth: c.get('clientAuth'),
+      webhookTargetAllowList: webhookTargets,
+    };
   };
   // Bulk handlers check each line against another operation's body schema, compiled at mount.
   const checkRequestBody = (operationId: string, value: unknown, pointer: string): FieldError[] => {

@@ -84,27 +84,41 @@ export async function mountContract(app: Hono<SandboxEnv>, options: MountOptions
 type ChainErrorHandler = (error: Error, c: Context<SandboxEnv>) => Response | Promise<Response>;
 
 function runChain(op: Operation, chain: MiddlewareHandler<SandboxEnv>[], onError: ChainErrorHandler): MiddlewareHandler<SandboxEnv> {
-  const last = chain.length - 1;
   return ((c: Context<SandboxEnv>) => {
     c.set('operation', op);
-    let index = -1;
-    const dispatch = (i: number): Context<SandboxEnv> | Promise<Context<SandboxEnv>> => {
-      if (i <= index) throw new Error('next() called multiple times');
-      index = i;
-      if (i > last) return c;
-      let res: unknown;
-      try {
-        // next() is typed as hono's Next (a promise); a synchronous rest of the chain returns at once.
-        res = chain[i]!(c, (() => dispatch(i + 1)) as unknown as Next);
-      } catch (error) {
-        return fail(c, error, onError);
-      }
-      if (res instanceof Promise) return res.then((r) => settle(c, r, false), (error) => fail(c, error, onError));
-      return settle(c, res, false);
-    };
-    const done = dispatch(0);
+    const run: ChainRun = { c, chain, onError, index: -1 };
+    const done = dispatch(run, 0);
     return done instanceof Promise ? done.then(answerOf) : answerOf(c);
   }) as unknown as MiddlewareHandler<SandboxEnv>;
+}
+
+/**
+ * One request's way through a chain. The steps are module functions and the only closure per
+ * layer is an anonymous `next`: the TypeScript loader (tsx, esbuild keepNames) gives every named
+ * function it creates a name through Object.defineProperty, a cost per request here.
+ */
+interface ChainRun {
+  c: Context<SandboxEnv>;
+  chain: MiddlewareHandler<SandboxEnv>[];
+  onError: ChainErrorHandler;
+  /** The deepest layer entered so far. */
+  index: number;
+}
+
+function dispatch(run: ChainRun, i: number): Context<SandboxEnv> | Promise<Context<SandboxEnv>> {
+  if (i <= run.index) throw new Error('next() called multiple times');
+  run.index = i;
+  const c = run.c;
+  if (i >= run.chain.length) return c;
+  let res: unknown;
+  try {
+    // next() is typed as hono's Next (a promise); a synchronous rest of the chain returns at once.
+    res = run.chain[i]!(c, (() => dispatch(run, i + 1)) as unknown as Next);
+  } catch (error) {
+    return fail(c, error, run.onError);
+  }
+  if (res instanceof Promise) return res.then((r) => settle(c, r, false), (error) => fail(c, error, run.onError));
+  return settle(c, res, false);
 }
 
 /** What a layer returned becomes the answer unless one is set already (hono's rule), an error's answer always. */

@@ -137,21 +137,22 @@ export function requestJournal(journal: RequestJournal): MiddlewareHandler<Sandb
   return ((c, next) => {
     const at = Date.now();
     const started = performance.now();
-    const dropped = (error: unknown) => {
-      // Nothing was answered (an injected timeout dropped the connection).
-      const tenant = c.get('tenant');
-      if (tenant) record(c, journal, tenant, { at, latency: performance.now() - started, dropped: true, requestBytes: contentLength(c), bodies: undefined });
-      throw error;
-    };
     let result: unknown;
     try {
       result = next();
     } catch (error) {
-      dropped(error);
+      dropped(c, journal, at, started, error);
     }
-    if (result instanceof Promise) return result.then(() => answered(c, journal, at, started), dropped);
+    if (result instanceof Promise) return result.then(() => answered(c, journal, at, started), (error) => dropped(c, journal, at, started, error));
     return answered(c, journal, at, started);
   }) as MiddlewareHandler<SandboxEnv>;
+}
+
+/** Records a request nothing was answered to (an injected timeout dropped the connection), then rethrows. */
+function dropped(c: Context<SandboxEnv>, journal: RequestJournal, at: number, started: number, error: unknown): never {
+  const tenant = c.get('tenant');
+  if (tenant) record(c, journal, tenant, { at, latency: performance.now() - started, dropped: true, requestBytes: contentLength(c), bodies: undefined });
+  throw error;
 }
 
 /** Records an answered request; async only when a body must be read first. */
