@@ -1,0 +1,36 @@
+// YAML parsed so that its plain-ASCII and Latin-1 strings are one-byte strings.
+//
+// V8 stores a string as one byte per character only when its source is; a slice of a UTF-16
+// ("two-byte") text stays two-byte. The specs hold a few characters beyond Latin-1 (…, —, ≥) in
+// their descriptions, so read as they are, every name the yaml library slices out of them (group
+// names, header names, operationIds, object keys) is two-byte. Worse, V8 interns a string once:
+// the first two-byte copy of, say, `x-ratelimit-limit` becomes the one every literal of that
+// name resolves to. On the request path that costs real time: header names lower-cased through
+// ICU, header blocks flattened as UTF-16 before they are written to the socket.
+//
+// So the few wide characters are parked as `¤<hex>¤` (¤ is Latin-1), the text is parsed as
+// one-byte, and the parked characters are put back into the strings that held them.
+import { parse } from 'yaml';
+
+const PARK = '\u00a4';
+const WIDE = /[^\u0000-\u00ff]/u;
+const PARKED = /\u00a4([0-9a-f]+)\u00a4/g;
+
+/** `yaml`'s parse, with one-byte strings wherever the characters allow it. */
+export function parseYamlText(text: string): unknown {
+  if (!WIDE.test(text) || text.includes(PARK)) return parse(text);
+  const parked = text.replace(/[^\u0000-\u00ff]/gu, (ch) => `${PARK}${ch.codePointAt(0)!.toString(16)}${PARK}`);
+  // replace() keeps the two-byte representation of its input; a Latin-1 round trip drops it.
+  return unpark(parse(Buffer.from(parked, 'latin1').toString('latin1')));
+}
+
+function unpark(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes(PARK) ? value.replace(PARKED, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16))) : value;
+  if (Array.isArray(value)) return value.map(unpark);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[unpark(key) as string] = unpark(item);
+    return out;
+  }
+  return value;
+}
