@@ -294,9 +294,10 @@ function toResponse(reply: Reply, c: Context<SandboxEnv>): Response {
 const frozenBodies = new WeakMap<object, Uint8Array<ArrayBuffer>>();
 
 function frozenJson(body: unknown): Uint8Array<ArrayBuffer> | undefined {
-  if (body === null || typeof body !== 'object' || !Object.isFrozen(body)) return undefined;
+  if (body === null || typeof body !== 'object') return undefined;
+  // The cache first: Object.isFrozen walks every property of an entity, a lookup does not.
   let bytes = frozenBodies.get(body);
-  if (!bytes) frozenBodies.set(body, (bytes = Buffer.from(JSON.stringify(body))));
+  if (!bytes && Object.isFrozen(body)) frozenBodies.set(body, (bytes = Buffer.from(JSON.stringify(body))));
   return bytes;
 }
 

@@ -50,6 +50,19 @@ describe('tenant isolation', () => {
   });
 });
 
+describe('the Authorization header', () => {
+  it('takes the Bearer scheme in any case and with extra spaces, and refuses anything else with invalid_request', async () => {
+    for (const authorization of [`Bearer ${KEY_A}`, `bearer ${KEY_A}`, `BEARER   ${KEY_A}  `]) {
+      expect((await sb.call('GET', '/api/v2/labels', { headers: { authorization } })).status).toBe(200);
+    }
+    for (const authorization of [`Bearer ${KEY_A} extra`, `Token ${KEY_A}`, 'Bearer ', `Bearer\t${KEY_A}x`]) {
+      const res = await sb.call('GET', '/api/v2/labels', { headers: { authorization } });
+      expectProblem(res, 401, 'unauthorized');
+      expect(res.headers.get('www-authenticate')).toMatch(/error="(invalid_request|invalid_token)"/);
+    }
+  });
+});
+
 describe('control API: tenants', () => {
   it('refuses callers without the admin token, including partner keys', async () => {
     expectProblem(await sb.call('GET', '/__sandbox/tenants', { key: null }), 401, 'admin_token_required');

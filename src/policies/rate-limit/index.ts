@@ -118,13 +118,20 @@ export class RateLimiter {
   }
 }
 
-/** The five rate-limit headers of a decision, onto a plain record or a Headers object. */
-function writeHeaders(decision: RateDecision, set: (name: string, value: string) => void): void {
-  set('x-ratelimit-limit', String(decision.limit));
-  set('x-ratelimit-remaining', String(decision.remaining));
-  set('x-ratelimit-reset', String(decision.reset));
-  set('ratelimit-policy', decision.policies);
-  set('ratelimit', `"${decision.policy}";r=${decision.remaining};t=${decision.reset}`);
+/** The five rate-limit headers of a decision, onto the record prepared for the answer. */
+function prepareHeaders(decision: RateDecision, headers: Record<string, string>): void {
+  headers['x-ratelimit-limit'] = String(decision.limit);
+  headers['x-ratelimit-remaining'] = String(decision.remaining);
+  headers['x-ratelimit-reset'] = String(decision.reset);
+  headers['ratelimit-policy'] = decision.policies;
+  headers['ratelimit'] = `"${decision.policy}";r=${decision.remaining};t=${decision.reset}`;
+}
+
+/** The same onto an answer built without them. */
+function setHeaders(decision: RateDecision, headers: Headers): void {
+  const prepared: Record<string, string> = {};
+  prepareHeaders(decision, prepared);
+  for (const name in prepared) headers.set(name, prepared[name]!);
 }
 
 export function rateLimitHeaders(limiter: RateLimiter): MiddlewareHandler<SandboxEnv> {
@@ -134,8 +141,7 @@ export function rateLimitHeaders(limiter: RateLimiter): MiddlewareHandler<Sandbo
     afterNext(next(), () => {
       const decision = c.get('rateLimit');
       if (decision && !answerLacksPreparedHeaders(c)) return;
-      const headers = c.res.headers;
-      writeHeaders(decision ?? limiter.peek(c.get('tenant'), c.get('operation')), (name, value) => headers.set(name, value));
+      setHeaders(decision ?? limiter.peek(c.get('tenant'), c.get('operation')), c.res.headers);
     })) as MiddlewareHandler<SandboxEnv>;
 }
 
@@ -144,8 +150,7 @@ export function rateLimit(limiter: RateLimiter): MiddlewareHandler<SandboxEnv> {
   return (c, next) => {
     const decision = limiter.take(c.get('tenant'), c.get('operation'));
     c.set('rateLimit', decision);
-    const prepared = preparedHeaders(c);
-    writeHeaders(decision, (name, value) => (prepared[name] = value));
+    prepareHeaders(decision, preparedHeaders(c));
     if (!decision.allowed) {
       const window = decision.policy === 'daily' ? 'day (UTC)' : 'minute';
       const what = decision.policy === 'daily' ? 'daily quota' : decision.policy === 'burst' ? 'burst limit' : `"${decision.policy}" limit`;

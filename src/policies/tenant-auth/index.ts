@@ -34,6 +34,15 @@ interface Requirement {
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
+/** The credential of `Bearer <credential>`, or null. The common spelling skips the regex. */
+function bearerCredential(header: string): string | null {
+  if (header.startsWith('Bearer ')) {
+    const credential = header.slice(7);
+    if (credential.length > 0 && !/\s/.test(credential)) return credential;
+  }
+  return BEARER.exec(header)?.[1] ?? null;
+}
+
 export function tenantAuth(store: SandboxStore): MiddlewareHandler<SandboxEnv> {
   const requirements = new Map<Operation, Requirement>();
   // Not async: a synchronous policy that returns next() saves a promise per request.
@@ -50,11 +59,10 @@ export function tenantAuth(store: SandboxStore): MiddlewareHandler<SandboxEnv> {
     if (!header) {
       throw unauthorized('unauthorized', 'No credentials: send "Authorization: Bearer <key>" with a test key (mk_test_…) or an access token from POST /oauth/token.', REALM);
     }
-    const match = BEARER.exec(header);
-    if (!match) {
+    const credential = bearerCredential(header);
+    if (credential === null) {
       throw unauthorized('unauthorized', 'The Authorization header must use the Bearer scheme: "Authorization: Bearer <key or access token>".', `${REALM}, error="invalid_request"`);
     }
-    const credential = match[1]!;
 
     // Never echo the presented credential in any answer: it may be a real secret pasted by mistake.
     let tenant = store.tenantForKey(credential);
