@@ -26,8 +26,13 @@ export function clockStart(clock: ClockState): number {
 }
 
 export function clockNow(clock: ClockState, wallMs = Date.now()): Date {
-  if (clock.mode === 'manual') return new Date(clock.anchor_sandbox_ms);
-  return new Date(clock.anchor_sandbox_ms + (wallMs - clock.anchor_wall_ms) * clock.factor);
+  return new Date(clockNowMs(clock, wallMs));
+}
+
+/** The same as epoch milliseconds, without a Date (the request journal reads it on every request). */
+export function clockNowMs(clock: ClockState, wallMs = Date.now()): number {
+  if (clock.mode === 'manual') return clock.anchor_sandbox_ms;
+  return clock.anchor_sandbox_ms + (wallMs - clock.anchor_wall_ms) * clock.factor;
 }
 
 /** The same clock moved `ms` ahead of where it is now (re-anchored, so realtime keeps flowing from there). */

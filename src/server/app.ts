@@ -27,7 +27,7 @@ import { enterScenario } from '../scenarios/enter.ts';
 import { ScenarioLibrary } from '../scenarios/library.ts';
 import { loadScenarios, type PartCheck, type Scenario } from '../scenarios/load.ts';
 import { compileStateCheck } from '../scenarios/state-check.ts';
-import { DEFAULT_SCENARIO, DEFAULT_TENANTS, SandboxStore } from '../store/store.ts';
+import { DEFAULT_SCENARIO, DEFAULT_TENANTS, SandboxStore, type Tenant } from '../store/store.ts';
 import { WebhookDispatcher, type WebhookDeliveryOptions } from '../webhooks/dispatcher.ts';
 import type { SandboxEnv } from './env.ts';
 import type { HandlerContext } from './handler.ts';
@@ -126,22 +126,32 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   // on every request, a promise per layer; a route with one handler is hono's synchronous path).
   const frame = [secureResponseHeaders(), requestBodyLimit({ maxBytes: maxBodyBytes, larger: { importState: MAX_IMPORT_BYTES } })];
 
+  // The handler's view of the world depends only on the tenant (and, on the token endpoint, the
+  // client credentials), so one per tenant serves all its requests: no object per request.
+  const contexts = new WeakMap<Tenant, HandlerContext>();
+  const contextOf = (tenant: Tenant | null, clientAuth?: HandlerContext['clientAuth']): HandlerContext => ({
+    store,
+    events,
+    tenant,
+    // A method, not an arrow property: the TypeScript loader (esbuild keepNames) would name an
+    // arrow through defineProperty each time one is made.
+    now() {
+      return tenant ? clockNow(tenant.clock) : new Date();
+    },
+    checkRequestBody,
+    webhooks,
+    clientAuth,
+    webhookTargetAllowList: webhookTargets,
+  });
+  let anonymous: HandlerContext | undefined;
   const context = (c: Context<SandboxEnv>): HandlerContext => {
     const tenant = c.get('tenant') ?? null;
-    // now() as a method: an arrow property would be named through defineProperty by the TypeScript
-    // loader (esbuild keepNames) on every request.
-    return {
-      store,
-      events,
-      tenant,
-      now() {
-        return tenant ? clockNow(tenant.clock) : new Date();
-      },
-      checkRequestBody,
-      webhooks,
-      clientAuth: c.get('clientAuth'),
-      webhookTargetAllowList: webhookTargets,
-    };
+    const clientAuth = c.get('clientAuth');
+    if (clientAuth) return contextOf(tenant, clientAuth);
+    if (!tenant) return (anonymous ??= contextOf(null));
+    let known = contexts.get(tenant);
+    if (!known) contexts.set(tenant, (known = contextOf(tenant)));
+    return known;
   };
   // Bulk handlers check each line against another operation's body schema, compiled at mount.
   const checkRequestBody = (operationId: string, value: unknown, pointer: string): FieldError[] => {

@@ -12,7 +12,7 @@
 // once full (no allocation, nothing promoted to the old generation). Requests nobody could be
 // attributed to (unknown credentials) are not journaled.
 import type { Context, MiddlewareHandler } from 'hono';
-import { clockNow } from '../../clock/clock.ts';
+import { clockNowMs } from '../../clock/clock.ts';
 import { accessOf, DEFAULT_JOURNAL, type JournalSettings } from '../../domain/access.ts';
 import type { JournalEntry } from '../../domain/journal.ts';
 import { redactBody, redactHeaders, redactQuery } from '../../domain/redaction.ts';
@@ -184,7 +184,7 @@ function record(c: Context<SandboxEnv>, journal: RequestJournal, tenant: Tenant,
   const entry = journal.claim(tenant);
   entry.seq = journal.nextSeq();
   entry.at = outcome.at;
-  entry.sandbox_at = clockNow(tenant.clock, outcome.at).getTime();
+  entry.sandbox_at = clockNowMs(tenant.clock, outcome.at);
   entry.method = c.req.method;
   entry.path = c.req.path;
   entry.query = q < 0 ? '' : redactQuery(url.slice(q + 1));

@@ -6,7 +6,7 @@
 // key (a failed Map lookup, a string slice and a second Map lookup for an access token), and a
 // bitwise AND for the scopes.
 import type { MiddlewareHandler } from 'hono';
-import { clockNow } from '../../clock/clock.ts';
+import { clockNowMs } from '../../clock/clock.ts';
 import type { Operation } from '../../contract/operations.ts';
 import { ALL_SCOPES, checkAccessToken, missingScopes, scopeMask, tenantOfToken } from '../../domain/oauth.ts';
 import type { SandboxEnv } from '../../server/env.ts';
@@ -81,7 +81,7 @@ export function tenantAuth(store: SandboxStore): MiddlewareHandler<SandboxEnv> {
           `${REALM}, error="invalid_token"`,
         );
       }
-      const check = checkAccessToken(tenant.access?.oauth, credential, clockNow(tenant.clock).getTime());
+      const check = checkAccessToken(tenant.access?.oauth, credential, clockNowMs(tenant.clock));
       if (!check.ok) {
         if (check.reason === 'expired') {
           c.set('tenant', tenant); // for the journal: the tenant's connector let a token expire
