@@ -259,3 +259,21 @@ describe('product events', () => {
     expect(recorder.of('product.deleted').find((e) => e.data.id === created.body.id)?.tenant_id).toBe('ten_nordwind');
   });
 });
+
+describe('reading a product of the fixture', () => {
+  it('answers what the product is now: before and after a change, and after a reset back to the fixture', async () => {
+    const product = Object.values(state.products).find((p) => p.status === 'live' && p.variants.length === 0 && !p.deleted_at)!;
+    const path = `/api/v2/products/${product.id}`;
+    const first = await sb.call('GET', path);
+    expect((await sb.call('GET', path)).body).toEqual(first.body); // the same answer twice
+    expect(first.body.title).toBe(product.title);
+
+    expect((await sb.call('PATCH', path, { body: { title: 'Changed after a read' } })).status).toBe(200);
+    expect((await sb.call('GET', path)).body).toMatchObject({ id: product.id, title: 'Changed after a read' });
+
+    const reset = await sb.control('POST', '/__sandbox/reset', { tenant_id: 'ten_nordwind' });
+    expect(reset.status).toBe(200);
+    const back = await sb.call('GET', path);
+    expect(back.body).toEqual(first.body);
+  });
+});
