@@ -96,6 +96,45 @@ describe('marketplace-sandbox serve', () => {
     expect(await stop(second.child)).toBe(0);
   });
 
+  it('on a real socket: Bearer spellings, every answer with its headers, an oversized body refused unread, a chunked body journaled', async () => {
+    const running = await serve(['--memory']);
+    const labels = (authorization: string) => fetch(`${running.url}/api/v2/labels`, { headers: { authorization } });
+    const ok = await labels(`Bearer ${key}`);
+    expect(ok.status).toBe(200);
+    for (const name of ['x-content-type-options', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'ratelimit-policy', 'ratelimit']) {
+      expect(ok.headers.get(name), name).toBeTruthy();
+    }
+    expect((await labels(`bearer   ${key}  `)).status).toBe(200);
+    expect((await labels(`Bearer ${key} more`)).status).toBe(401);
+
+    // A declared 1 GB body: answered 413 from the header alone, nothing is sent.
+    const { request } = await import('node:http');
+    const refused = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${running.url}/api/v2/availability`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': String(1024 ** 3) },
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(refused.status).toBe(413);
+    expect(JSON.parse(refused.body)).toMatchObject({ code: 'payload_too_large', max_bytes: 16 * 1024 * 1024 });
+
+    // A chunked body (no Content-Length) is read, answered, and its size journaled.
+    const body = JSON.stringify({ items: [{ id: 'prod_doesnotexist', status: 'active', in_stock: 1 }] });
+    const stream = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode(body)), c.close()) });
+    const chunked = await fetch(`${running.url}/api/v2/availability`, { method: 'POST', headers: auth, body: stream, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(200);
+    const journal = await (await fetch(`${running.url}/__sandbox/requests?operation_id=updateAvailability`, { headers: { authorization: 'Bearer sandbox-admin-token' } })).json();
+    expect(journal.data.at(-1)).toMatchObject({ method: 'POST', status: 200, request_bytes: Buffer.byteLength(body) });
+    expect(await stop(running.child)).toBe(0);
+  });
+
   it('explains itself with --help', async () => {
     const child = spawn(process.execPath, [bin, 'serve', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

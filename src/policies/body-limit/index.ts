@@ -6,6 +6,7 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { SandboxEnv } from '../../server/env.ts';
 import { Problem } from '../../server/problem.ts';
+import { requestHeader } from '../../server/request-header.ts';
 
 export interface BodyLimits {
   /** Largest body of any operation, in bytes. */
@@ -29,12 +30,12 @@ export function requestBodyLimit(limits: BodyLimits): MiddlewareHandler<SandboxE
     const method = c.req.method;
     if (method === 'GET' || method === 'HEAD') return next();
     const max = limits.larger?.[c.get('operation').operationId] ?? limits.maxBytes;
-    const length = c.req.header('content-length');
+    const length = requestHeader(c, 'content-length');
     if (length !== undefined) {
       if (Number(length) > max) throw tooLarge(max);
       return next();
     }
-    if (!c.req.header('transfer-encoding')) return next();
+    if (!requestHeader(c, 'transfer-encoding')) return next();
     return streamingLimit(max)(c, next);
   };
 }

@@ -19,6 +19,7 @@ import { redactBody, redactHeaders, redactQuery } from '../../domain/redaction.t
 import type { SandboxEnv } from '../../server/env.ts';
 import { Problem, problemPayload } from '../../server/problem.ts';
 import type { Tenant } from '../../store/store.ts';
+import { requestHeader } from '../../server/request-header.ts';
 
 /**
  * A fixed-capacity buffer. Once full it hands out its oldest entry to be overwritten, so a busy
@@ -163,7 +164,7 @@ function answered(c: Context<SandboxEnv>, journal: RequestJournal, at: number, s
   const requestBytes = contentLength(c);
   // Without Content-Length (chunked, or app.request()), measure the body the pipeline has read.
   // (Never touch c.req.raw.body here: on a real socket it builds a whole Request per call.)
-  const measureBody = requestBytes === 0 && c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.header('content-length') === undefined;
+  const measureBody = requestBytes === 0 && c.req.method !== 'GET' && c.req.method !== 'HEAD' && requestHeader(c, 'content-length') === undefined;
   const keepBodies = journal.settingsOf(tenant).keep_bodies;
   if (!measureBody && !keepBodies) return record(c, journal, tenant, { at, latency, dropped: false, requestBytes, bodies: undefined });
   return (async () => {
@@ -173,7 +174,7 @@ function answered(c: Context<SandboxEnv>, journal: RequestJournal, at: number, s
   })();
 }
 
-const contentLength = (c: Context<SandboxEnv>) => Number(c.req.header('content-length') ?? 0) || 0;
+const contentLength = (c: Context<SandboxEnv>) => Number(requestHeader(c, 'content-length') ?? 0) || 0;
 
 /** Fills the tenant's next journal entry, synchronously. */
 function record(c: Context<SandboxEnv>, journal: RequestJournal, tenant: Tenant, outcome: Outcome): void {

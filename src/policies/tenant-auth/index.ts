@@ -12,6 +12,7 @@ import { ALL_SCOPES, checkAccessToken, missingScopes, scopeMask, tenantOfToken }
 import type { SandboxEnv } from '../../server/env.ts';
 import { Problem } from '../../server/problem.ts';
 import type { SandboxStore } from '../../store/store.ts';
+import { requestHeader } from '../../server/request-header.ts';
 
 const REALM = 'Bearer realm="marketplace-sandbox"';
 
@@ -55,7 +56,7 @@ export function tenantAuth(store: SandboxStore): MiddlewareHandler<SandboxEnv> {
     }
     if (required.open) return next();
 
-    const header = c.req.header('authorization');
+    const header = requestHeader(c, 'authorization');
     if (!header) {
       throw unauthorized('unauthorized', 'No credentials: send "Authorization: Bearer <key>" with a test key (mk_test_…) or an access token from POST /oauth/token.', REALM);
     }
