@@ -2,7 +2,7 @@
 // the partner API (specs/marketplace.openapi.yaml) and the control API (specs/sandbox-admin.openapi.yaml).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Hono, type Context, type ErrorHandler, type MiddlewareHandler } from 'hono';
+import { Hono, type Context, type ErrorHandler } from 'hono';
 import { listOperations, loadDocument } from '../contract/operations.ts';
 import { toFieldErrors } from '../contract/validators.ts';
 import { EventBus } from '../events/bus.ts';
@@ -13,7 +13,7 @@ import { adminAuth } from '../policies/admin-auth/index.ts';
 import { tenantAuth } from '../policies/tenant-auth/index.ts';
 import { accessAdminHandlers } from '../admin/access.ts';
 import { ConnectionDropped, FaultInjector, faultInjection } from '../policies/fault-injection/index.ts';
-import { tokenEndpoint } from '../policies/oauth-token/index.ts';
+import { isTokenEndpoint, tokenEndpoint } from '../policies/oauth-token/index.ts';
 import { RateLimiter, rateLimit, rateLimitHeaders, specRateLimitGroups } from '../policies/rate-limit/index.ts';
 import { RequestJournal, requestJournal } from '../policies/request-journal/index.ts';
 import { requestBodyLimit } from '../policies/body-limit/index.ts';
@@ -31,7 +31,7 @@ import { DEFAULT_SCENARIO, DEFAULT_TENANTS, SandboxStore, type Tenant } from '..
 import { WebhookDispatcher, type WebhookDeliveryOptions } from '../webhooks/dispatcher.ts';
 import type { SandboxEnv } from './env.ts';
 import type { HandlerContext } from './handler.ts';
-import { mountContract, type MountedContract } from './pipeline.ts';
+import { mountContract, only, takesBody, type MountedContract } from './pipeline.ts';
 import { operationRouter } from './router.ts';
 import { afterNext } from '../policies/after-next.ts';
 import { Problem, problemResponse, type FieldError } from './problem.ts';
@@ -124,7 +124,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   app.onError(onError);
   // Every operation's chain starts with these two (app.use would run them through hono's compose
   // on every request, a promise per layer; a route with one handler is hono's synchronous path).
-  const frame = [secureResponseHeaders(), requestBodyLimit({ maxBytes: maxBodyBytes, larger: { importState: MAX_IMPORT_BYTES } })];
+  const frame = [secureResponseHeaders(), only(takesBody, requestBodyLimit({ maxBytes: maxBodyBytes, larger: { importState: MAX_IMPORT_BYTES } }))];
 
   // The handler's view of the world depends only on the tenant (and, on the token endpoint, the
   // client credentials), so one per tenant serves all its requests: no object per request.
@@ -159,13 +159,14 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     if (!validate) throw new Error(`${operationId} has no JSON request body schema to check against.`);
     return validate(value) ? [] : toFieldErrors(validate.errors, pointer);
   };
-  // Not async: a read passes straight through (see src/policies/after-next.ts for why).
-  const persistWrites: MiddlewareHandler<SandboxEnv> = (c, next) =>
-    c.req.method === 'GET' || c.req.method === 'HEAD'
-      ? next()
-      : (afterNext(next(), () => {
-          if (c.res.status < 400) store.changed();
-        }) as Promise<void>);
+  // On writes only; not async (see src/policies/after-next.ts for why).
+  const persistWrites = only(
+    (op) => op.method !== 'get' && op.method !== 'head',
+    (c, next) =>
+      afterNext(next(), () => {
+        if (c.res.status < 400) store.changed();
+      }) as Promise<void>,
+  );
 
   const limiter = new RateLimiter({ enforce: options.rateLimits ?? true, specGroups: specRateLimitGroups(listOperations(apiDoc)) });
   const faults = new FaultInjector();
@@ -196,7 +197,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     // In this order: the journal sees every answer, the rate-limit headers go on every answer, the
     // token endpoint and bearer auth name the tenant, then the limiter counts and faults may strike.
     frame,
-    policies: [requestJournal(journal), rateLimitHeaders(limiter), tokenEndpoint(store), tenantAuth(store), rateLimit(limiter), faultInjection(faults), persistWrites],
+    policies: [requestJournal(journal), rateLimitHeaders(limiter), only(isTokenEndpoint, tokenEndpoint(store)), tenantAuth(store), rateLimit(limiter), faultInjection(faults), persistWrites],
     context,
     strict,
     documentsProblems: !options.specFile,

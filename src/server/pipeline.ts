@@ -17,9 +17,9 @@ export interface MountOptions {
    * Layers every answer goes through, outermost, in order (security headers, body size): what
    * they answer is not checked against the document by strict mode.
    */
-  frame?: MiddlewareHandler<SandboxEnv>[];
+  frame?: Policy[];
   /** Policies run before the contract, in order (auth, rate limits, faults, …). */
-  policies: MiddlewareHandler<SandboxEnv>[];
+  policies: Policy[];
   /** Builds the handler's view of the world for one request (tenant, clock, store, events). */
   context(c: Context<SandboxEnv>): HandlerContext;
   /** Validate every response against the document; a mismatch becomes a 500 response_contract_violation. */
@@ -51,9 +51,9 @@ export async function mountContract(app: Hono<SandboxEnv>, options: MountOptions
 
   const onError: ChainErrorHandler = options.onError;
   for (const op of operations) {
-    const chain: MiddlewareHandler<SandboxEnv>[] = [...(options.frame ?? [])];
+    const chain: MiddlewareHandler<SandboxEnv>[] = layersFor(op, options.frame ?? []);
     if (options.strict) chain.push(checkResponse(op, validators.get(op.operationId)!, options.documentsProblems ?? true));
-    chain.push(...options.policies);
+    chain.push(...layersFor(op, options.policies));
     chain.push(serveOperation(op, validators.get(op.operationId)!, options, prism));
     app.on(op.method.toUpperCase(), op.routePath, runChain(op, chain, onError));
   }
@@ -71,6 +71,24 @@ export async function mountContract(app: Hono<SandboxEnv>, options: MountOptions
       return methods.length ? [...new Set(methods)] : null;
     },
   };
+}
+
+/** A layer of every operation's chain, or one that applies only where `appliesTo` says. */
+export type Policy = MiddlewareHandler<SandboxEnv> | ScopedPolicy;
+
+export interface ScopedPolicy {
+  appliesTo(op: Operation): boolean;
+  layer: MiddlewareHandler<SandboxEnv>;
+}
+
+/** A policy only some operations need: the others do not carry it in their chain at all. */
+export const only = (appliesTo: (op: Operation) => boolean, layer: MiddlewareHandler<SandboxEnv>): ScopedPolicy => ({ appliesTo, layer });
+
+/** Operations whose request may carry a body the sandbox reads (a write, or a read that declares one). */
+export const takesBody = (op: Operation): boolean => op.body !== undefined || (op.method !== 'get' && op.method !== 'head');
+
+function layersFor(op: Operation, policies: Policy[]): MiddlewareHandler<SandboxEnv>[] {
+  return policies.flatMap((policy) => (typeof policy === 'function' ? [policy] : policy.appliesTo(op) ? [policy.layer] : []));
 }
 
 /**

@@ -1,7 +1,7 @@
 // The largest request body an operation takes. A declared Content-Length is checked before
 // anything is read; only a chunked body goes through hono's streaming bodyLimit, which
-// materialises a whole Request and would cost every request about 30 %. A read (GET, HEAD) has
-// no body the sandbox reads, so it passes for free.
+// materialises a whole Request and would cost every request about 30 %. Mounted only on
+// operations that take a body (takesBody in src/server/pipeline.ts): a plain read carries none.
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { SandboxEnv } from '../../server/env.ts';
@@ -27,8 +27,6 @@ export function requestBodyLimit(limits: BodyLimits): MiddlewareHandler<SandboxE
   };
   // Not async: a request within its declared length costs two header reads, no promise.
   return (c, next) => {
-    const method = c.req.method;
-    if (method === 'GET' || method === 'HEAD') return next();
     const max = limits.larger?.[c.get('operation').operationId] ?? limits.maxBytes;
     const length = requestHeader(c, 'content-length');
     if (length !== undefined) {

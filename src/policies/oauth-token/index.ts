@@ -6,8 +6,9 @@
 //     journal (the secret is checked by the handler, not here);
 //   - answers errors the RFC 6749 §5.2 way ({error, error_description}, application/json)
 //     instead of problem details, including the pipeline's own validation errors.
-// Every other operation passes straight through.
+// Mounted on the token endpoint only (isTokenEndpoint).
 import type { Context, MiddlewareHandler, Next } from 'hono';
+import type { Operation } from '../../contract/operations.ts';
 import type { SandboxEnv } from '../../server/env.ts';
 import { Problem } from '../../server/problem.ts';
 import type { SandboxStore } from '../../store/store.ts';
@@ -15,9 +16,11 @@ import { findOAuthClient } from '../../store/oauth-clients.ts';
 
 export const TOKEN_OPERATION = 'createToken';
 
+/** Where the policy belongs: the token endpoint's operation. */
+export const isTokenEndpoint = (op: Operation): boolean => op.operationId === TOKEN_OPERATION;
+
 export function tokenEndpoint(store: SandboxStore): MiddlewareHandler<SandboxEnv> {
-  // Not async on the way through: every other operation pays one comparison, no promise.
-  return (c, next) => (c.get('operation').operationId === TOKEN_OPERATION ? tokenRequest(store, c, next) : next());
+  return (c, next) => tokenRequest(store, c, next);
 }
 
 async function tokenRequest(store: SandboxStore, c: Context<SandboxEnv>, next: Next): Promise<void> {
