@@ -85,7 +85,7 @@ export interface ScopedPolicy {
 export const only = (appliesTo: (op: Operation) => boolean, layer: MiddlewareHandler<SandboxEnv>): ScopedPolicy => ({ appliesTo, layer });
 
 /** Operations whose request may carry a body the sandbox reads (a write, or a read that declares one). */
-export const takesBody = (op: Operation): boolean => op.body !== undefined || (op.method !== 'get' && op.method !== 'head');
+export const takesBody = (op: Operation): boolean => op.body !== null || (op.method !== 'get' && op.method !== 'head');
 
 function layersFor(op: Operation, policies: Policy[]): MiddlewareHandler<SandboxEnv>[] {
   return policies.flatMap((policy) => (typeof policy === 'function' ? [policy] : policy.appliesTo(op) ? [policy.layer] : []));
