@@ -176,6 +176,25 @@ function answered(c: Context<SandboxEnv>, journal: RequestJournal, at: number, s
 
 const contentLength = (c: Context<SandboxEnv>) => Number(requestHeader(c, 'content-length') ?? 0) || 0;
 
+/**
+ * The copy of `text` already held, when a recent request had the same path or query. An entry
+ * lives for a thousand requests, so a fresh string stored in it survives the young-generation
+ * collections and is copied by each, then promoted, to die old (the path is a slice that also
+ * keeps the whole URL alive). A connector repeats its paths, and a repeated one costs a lookup.
+ */
+const recentTexts = new Map<string, string>();
+const RECENT_TEXTS = 4096;
+
+function recentText(text: string): string {
+  const known = recentTexts.get(text);
+  if (known !== undefined) return known;
+  if (recentTexts.size >= RECENT_TEXTS) recentTexts.clear();
+  // A copy of its own, so the entry does not hold on to the whole URL the path was sliced from.
+  const own = (' ' + text).slice(1);
+  recentTexts.set(own, own);
+  return own;
+}
+
 /** Fills the tenant's next journal entry, synchronously. */
 function record(c: Context<SandboxEnv>, journal: RequestJournal, tenant: Tenant, outcome: Outcome): void {
   const url = c.req.url;
@@ -187,8 +206,8 @@ function record(c: Context<SandboxEnv>, journal: RequestJournal, tenant: Tenant,
   entry.at = outcome.at;
   entry.sandbox_at = clockNowMs(tenant.clock, outcome.at);
   entry.method = c.req.method;
-  entry.path = c.req.path;
-  entry.query = q < 0 ? '' : redactQuery(url.slice(q + 1));
+  entry.path = recentText(c.req.path);
+  entry.query = q < 0 ? '' : recentText(redactQuery(url.slice(q + 1)));
   entry.operation_id = c.get('operation').operationId;
   entry.status = outcome.dropped ? null : c.res.status;
   entry.latency_ms = outcome.latency;
