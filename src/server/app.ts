@@ -31,7 +31,7 @@ import { DEFAULT_SCENARIO, DEFAULT_TENANTS, SandboxStore, type Tenant } from '..
 import { WebhookDispatcher, type WebhookDeliveryOptions } from '../webhooks/dispatcher.ts';
 import type { SandboxEnv } from './env.ts';
 import type { HandlerContext } from './handler.ts';
-import { mountContract, only, takesBody, type MountedContract } from './pipeline.ts';
+import { isWrite, mountContract, only, takesBody, type MountedContract } from './pipeline.ts';
 import { operationRouter } from './router.ts';
 import { afterNext } from '../policies/after-next.ts';
 import { Problem, problemResponse, type FieldError } from './problem.ts';
@@ -161,7 +161,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   };
   // On writes only; not async (see src/policies/after-next.ts for why).
   const persistWrites = only(
-    (op) => op.method !== 'get' && op.method !== 'head',
+    isWrite,
     (c, next) =>
       afterNext(next(), () => {
         if (c.res.status < 400) store.changed();

@@ -84,8 +84,11 @@ export interface ScopedPolicy {
 /** A policy only some operations need: the others do not carry it in their chain at all. */
 export const only = (appliesTo: (op: Operation) => boolean, layer: MiddlewareHandler<SandboxEnv>): ScopedPolicy => ({ appliesTo, layer });
 
+/** Operations that may change state: every method but GET and HEAD. */
+export const isWrite = (op: Operation): boolean => op.method !== 'get' && op.method !== 'head';
+
 /** Operations whose request may carry a body the sandbox reads (a write, or a read that declares one). */
-export const takesBody = (op: Operation): boolean => op.body !== null || (op.method !== 'get' && op.method !== 'head');
+export const takesBody = (op: Operation): boolean => op.body !== null || isWrite(op);
 
 function layersFor(op: Operation, policies: Policy[]): MiddlewareHandler<SandboxEnv>[] {
   return policies.flatMap((policy) => (typeof policy === 'function' ? [policy] : policy.appliesTo(op) ? [policy.layer] : []));
