@@ -1,5 +1,6 @@
 // Starting servers under test in their own processes (the load generator needs its own core).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -40,3 +41,19 @@ export function startServer(args: string[], env: Record<string, string> = {}): P
 
 export const startSandboxServer = (extra: string[] = [], env: Record<string, string> = {}) =>
   startServer(['bin/marketplace-sandbox.js', 'serve', '--port', '0', '--memory', ...extra], env);
+
+/**
+ * Puts a process and all its threads on one CPU (Linux `taskset`), so that the load generator and
+ * the server under test do not take turns on the same core: on a 2-core machine the scheduler
+ * otherwise moves them about, and a run's figures swing with where they landed. False where it
+ * cannot (one core, no taskset): the bench then runs unpinned and says so.
+ */
+export function pinToCpu(pid: number, cpu: number): boolean {
+  if (cpus().length <= cpu) return false; // not availableParallelism(): it shrinks once this process is pinned
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -4,11 +4,12 @@
 //
 // The two are driven in alternating 2-second slices rather than one after the other: on a shared
 // machine a slow spell would otherwise land on one of them only and swing the ratio. Both
-// servers run the whole time (an idle server costs nothing), each in its own process.
+// servers run the whole time (an idle server costs nothing), each in its own process. Where the
+// machine allows, autocannon (this process) runs on CPU 0 and the servers on CPU 1.
 import autocannon from 'autocannon';
 import { DEFAULT_TENANTS } from '../src/store/store.ts';
 import type { BenchReport } from './run.ts';
-import { startSandboxServer, startServer } from './processes.ts';
+import { pinToCpu, startSandboxServer, startServer } from './processes.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const SLICE_SECONDS = 2;
@@ -58,6 +59,7 @@ export default async function throughput(): Promise<BenchReport> {
     const id = list.data[0].id as string;
     const productJson = await (await fetch(`${sandbox.url}/api/v2/products/${id}`, { headers })).text();
     bare = await startServer(['--import', 'tsx', 'bench/bare-hono.ts'], { BENCH_PRODUCT_JSON: productJson });
+    const pinned = pinToCpu(process.pid, 0) && pinToCpu(sandbox.child.pid!, 1) && pinToCpu(bare.child.pid!, 1);
     const bareUrl = `${bare.url}/api/v2/products/${id}`;
     const sandboxUrl = `${sandbox.url}/api/v2/products/${id}`;
 
@@ -82,6 +84,7 @@ export default async function throughput(): Promise<BenchReport> {
         `sandbox     ${sbx.rps.toFixed(0).padStart(6)} rps   p50 ${sbx.p50} ms   p99 ${sbx.p99} ms   non-2xx ${sbx.non2xx}   errors ${sbx.errors}`,
         `ratio       ${ratio.toFixed(2)}× (32 connections, ${seconds} s each in ${bareSlices.length} alternating slices, GET /api/v2/products/{id})`,
         `            slice ratios ${sliceRatios.map((r) => r.toFixed(2)).join(' ')} (p50/p99: median of the slices)`,
+        pinned ? 'pinned      autocannon on CPU 0, the servers on CPU 1' : 'unpinned    (taskset unavailable or one core): figures swing more',
       ],
       figures: {
         hono_rps: hono.rps,
