@@ -4,7 +4,9 @@ import { pactProjects } from './test/pact/vitest.projects.ts';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
+    // Tests that start `serve` or the CLI as processes spend about 3 s per start loading the sandbox
+    // through tsx, more while the other worker is busy: 30 s proved too tight on a loaded machine.
+    testTimeout: 60_000,
     hookTimeout: 60_000,
     // Two cores: more workers only fight over them.
     maxWorkers: 2,

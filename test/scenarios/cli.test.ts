@@ -132,7 +132,8 @@ describe('marketplace-sandbox reset and snapshot', () => {
     const gone = await cli('snapshot', 'restore', 'before-test', '--url', url, '--tenant', A.id);
     expect(gone.code).not.toBe(0);
     expect(gone.stderr).toMatch(/404/);
-  });
+    // Seven CLI processes, each loading the whole sandbox through tsx (about 3 s apiece here).
+  }, 120_000);
 
   it('says what is wrong when the sandbox is not there or the token is wrong', async () => {
     const away = await cli('reset', '--url', 'http://127.0.0.1:9', '--scenario', 'empty');
