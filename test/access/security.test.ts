@@ -28,12 +28,13 @@ describe('control API', () => {
 });
 
 describe('response headers', () => {
-  it('every answer carries the security headers: partner API, control API, errors and unknown routes', async () => {
+  it('every answer carries the security headers: partner API, control API, errors, unknown routes and wrong methods', async () => {
     for (const res of [
       await sb.call('GET', '/api/v2/labels'),
       await sb.call('GET', '/api/v2/labels', { key: null }),
       await sb.control('GET', '/__sandbox/tenants'),
       await sb.call('GET', '/nowhere'),
+      await sb.call('DELETE', '/api/v2/labels'),
     ]) {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('x-frame-options')).toBe('DENY');
@@ -41,6 +42,7 @@ describe('response headers', () => {
       expect(res.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
       expect(res.headers.get('x-powered-by')).toBeNull();
     }
+    expect((await sb.call('DELETE', '/api/v2/labels')).status).toBe(405); // the wrong-method case above
   });
 });
 

@@ -28,10 +28,8 @@ const ENTRIES = Object.entries(SECURE_HEADERS);
 export function secureResponseHeaders(): MiddlewareHandler<SandboxEnv> {
   // Not async: the common answer was built with the prepared headers and needs nothing after.
   return ((c, next) => {
-    // The outermost layer: the answer's header record normally starts here.
-    const prepared = c.get('responseHeaders');
-    if (prepared) Object.assign(prepared, SECURE_HEADERS);
-    else c.set('responseHeaders', secureHeaders());
+    // The outermost layer of every chain: the answer's header record starts here.
+    c.set('responseHeaders', secureHeaders());
     return afterNext(next(), () => {
       if (answerLacksPreparedHeaders(c)) {
         const headers = c.res.headers;
