@@ -1,22 +1,33 @@
 # marketplace-sandbox as a container: docker build -t marketplace-sandbox . && docker run -p 4300:4300 marketplace-sandbox
-# Stage 1 installs the runtime dependencies only (pact-core for verify-pact, but no vitest, spectral,
-# autocannon or the Pact consumer DSL in the image).
+# Stage 1 compiles src/ to dist/ (tsc) with the whole dev toolchain.
+FROM node:20.20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY src ./src
+COPY specs ./specs
+COPY scenarios ./scenarios
+RUN npm ci --no-audit --no-fund
+
+# Stage 2 installs the runtime dependencies only (pact-core for verify-pact, but no vitest, tsx,
+# spectral, autocannon or the Pact consumer DSL in the image); --ignore-scripts: the build is stage 1's.
 FROM node:20.20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-# Stage 2: the sources (TypeScript, run through tsx: no build step) and the contract.
+# Stage 3: the compiled CLI, run with plain node, and the contract.
 FROM node:20.20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
-COPY src ./src
 COPY specs ./specs
 COPY fixtures ./fixtures
 COPY scenarios ./scenarios
+COPY profiles ./profiles
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -27,9 +27,12 @@ export interface NativeRun {
   onOutput?(text: string): void;
 }
 
-const CHILD = fileURLToPath(new URL('./native-verifier-child.ts', import.meta.url));
-/** tsx's ESM loader, found from this package so the CLI works from any directory. */
-const TSX_LOADER = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
+/** The child beside this module: compiled (.js, plain node) in the build, .ts under tsx in development and tests. */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const CHILD = fileURLToPath(new URL(`./native-verifier-child.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url));
+/** Under tsx, the child needs tsx's loader too (found from this package, so any directory works). */
+const childArgs = (): string[] =>
+  FROM_SOURCE ? ['--import', pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'loader.mjs')).href] : [];
 
 export async function runNativeVerifier(run: NativeRun): Promise<NativeVerdict> {
   const dir = await mkdtemp(join(tmpdir(), 'verify-pact-'));
@@ -48,7 +51,7 @@ export async function runNativeVerifier(run: NativeRun): Promise<NativeVerdict> 
       }),
     );
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', TSX_LOADER, CHILD, optionsFile, resultFile], {
+      const child = spawn(process.execPath, [...childArgs(), CHILD, optionsFile, resultFile], {
         env: { ...process.env, PACT_DO_NOT_TRACK: 'true', HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
