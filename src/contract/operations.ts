@@ -1,7 +1,6 @@
 // The operation index: every operation of an OpenAPI document as plain data the pipeline can
 // route and validate with. Built once at start from the document; nothing here runs per request.
-import { readFile } from 'node:fs/promises';
-import { parseYamlText } from './yaml-text.ts';
+import { readYamlFile } from './yaml-text.ts';
 
 export type JsonSchema = Record<string, unknown> | boolean;
 export type OpenApiDocument = Record<string, any>;
@@ -44,8 +43,7 @@ export interface Operation {
 }
 
 export async function loadDocument(file: string): Promise<OpenApiDocument> {
-  const text = await readFile(file, 'utf8');
-  const doc = parseYamlText(text) as OpenApiDocument;
+  const doc = (await readYamlFile(file)) as OpenApiDocument;
   if (!doc || typeof doc !== 'object' || typeof doc.openapi !== 'string' || !/^3\./.test(doc.openapi)) {
     throw new Error(`${file} is not an OpenAPI 3.x document (no "openapi: 3.x" field).`);
   }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { YAMLParseError } from 'yaml';
-import { parseYamlText } from '../contract/yaml-text.ts';
+import { readYamlFile } from '../contract/yaml-text.ts';
 import { toFieldErrors } from '../contract/validators.ts';
 import type { OrderRules } from '../domain/marketplace-schedule.ts';
 import type { OrderStatus } from '../domain/types.ts';
@@ -61,7 +61,7 @@ export async function loadScenarios(dir = SCENARIO_DIR, checks: PartCheck[] = []
     const file = join(dir, name);
     let data: unknown;
     try {
-      data = parseYamlText(await readFile(file, 'utf8'));
+      data = await readYamlFile(file);
     } catch (error) {
       const where = error instanceof YAMLParseError ? ` (line ${error.linePos?.[0]?.line})` : '';
       throw new ScenarioError(file, '', `not valid YAML${where}: ${(error as Error).message.split('\n')[0]}`);
