@@ -99,6 +99,8 @@ Environment:
         `  try: curl -H "Authorization: Bearer ${sandbox.store.listTenants()[0]?.api_keys[0]}" ${url}/api/v2/products?limit=2`,
       ];
       console.log(lines.join('\n'));
+      // What the start left for first use is compiled now, while the first requests come in.
+      sandbox.compileAll().catch((error: Error) => console.error(`marketplace-sandbox: ${error.message}`));
     });
 
     let closing = false;

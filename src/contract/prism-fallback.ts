@@ -1,8 +1,7 @@
 // Operations without a handler are still served: @stoplight/prism-http mocks them from the
 // document's examples and schemas. Prism is handed only the matched operation, which keeps it
 // at ~0.3 ms a request instead of scanning the whole document.
-import { createInstance, getHttpOperationsFromSpec } from '@stoplight/prism-http';
-import { createLogger } from '@stoplight/prism-core';
+// Prism and its dependencies take ~0.5 s to import, so they are imported when first needed.
 import type { OpenApiDocument } from './operations.ts';
 
 export interface MockReply {
@@ -22,7 +21,8 @@ export interface MockRequest {
 }
 
 export interface PrismFallback {
-  has(operationId: string): boolean;
+  /** Resolves once Prism is loaded (it loads on the first reply otherwise). */
+  ready(): Promise<void>;
   reply(operationId: string, request: MockRequest): Promise<MockReply>;
 }
 
@@ -42,7 +42,25 @@ export function parsePrefer(header: string | undefined): { code?: number; exampl
   return out;
 }
 
-export async function createPrismFallback(doc: OpenApiDocument): Promise<PrismFallback> {
+/**
+ * Prism for the document's operations. `lazy`: Prism is imported and the document read into it on
+ * the first mocked request (or by `ready()`), not now; otherwise now, so a document Prism cannot
+ * read fails the start.
+ */
+export async function createPrismFallback(doc: OpenApiDocument, options: { lazy?: boolean } = {}): Promise<PrismFallback> {
+  let loading: Promise<Pick<PrismFallback, 'reply'>> | undefined;
+  const load = () => (loading ??= loadPrism(doc));
+  if (!options.lazy) await load();
+  return {
+    async ready() {
+      await load();
+    },
+    reply: async (operationId, request) => (await load()).reply(operationId, request),
+  };
+}
+
+async function loadPrism(doc: OpenApiDocument): Promise<Pick<PrismFallback, 'reply'>> {
+  const [{ createInstance, getHttpOperationsFromSpec }, { createLogger }] = await Promise.all([import('@stoplight/prism-http'), import('@stoplight/prism-core')]);
   // Prism mutates nothing we keep, but give it its own copy so it can dereference freely.
   const operations = await getHttpOperationsFromSpec(structuredClone(doc) as any);
   const byId = new Map(operations.filter((op) => op.iid).map((op) => [op.iid as string, op]));
@@ -60,7 +78,6 @@ export async function createPrismFallback(doc: OpenApiDocument): Promise<PrismFa
   );
 
   return {
-    has: (operationId) => byId.has(operationId),
     async reply(operationId, request) {
       const operation = byId.get(operationId);
       if (!operation) throw new Error(`Prism knows no operation ${operationId}.`);

@@ -29,7 +29,13 @@ const MAX_ERRORS = 50;
 
 export type StateCheck = (state: Record<string, unknown>, pointer: string) => FieldError[];
 
+/** The check; its schemas are compiled on the first import (a state import is rare, a start is not). */
 export function compileStateCheck(apiDoc: OpenApiDocument): StateCheck {
+  let checkState: StateCheck | undefined;
+  return (state, base) => (checkState ??= compileNow(apiDoc))(state, base);
+}
+
+function compileNow(apiDoc: OpenApiDocument): StateCheck {
   const validators = compileSchemaValidators(apiDoc, [...Object.values(TABLES).map((t) => t.schema), ...Object.values(LISTS)]);
   const check = (validate: ValidateFunction, value: unknown, pointer: string, errors: FieldError[]) => {
     if (!validate(value)) errors.push(...toFieldErrors(validate.errors, pointer));

@@ -84,6 +84,11 @@ export interface Sandbox {
   limiter: RateLimiter;
   faults: FaultInjector;
   journal: RequestJournal;
+  /**
+   * Compiles what the start left for first use (validators, Prism), off the request path: call it
+   * once the server listens. Requests that come first compile what they need themselves.
+   */
+  compileAll(): Promise<void>;
   /** Stops webhook delivery and the clock's timer, then flushes the store. Call on shutdown. */
   close(): Promise<void>;
 }
@@ -188,6 +193,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     policies: [adminAuth(adminToken), persistWrites],
     context,
     strict,
+    compileLater: true,
     onError,
   });
   const api = await mountContract(app, {
@@ -201,6 +207,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     context,
     strict,
     documentsProblems: !options.specFile,
+    compileLater: !options.specFile,
     onError,
   });
 
@@ -229,7 +236,11 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     webhooks.close();
     await store.flush();
   };
-  return { app, store, events, api, admin, adminToken, webhooks, limiter, faults, journal, close };
+  const compileAll = async () => {
+    await api.compileAll();
+    await admin.compileAll();
+  };
+  return { app, store, events, api, admin, adminToken, webhooks, limiter, faults, journal, compileAll, close };
 }
 
 

@@ -3,7 +3,7 @@
 // Everything expensive (operation index, ajv validators, Prism operations) is built here, once.
 import type { Context, ErrorHandler, Hono, MiddlewareHandler, Next } from 'hono';
 import { findResponse, listOperations, type OpenApiDocument, type Operation } from '../contract/operations.ts';
-import { compileValidators, isJsonMediaType, toFieldErrors, type OperationValidators } from '../contract/validators.ts';
+import { compileAll, compileValidators, isJsonMediaType, toFieldErrors, type OperationValidators } from '../contract/validators.ts';
 import { itemLimitProblem } from '../contract/item-limits.ts';
 import { createPrismFallback, type PrismFallback } from '../contract/prism-fallback.ts';
 import type { SandboxEnv } from './env.ts';
@@ -30,6 +30,12 @@ export interface MountOptions {
    * could not know them: strict mode then checks only what the document does describe.
    */
   documentsProblems?: boolean;
+  /**
+   * Compile validators and load Prism on first use (or on `compileAll`) instead of now: for the
+   * shipped documents, which the tests compile whole. A foreign document is compiled at once, so
+   * a schema ajv or Prism cannot read fails the start, not a request.
+   */
+  compileLater?: boolean;
   /** The app's error handler: an operation's chain turns an error into its answer with it (as app.onError would). */
   onError: ErrorHandler<SandboxEnv>;
 }
@@ -41,13 +47,15 @@ export interface MountedContract {
   mocked: string[];
   /** Methods served at a concrete path, for 405 answers: null when no route has that path. */
   allowedMethods(path: string): string[] | null;
+  /** Finishes what `compileLater` left for later, off the request path. */
+  compileAll(): Promise<void>;
 }
 
 export async function mountContract(app: Hono<SandboxEnv>, options: MountOptions): Promise<MountedContract> {
   const operations = listOperations(options.doc);
-  const validators = compileValidators(options.doc, operations);
+  const validators = compileValidators(options.doc, operations, { lazy: options.compileLater });
   const mocked = operations.filter((op) => !options.handlers[op.operationId]).map((op) => op.operationId);
-  const prism = mocked.length > 0 ? await createPrismFallback(options.doc) : null;
+  const prism = mocked.length > 0 ? await createPrismFallback(options.doc, { lazy: options.compileLater }) : null;
 
   const onError: ChainErrorHandler = options.onError;
   for (const op of operations) {
@@ -69,6 +77,10 @@ export async function mountContract(app: Hono<SandboxEnv>, options: MountOptions
     allowedMethods(path) {
       const methods = patterns.filter((p) => p.regex.test(path)).map((p) => p.method);
       return methods.length ? [...new Set(methods)] : null;
+    },
+    async compileAll() {
+      await compileAll(validators);
+      await prism?.ready();
     },
   };
 }
