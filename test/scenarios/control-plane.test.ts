@@ -290,8 +290,12 @@ describe('a reset under concurrent traffic', () => {
     const items = Array.from({ length: 10_000 }, (_, i) => ({ sku: skus[i % skus.length]!, quantity: 1 + (i % 90), location: 'loc_berlin' }));
     const job = await sb.call('POST', '/api/v2/inventory/sync', { body: { items } });
     expect(job.status).toBe(202);
+    const oldJob = sb.store.tenant(tenant)!.state.jobs[job.body.job_id]!;
     await sb.control('POST', '/__sandbox/reset', { tenant_id: tenant });
-    await new Promise((r) => setTimeout(r, 300));
+    // A job works one chunk (2 000 lines) per event-loop turn: after more turns than its five
+    // chunks need, a job that went on would have finished. It stopped instead, and left no trace.
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+    expect(oldJob.progress.processed).toBeLessThan(items.length);
     expect(stateOf(await exportOf(tenant))).toBe(stateOf(fresh));
   });
 });

@@ -73,9 +73,12 @@ describe('the shipped scenarios', () => {
     const again = await reset('peak-load');
     expect(again.counts).toEqual({ products: 10_000, orders: 20_000 });
     expect(again.build_ms).toBe(0);
-    // The 100 ms target is measured by `npm run bench` on a quiet machine; here other test files
-    // share the two cores, so this only guards against a reset that rebuilds or deep-copies.
-    expect(again.duration_ms).toBeLessThan(1_000);
+    // The 100 ms target is measured by `npm run bench reset` on a quiet machine. Here, without a
+    // clock: the reset rebuilt nothing (build_ms 0) and copied nothing, the tenant reads the shared
+    // frozen world (copy-on-write copies an entity only when the tenant changes it).
+    const state = sb.store.tenant(tenant)!.state;
+    expect(Object.isFrozen(Object.values(state.products)[0])).toBe(true);
+    expect(Object.isFrozen(Object.values(state.orders)[0])).toBe(true);
     expect(await total('/api/v2/products?limit=1')).toBe(10_000);
     expect(await total('/api/v2/orders?limit=1')).toBe(20_000);
     const limits = (await sb.control('GET', `/__sandbox/tenants/${tenant}/rate-limits`)).body;

@@ -16,6 +16,8 @@ export interface Answer {
   headers?: Record<string, string>;
   /** Wait this long before answering (a slow receiver). */
   delayMs?: number;
+  /** Answer only once this settles (a receiver that hangs until the test lets it go). */
+  until?: Promise<unknown>;
 }
 
 export type Responder = (request: Received, index: number) => Answer | number;
@@ -46,11 +48,14 @@ export async function startReceiver(respond: Responder = () => 200): Promise<Rec
       const entry: Received = { headers: req.headers, body, event: JSON.parse(body), at: Date.now() };
       received.push(entry);
       const answer = receiver.respond(entry, received.length - 1);
-      const { status, headers, delayMs } = typeof answer === 'number' ? { status: answer, headers: {}, delayMs: 0 } : answer;
-      setTimeout(() => {
-        res.writeHead(status, headers);
-        res.end();
-      }, delayMs ?? 0);
+      const { status, headers, delayMs, until } = typeof answer === 'number' ? { status: answer, headers: {}, delayMs: 0, until: undefined } : answer;
+      const reply = () =>
+        setTimeout(() => {
+          res.writeHead(status, headers);
+          res.end();
+        }, delayMs ?? 0);
+      if (until) void until.finally(reply);
+      else reply();
     });
   });
   server.keepAliveTimeout = 1000;
