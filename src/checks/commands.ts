@@ -1,17 +1,10 @@
 // The CLI commands of the checks: `sla`, `webhook-sla` and `conformance`. Each prints a summary,
 // can write JSON (and, for sla, HTML) reports, and sets the exit code CI jobs branch on:
 //   0 met / no violation · 1 breached / violations · 2 the check could not run · 3 nothing to judge
-import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { runConformance, summarizeConformance } from './conformance-run.ts';
+import { DEFAULT_PROFILE, DEFAULT_SLA_FILE, DEFAULT_SPEC } from '../package-files.ts';
 import { shouldShowProgress } from './live-progress.ts';
-import { DEFAULT_SLA_FILE } from './sla-budgets.ts';
-import { runSla, summarizeSla } from './sla-run.ts';
-import { runWebhookSla, summarizeWebhookSla } from './webhook-sla.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const DEFAULT_SPEC = `${root}specs/marketplace.openapi.yaml`;
-const DEFAULT_PROFILE = `${root}profiles/partner-mix.yaml`;
 
 /** "30", "30s", "2m", "500ms" → seconds. */
 export function seconds(value: string): number {
@@ -109,6 +102,7 @@ Examples:
     )
     .action((baseUrl: string, o: any) =>
       run(async () => {
+        const { runSla, summarizeSla } = await import('./sla-run.ts'); // loaded by the command that runs it
         const outcome = await runSla({
           baseUrl,
           key: o.key,
@@ -149,6 +143,7 @@ Examples:
     .addHelpText('after', '\nExit codes: 0 budget met · 1 breached · 2 could not run · 3 no deliveries to judge.')
     .action((o: any) =>
       run(async () => {
+        const { runWebhookSla, summarizeWebhookSla } = await import('./webhook-sla.ts');
         const outcome = await runWebhookSla({
           url: o.url,
           tenant: o.tenant,
@@ -191,6 +186,7 @@ Examples:
     )
     .action((baseUrl: string, o: any) =>
       run(async () => {
+        const { runConformance, summarizeConformance } = await import('./conformance-run.ts');
         const outcome = await runConformance({
           baseUrl,
           key: o.key,
