@@ -1,12 +1,11 @@
 // marketplace-sandbox: one entry for everything the sandbox does from a terminal or CI job.
-import { serve } from '@hono/node-server';
 import { Command, InvalidArgumentError } from 'commander';
 import { registerCheckCommands } from './checks/commands.ts';
 import { registerVerifyPactCommand } from './pact/command.ts';
 import { registerScenarioCommands } from './scenarios/commands.ts';
 import { parseClockSetting, type ClockSetting } from './clock/clock.ts';
-import { accessOf } from './domain/access.ts';
-import { createSandbox, DEFAULT_ADMIN_TOKEN, VERSION } from './server/app.ts';
+import { DEFAULT_ADMIN_TOKEN, VERSION } from './server/app.ts';
+import type { ServeOptions } from './server/serve.ts';
 import { parseRetrySchedule } from './webhooks/retry-policy.ts';
 
 const program = new Command();
@@ -70,55 +69,9 @@ Environment:
   SANDBOX_WEBHOOK_ALLOW link-local / metadata addresses webhook URLs may point at anyway
                         (host names, addresses or CIDR ranges, comma separated)`,
   )
-  .action(async (opts: { port: number; host: string; data: string; memory?: boolean; seed?: number; strict?: boolean; spec?: string; clock?: ClockSetting; webhookRetries?: number[]; scenario?: string; scenariosDir?: string }) => {
-    const sandbox = await createSandbox({
-      dataFile: opts.memory ? undefined : opts.data,
-      seed: opts.seed,
-      strict: opts.strict,
-      specFile: opts.spec,
-      clock: opts.clock,
-      webhooks: opts.webhookRetries ? { retrySchedule: opts.webhookRetries } : undefined,
-      scenario: opts.scenario,
-      scenariosDir: opts.scenariosDir,
-    });
-    const server = serve({ fetch: sandbox.app.fetch, port: opts.port, hostname: opts.host }, (info) => {
-      const url = `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${info.port}`;
-      const lines = [
-        `marketplace-sandbox ${VERSION} listening on ${url}`,
-        `  partner API   ${url}/api/v2   (spec: ${opts.spec ?? 'specs/marketplace.openapi.yaml'})`,
-        `  control API   ${url}/__sandbox`,
-        `  state         ${sandbox.store.file ?? 'in memory (nothing written)'}`,
-        `  strict mode   ${opts.strict ? 'on' : 'off'}`,
-        `  scenario      ${sandbox.store.listTenants()[0]?.scenario ?? 'default'} (POST /__sandbox/reset switches; GET /__sandbox/scenarios lists them)`,
-        `  clock         ${opts.clock ? (opts.clock.mode === 'manual' ? 'manual (POST /__sandbox/clock/advance)' : `realtime ×${opts.clock.factor}`) : 'as saved (new tenants: realtime ×1)'}`,
-        `  admin token   ${process.env.SANDBOX_ADMIN_TOKEN ? 'from env SANDBOX_ADMIN_TOKEN' : `default "${DEFAULT_ADMIN_TOKEN}" (set SANDBOX_ADMIN_TOKEN to change)`}`,
-        '  test keys:',
-        ...sandbox.store.listTenants().map((t) => `    ${t.id.padEnd(18)} ${t.api_keys[0]}   ${t.name}`),
-        '  OAuth clients (POST /oauth/token, client credentials):',
-        ...sandbox.store.listTenants().flatMap((t) => Object.values(accessOf(t).oauth.clients).map((cl) => `    ${t.id.padEnd(18)} ${cl.client_id} : ${cl.client_secret}`)),
-        `  try: curl -H "Authorization: Bearer ${sandbox.store.listTenants()[0]?.api_keys[0]}" ${url}/api/v2/products?limit=2`,
-      ];
-      console.log(lines.join('\n'));
-      // What the start left for first use is compiled now, while the first requests come in.
-      sandbox.compileAll().catch((error: Error) => console.error(`marketplace-sandbox: ${error.message}`));
-    });
-
-    let closing = false;
-    const shutdown = (signal: string) => {
-      if (closing) return;
-      closing = true;
-      console.log(`\n${signal}: closing, flushing state…`);
-      server.close();
-      sandbox
-        .close()
-        .then(() => process.exit(0))
-        .catch((error) => {
-          console.error(`could not flush state: ${(error as Error).message}`);
-          process.exit(1);
-        });
-    };
-    process.on('SIGINT', () => shutdown('SIGINT'));
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
+  .action(async (opts: ServeOptions) => {
+    const { serveSandbox } = await import('./server/serve.ts'); // the server loads only for serve
+    await serveSandbox(opts);
   });
 
 registerCheckCommands(program, VERSION);

@@ -1,0 +1,77 @@
+// `marketplace-sandbox serve`: builds the sandbox, listens, prints what a partner needs to start,
+// compiles what the start left for later, and flushes the state on SIGINT/SIGTERM.
+import { serve } from '@hono/node-server';
+import type { ClockSetting } from '../clock/clock.ts';
+import { accessOf } from '../domain/access.ts';
+import { createSandbox, DEFAULT_ADMIN_TOKEN, VERSION } from './app.ts';
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  data: string;
+  memory?: boolean;
+  seed?: number;
+  strict?: boolean;
+  spec?: string;
+  clock?: ClockSetting;
+  webhookRetries?: number[];
+  scenario?: string;
+  scenariosDir?: string;
+}
+
+export async function serveSandbox(opts: ServeOptions): Promise<void> {
+  const sandbox = await createSandbox({
+    dataFile: opts.memory ? undefined : opts.data,
+    seed: opts.seed,
+    strict: opts.strict,
+    specFile: opts.spec,
+    clock: opts.clock,
+    webhooks: opts.webhookRetries ? { retrySchedule: opts.webhookRetries } : undefined,
+    scenario: opts.scenario,
+    scenariosDir: opts.scenariosDir,
+  });
+  const server = serve({ fetch: sandbox.app.fetch, port: opts.port, hostname: opts.host }, (info) => {
+    const url = `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${info.port}`;
+    const lines = [
+      `marketplace-sandbox ${VERSION} listening on ${url}`,
+      `  partner API   ${url}/api/v2   (spec: ${opts.spec ?? 'specs/marketplace.openapi.yaml'})`,
+      `  control API   ${url}/__sandbox`,
+      `  state         ${sandbox.store.file ?? 'in memory (nothing written)'}`,
+      `  strict mode   ${opts.strict ? 'on' : 'off'}`,
+      `  scenario      ${sandbox.store.listTenants()[0]?.scenario ?? 'default'} (POST /__sandbox/reset switches; GET /__sandbox/scenarios lists them)`,
+      `  clock         ${opts.clock ? (opts.clock.mode === 'manual' ? 'manual (POST /__sandbox/clock/advance)' : `realtime ×${opts.clock.factor}`) : 'as saved (new tenants: realtime ×1)'}`,
+      `  admin token   ${process.env.SANDBOX_ADMIN_TOKEN ? 'from env SANDBOX_ADMIN_TOKEN' : `default "${DEFAULT_ADMIN_TOKEN}" (set SANDBOX_ADMIN_TOKEN to change)`}`,
+      '  test keys:',
+      ...sandbox.store.listTenants().map((t) => `    ${t.id.padEnd(18)} ${t.api_keys[0]}   ${t.name}`),
+      '  OAuth clients (POST /oauth/token, client credentials):',
+      ...sandbox.store.listTenants().flatMap((t) => Object.values(accessOf(t).oauth.clients).map((cl) => `    ${t.id.padEnd(18)} ${cl.client_id} : ${cl.client_secret}`)),
+      `  try: curl -H "Authorization: Bearer ${sandbox.store.listTenants()[0]?.api_keys[0]}" ${url}/api/v2/products?limit=2`,
+    ];
+    console.log(lines.join('\n'));
+    // What the start left for first use is compiled now, while the first requests come in.
+    sandbox.compileAll().catch((error: Error) => console.error(`marketplace-sandbox: ${error.message}`));
+  });
+
+  server.once('error', (error: NodeJS.ErrnoException) => {
+    const hint = error.code === 'EADDRINUSE' ? `; another process uses port ${opts.port}: stop it or pass --port 0 for a free one` : '';
+    console.error(`marketplace-sandbox: cannot listen on ${opts.host}:${opts.port} (${error.code ?? error.message})${hint}.`);
+    process.exit(1);
+  });
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    console.log(`\n${signal}: closing, flushing state…`);
+    server.close();
+    sandbox
+      .close()
+      .then(() => process.exit(0))
+      .catch((error) => {
+        console.error(`could not flush state: ${(error as Error).message}`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
