@@ -4,10 +4,10 @@ import { pactProjects } from './test/pact/vitest.projects.ts';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Tests that start `serve` or the CLI as processes spend about 3 s per start loading the sandbox
-    // through tsx, more while the other worker is busy: 30 s proved too tight on a loaded machine.
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Tests that start `serve` or the CLI run the build (dist/) with plain node: well under a second
+    // per start, a few seconds while the other worker is busy.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
     // Two cores: more workers only fight over them.
     maxWorkers: 2,
     // Headless Chromium for the SLA report test, installed by scripts/ensure-chromium.sh when missing.
