@@ -6,7 +6,9 @@ import { registerVerifyPactCommand } from './pact/command.ts';
 import { registerScenarioCommands } from './scenarios/commands.ts';
 import { parseClockSetting, type ClockSetting } from './clock/clock.ts';
 import { accessOf } from './domain/access.ts';
-import { createSandbox, DEFAULT_ADMIN_TOKEN, VERSION } from './server/app.ts';
+import { DEFAULT_ADMIN_TOKEN } from './control/admin-token.ts';
+import { VERSION } from './sandbox-files.ts';
+import { createSandbox } from './server/app.ts';
 import { parseRetrySchedule } from './webhooks/retry-policy.ts';
 
 const program = new Command();
