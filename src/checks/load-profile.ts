@@ -2,7 +2,7 @@
 // templates draw ids and values from, read from the target itself before a run. This module
 // parses and checks a profile, fetches its data sets and renders one concrete request at a time.
 import { readFile } from 'node:fs/promises';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { createAjv } from '../contract/ajv.ts';
 import { parse as parseYaml } from 'yaml';
 import type { Operation } from '../contract/operations.ts';
 import { toFieldErrors, type OperationValidators } from '../contract/validators.ts';
@@ -84,8 +84,7 @@ const PROFILE_SCHEMA = {
   },
 } as const;
 
-const AjvClass: any = (Ajv2020 as any).default ?? Ajv2020;
-const validateProfile = new AjvClass({ allErrors: true, strict: false }).compile(PROFILE_SCHEMA);
+const validateProfile = createAjv({ withFormats: false, allErrors: true, strict: false }).compile(PROFILE_SCHEMA);
 
 export async function loadProfile(file: string): Promise<LoadProfile> {
   let data: unknown;

@@ -3,7 +3,7 @@
 //   operations.<operationId>  ▶  the first group that claims the operation  ▶  defaults
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { createAjv } from '../contract/ajv.ts';
 import type { ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import type { Operation } from '../contract/operations.ts';
@@ -89,8 +89,7 @@ let compiled: ValidateFunction | null = null;
 async function slaValidator(): Promise<ValidateFunction> {
   if (compiled) return compiled;
   const schema = JSON.parse(await readFile(SLA_SCHEMA_FILE, 'utf8'));
-  const AjvClass: any = (Ajv2020 as any).default ?? Ajv2020;
-  const validate: ValidateFunction = new AjvClass({ allErrors: true, strict: false }).compile(schema);
+  const validate: ValidateFunction = createAjv({ withFormats: false, allErrors: true, strict: false }).compile(schema);
   compiled = validate;
   return validate;
 }

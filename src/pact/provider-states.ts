@@ -14,7 +14,7 @@
 // id (Pact v3+ `fromProviderState`) verifies; one that hard-codes a missing id fails on a 404,
 // with a note in the report saying which entity stood in.
 import { readFile } from 'node:fs/promises';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { createAjv } from '../contract/ajv.ts';
 import { parse as parseYaml } from 'yaml';
 import { toFieldErrors } from '../contract/validators.ts';
 import { SandboxSessionError, type SandboxSession } from './sandbox-session.ts';
@@ -362,8 +362,8 @@ export async function loadStatesFile(file: string): Promise<StatesFile> {
   } catch (error) {
     throw new StatesFileError(`states file ${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
-  const ajv = new ((Ajv2020 as any).default ?? Ajv2020)({ allErrors: true, strict: false });
-  const validate = ajv.compile(STATES_FILE_SCHEMA);
+  const ajv = createAjv({ withFormats: false, allErrors: true, strict: false });
+  const validate = ajv.compile<unknown>(STATES_FILE_SCHEMA);
   if (!validate(data)) {
     const [first] = toFieldErrors(validate.errors, '');
     throw new StatesFileError(`states file ${file} is invalid at ${first?.pointer || '/'}: ${first?.message}`);
