@@ -3,6 +3,7 @@
 // parses and checks a profile, fetches its data sets and renders one concrete request at a time.
 import { readFile } from 'node:fs/promises';
 import { createAjv } from '../contract/ajv.ts';
+import { parsePointer } from '../contract/json-pointer.ts';
 import { parse as parseYaml } from 'yaml';
 import type { Operation } from '../contract/operations.ts';
 import { toFieldErrors, type OperationValidators } from '../contract/validators.ts';
@@ -162,7 +163,7 @@ export async function fetchDataSets(
 
 /** JSON pointer with `*` for "every element"; returns every value it reaches. */
 export function selectAll(value: unknown, pointer: string): unknown[] {
-  const parts = pointer === '' ? [] : pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = parsePointer(pointer);
   let current: unknown[] = [value];
   for (const part of parts) {
     const next: unknown[] = [];

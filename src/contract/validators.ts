@@ -2,6 +2,7 @@
 // Per request the pipeline only calls already-compiled functions (≈0.1 µs each).
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createAjv as newAjv, type AjvInstance } from './ajv.ts';
+import { encodeSegment } from './json-pointer.ts';
 import type { FieldError } from '../server/problem.ts';
 import type { JsonSchema, OpenApiDocument, Operation } from './operations.ts';
 
@@ -119,13 +120,13 @@ export function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix: 
     let pointer = prefix + e.instancePath;
     let message = e.message ?? 'is invalid';
     if (e.keyword === 'required') {
-      pointer += `/${escapePointer(String(e.params.missingProperty))}`;
+      pointer += `/${encodeSegment(String(e.params.missingProperty))}`;
       message = 'is required';
     } else if (e.keyword === 'additionalProperties') {
-      pointer += `/${escapePointer(String(e.params.additionalProperty))}`;
+      pointer += `/${encodeSegment(String(e.params.additionalProperty))}`;
       message = 'is not a known field';
     } else if (e.keyword === 'unevaluatedProperties') {
-      pointer += `/${escapePointer(String(e.params.unevaluatedProperty))}`;
+      pointer += `/${encodeSegment(String(e.params.unevaluatedProperty))}`;
       message = 'is not a known field';
     } else if (e.keyword === 'enum') {
       message = `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}`;
@@ -139,10 +140,6 @@ export function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix: 
     out.push({ pointer, message });
   }
   return out;
-}
-
-function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** Validators of named component schemas (#/components/schemas/NAME), e.g. to check imported entities. */

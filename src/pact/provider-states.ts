@@ -15,6 +15,7 @@
 // with a note in the report saying which entity stood in.
 import { readFile } from 'node:fs/promises';
 import { createAjv } from '../contract/ajv.ts';
+import { parsePointer, valueAt } from '../contract/json-pointer.ts';
 import { parse as parseYaml } from 'yaml';
 import { toFieldErrors } from '../contract/validators.ts';
 import { SandboxSessionError, type SandboxSession } from './sandbox-session.ts';
@@ -383,12 +384,7 @@ function substitute(value: unknown, vars: Record<string, unknown>): unknown {
 }
 
 function pointerGet(doc: unknown, pointer: string): unknown {
-  if (pointer === '') return doc;
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce<any>((at, key) => (at == null ? undefined : at[key]), doc);
+  return valueAt(doc, parsePointer(pointer));
 }
 
 async function runRecipe(s: SandboxSession, name: string, recipe: StateRecipe, params: Record<string, unknown>): Promise<Provided> {
