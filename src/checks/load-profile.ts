@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { createAjv } from '../contract/ajv.ts';
 import { parsePointer } from '../contract/json-pointer.ts';
+import { uniformDraws, unscrambledRandom } from '../domain/random.ts';
 import { parse as parseYaml } from 'yaml';
 import type { Operation } from '../contract/operations.ts';
 import { toFieldErrors, type OperationValidators } from '../contract/validators.ts';
@@ -179,18 +180,6 @@ export function selectAll(value: unknown, pointer: string): unknown[] {
 
 // --- rendering ---------------------------------------------------------------------------------
 
-/** A small seeded PRNG (mulberry32): the same seed renders the same sequence of requests. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const PLACEHOLDER = /\{\{\s*([^}]+?)\s*\}\}/g;
 const WHOLE = /^\{\{\s*([^}]+?)\s*\}\}$/;
 
@@ -231,7 +220,7 @@ export class RequestRenderer {
     private readonly data: DataSets,
     seed: number,
   ) {
-    this.random = seededRandom(seed);
+    this.random = uniformDraws(unscrambledRandom(seed)); // the same seed renders the same requests
     let sum = 0;
     this.cumulative = profile.requests.map((t) => (sum += t.weight));
     this.total = sum;

@@ -8,7 +8,7 @@
 import RandExp from 'randexp';
 import { encodeSegment, parsePointer } from '../contract/json-pointer.ts';
 import { resolveLocal, type OpenApiDocument } from '../contract/operations.ts';
-import { seededRandom } from './load-profile.ts';
+import { uniformDraws, unscrambledRandom } from '../domain/random.ts';
 
 type Schema = Record<string, any>;
 
@@ -39,7 +39,7 @@ export class SchemaSampler {
     private readonly doc: OpenApiDocument,
     seed = 1,
   ) {
-    this.random = seededRandom(seed);
+    this.random = uniformDraws(unscrambledRandom(seed));
   }
 
   /** The schema with local $refs followed and allOf merged (one level is all OpenAPI documents use). */
