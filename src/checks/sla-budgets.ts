@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import { createAjv } from '../contract/ajv.ts';
 import type { ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import type { Operation } from '../contract/operations.ts';
 import { toFieldErrors } from '../contract/validators.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -127,9 +126,4 @@ export function budgetFor(sla: SlaFile, operationId: string, tags: string[]): Op
     }
   }
   return { operationId, group, figures };
-}
-
-/** Budgets of every operation of a contract, for reports that list what applies where. */
-export function budgetsForOperations(sla: SlaFile, operations: Operation[]): Map<string, OperationBudget> {
-  return new Map(operations.map((op) => [op.operationId, budgetFor(sla, op.operationId, op.tags)]));
 }
