@@ -4,7 +4,8 @@ import { registerCheckCommands } from './checks/commands.ts';
 import { registerVerifyPactCommand } from './pact/command.ts';
 import { registerScenarioCommands } from './scenarios/commands.ts';
 import { parseClockSetting, type ClockSetting } from './clock/clock.ts';
-import { DEFAULT_ADMIN_TOKEN, VERSION } from './server/app.ts';
+import { DEFAULT_ADMIN_TOKEN } from './control/admin-token.ts';
+import { VERSION } from './sandbox-files.ts';
 import type { ServeOptions } from './server/serve.ts';
 import { parseRetrySchedule } from './webhooks/retry-policy.ts';
 

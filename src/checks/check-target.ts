@@ -3,7 +3,7 @@
 // the control API, rate limits lifted), so a check neither disturbs nor is throttled by anyone.
 import type { Operation } from '../contract/operations.ts';
 import { startCredentials, parseOauthOption, type CredentialsSpec, type PartnerCredentials } from './partner-credentials.ts';
-import { SandboxControl, unthrottledLimits } from './sandbox-control.ts';
+import { ControlClient, unthrottledLimits } from '../control/client.ts';
 
 export interface TargetOptions {
   baseUrl: string;
@@ -57,7 +57,7 @@ export async function connectTarget(options: TargetOptions, operations: Operatio
   if (given > 1) throw new TargetError('Give one of --key, --oauth or --fresh-tenant.');
 
   if (options.freshTenant) {
-    const control = new SandboxControl(baseUrl, options.adminToken ?? process.env.SANDBOX_ADMIN_TOKEN ?? 'sandbox-admin-token');
+    const control = new ControlClient({ url: baseUrl, adminToken: options.adminToken });
     const created = await control.createTenant(options.tenantName ?? `checks ${new Date().toISOString()}`);
     tenant = created.tenant_id;
     spec = { kind: 'key', key: created.api_key };

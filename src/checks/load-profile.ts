@@ -2,7 +2,9 @@
 // templates draw ids and values from, read from the target itself before a run. This module
 // parses and checks a profile, fetches its data sets and renders one concrete request at a time.
 import { readFile } from 'node:fs/promises';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { createAjv } from '../contract/ajv.ts';
+import { parsePointer } from '../contract/json-pointer.ts';
+import { uniformDraws, unscrambledRandom } from '../domain/random.ts';
 import { parse as parseYaml } from 'yaml';
 import type { Operation } from '../contract/operations.ts';
 import { toFieldErrors, type OperationValidators } from '../contract/validators.ts';
@@ -84,8 +86,7 @@ const PROFILE_SCHEMA = {
   },
 } as const;
 
-const AjvClass: any = (Ajv2020 as any).default ?? Ajv2020;
-const validateProfile = new AjvClass({ allErrors: true, strict: false }).compile(PROFILE_SCHEMA);
+const validateProfile = createAjv({ withFormats: false, allErrors: true, strict: false }).compile(PROFILE_SCHEMA);
 
 export async function loadProfile(file: string): Promise<LoadProfile> {
   let data: unknown;
@@ -163,7 +164,7 @@ export async function fetchDataSets(
 
 /** JSON pointer with `*` for "every element"; returns every value it reaches. */
 export function selectAll(value: unknown, pointer: string): unknown[] {
-  const parts = pointer === '' ? [] : pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = parsePointer(pointer);
   let current: unknown[] = [value];
   for (const part of parts) {
     const next: unknown[] = [];
@@ -178,18 +179,6 @@ export function selectAll(value: unknown, pointer: string): unknown[] {
 }
 
 // --- rendering ---------------------------------------------------------------------------------
-
-/** A small seeded PRNG (mulberry32): the same seed renders the same sequence of requests. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PLACEHOLDER = /\{\{\s*([^}]+?)\s*\}\}/g;
 const WHOLE = /^\{\{\s*([^}]+?)\s*\}\}$/;
@@ -231,7 +220,7 @@ export class RequestRenderer {
     private readonly data: DataSets,
     seed: number,
   ) {
-    this.random = seededRandom(seed);
+    this.random = uniformDraws(unscrambledRandom(seed)); // the same seed renders the same requests
     let sum = 0;
     this.cumulative = profile.requests.map((t) => (sum += t.weight));
     this.total = sum;

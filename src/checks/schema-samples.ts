@@ -6,8 +6,9 @@
 //   over its limit, an unknown member), each with the JSON pointer of what was broken.
 // Nothing here validates: callers check samples with the contract's own compiled validators.
 import RandExp from 'randexp';
+import { encodeSegment, parsePointer } from '../contract/json-pointer.ts';
 import { resolveLocal, type OpenApiDocument } from '../contract/operations.ts';
-import { seededRandom } from './load-profile.ts';
+import { uniformDraws, unscrambledRandom } from '../domain/random.ts';
 
 type Schema = Record<string, any>;
 
@@ -38,7 +39,7 @@ export class SchemaSampler {
     private readonly doc: OpenApiDocument,
     seed = 1,
   ) {
-    this.random = seededRandom(seed);
+    this.random = uniformDraws(unscrambledRandom(seed));
   }
 
   /** The schema with local $refs followed and allOf merged (one level is all OpenAPI documents use). */
@@ -181,7 +182,7 @@ export class SchemaSampler {
           if (key in value) {
             const copy = { ...value };
             delete copy[key];
-            add('missing_required', copy, `left out the required member ${key}`, `${pointer}/${escapeSegment(key)}`);
+            add('missing_required', copy, `left out the required member ${key}`, `${pointer}/${encodeSegment(key)}`);
             break;
           }
         }
@@ -189,7 +190,7 @@ export class SchemaSampler {
           add('unknown_member', { ...value, conformance_unknown_member: true }, 'added a member the schema does not define', `${pointer}/conformance_unknown_member`);
         }
         for (const [key, sub] of Object.entries<any>(s.properties ?? {})) {
-          if (key in value) queue.push({ pointer: `${pointer}/${escapeSegment(key)}`, schema: this.resolve(sub), value: value[key] });
+          if (key in value) queue.push({ pointer: `${pointer}/${encodeSegment(key)}`, schema: this.resolve(sub), value: value[key] });
         }
         continue;
       }
@@ -255,14 +256,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function escapeSegment(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
 /** A copy of `root` with the value at `pointer` replaced. */
 export function replaceAt(root: unknown, pointer: string, replacement: unknown): unknown {
   if (pointer === '') return replacement;
-  const parts = pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = parsePointer(pointer);
   const copy = structuredClone(root) as any;
   let node = copy;
   for (const part of parts.slice(0, -1)) node = node[part];

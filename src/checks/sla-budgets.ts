@@ -3,10 +3,9 @@
 //   operations.<operationId>  ▶  the first group that claims the operation  ▶  defaults
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { createAjv } from '../contract/ajv.ts';
 import type { ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import type { Operation } from '../contract/operations.ts';
 import { toFieldErrors } from '../contract/validators.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -89,8 +88,7 @@ let compiled: ValidateFunction | null = null;
 async function slaValidator(): Promise<ValidateFunction> {
   if (compiled) return compiled;
   const schema = JSON.parse(await readFile(SLA_SCHEMA_FILE, 'utf8'));
-  const AjvClass: any = (Ajv2020 as any).default ?? Ajv2020;
-  const validate: ValidateFunction = new AjvClass({ allErrors: true, strict: false }).compile(schema);
+  const validate: ValidateFunction = createAjv({ withFormats: false, allErrors: true, strict: false }).compile(schema);
   compiled = validate;
   return validate;
 }
@@ -128,9 +126,4 @@ export function budgetFor(sla: SlaFile, operationId: string, tags: string[]): Op
     }
   }
   return { operationId, group, figures };
-}
-
-/** Budgets of every operation of a contract, for reports that list what applies where. */
-export function budgetsForOperations(sla: SlaFile, operations: Operation[]): Map<string, OperationBudget> {
-  return new Map(operations.map((op) => [op.operationId, budgetFor(sla, op.operationId, op.tags)]));
 }

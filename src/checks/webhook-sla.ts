@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LatencyHistogram, type LatencySummary } from './latency-histogram.ts';
 import { parseBaseUrl } from './check-target.ts';
-import { SandboxControl } from './sandbox-control.ts';
+import { ControlClient } from '../control/client.ts';
 import { loadSlaFile, type WebhookBudget } from './sla-budgets.ts';
 
 export interface WebhookSlaOptions {
@@ -205,7 +205,7 @@ function latencyCheck(metric: 'ack_p50' | 'ack_p95', limit: number, actual: numb
 }
 
 async function keyOf(base: string, tenantId: string, adminToken?: string): Promise<string> {
-  const control = new SandboxControl(base, adminToken ?? process.env.SANDBOX_ADMIN_TOKEN ?? 'sandbox-admin-token');
+  const control = new ControlClient({ url: base, adminToken });
   const tenant = (await control.listTenants()).find((t) => t.tenant_id === tenantId);
   if (!tenant) throw new Error(`The sandbox at ${base} has no tenant ${tenantId} (GET /__sandbox/tenants lists them).`);
   const key = tenant.api_keys[0];

@@ -4,6 +4,7 @@
 // is to split it. So such a body answers 413 payload_too_large, naming the limit, whatever else
 // might be wrong inside it. The spec stays the one place where each limit is written.
 import type { ErrorObject } from 'ajv';
+import { decodeSegment } from './json-pointer.ts';
 import { findResponse, type Operation } from './operations.ts';
 import { Problem } from '../server/problem.ts';
 
@@ -13,7 +14,7 @@ const TOP_LEVEL_MEMBER = /^\/[^/]+$/;
 export function itemLimitProblem(op: Operation, errors: ErrorObject[] | null | undefined, body: unknown): Problem | null {
   const over = errors?.find((e) => e.keyword === 'maxItems' && TOP_LEVEL_MEMBER.test(e.instancePath));
   if (!over || findResponse(op, 413)?.status !== '413') return null;
-  const member = over.instancePath.slice(1).replace(/~1/g, '/').replace(/~0/g, '~');
+  const member = decodeSegment(over.instancePath.slice(1));
   const limit = Number(over.params.limit);
   const received = (body as Record<string, unknown[]>)[member]?.length ?? 0;
   return new Problem(

@@ -1,5 +1,6 @@
 // The operation index: every operation of an OpenAPI document as plain data the pipeline can
 // route and validate with. Built once at start from the document; nothing here runs per request.
+import { parseLocalRef, valueAt } from './json-pointer.ts';
 import { readYamlFile } from './yaml-text.ts';
 
 export type JsonSchema = Record<string, unknown> | boolean;
@@ -59,11 +60,7 @@ export function resolveLocal<T = any>(doc: OpenApiDocument, node: any): T {
     if (!ref.startsWith('#/')) throw new Error(`Only local $refs are supported, found ${ref}.`);
     if (seen.has(ref)) throw new Error(`Circular $ref ${ref}.`);
     seen.add(ref);
-    current = ref
-      .slice(2)
-      .split('/')
-      .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-      .reduce((at: any, key) => (at == null ? undefined : at[key]), doc);
+    current = valueAt(doc, parseLocalRef(ref));
     if (current === undefined) throw new Error(`$ref ${ref} points at nothing.`);
   }
   return current as T;

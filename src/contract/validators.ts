@@ -1,13 +1,10 @@
 // Request and response validators for every operation, compiled once at start with ajv.
 // Per request the pipeline only calls already-compiled functions (≈0.1 µs each).
-import Ajv2020 from 'ajv/dist/2020.js';
-import AjvDraft7 from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { createAjv as newAjv, type AjvInstance } from './ajv.ts';
+import { encodeSegment } from './json-pointer.ts';
 import type { FieldError } from '../server/problem.ts';
 import type { JsonSchema, OpenApiDocument, Operation } from './operations.ts';
-
-type AjvInstance = InstanceType<typeof AjvDraft7.default>;
 
 /** Where a request's parts are validated, named as they appear in problem pointers. */
 export interface RequestParts {
@@ -29,9 +26,9 @@ const SPEC_ID = 'spec';
 
 function createAjv(doc: OpenApiDocument, coerce: boolean): AjvInstance {
   const is31 = /^3\.1\./.test(doc.openapi);
-  const AjvClass: any = is31 ? (Ajv2020 as any).default ?? Ajv2020 : (AjvDraft7 as any).default ?? AjvDraft7;
   // strict: false because OpenAPI schemas carry `example`, `xml`, `discriminator`… next to JSON Schema.
-  const ajv: AjvInstance = new AjvClass({
+  const ajv: AjvInstance = newAjv({
+    dialect: is31 ? '2020' : 'draft7',
     strict: false,
     allErrors: true,
     coerceTypes: coerce,
@@ -39,7 +36,6 @@ function createAjv(doc: OpenApiDocument, coerce: boolean): AjvInstance {
     validateFormats: true,
     inlineRefs: false, // each component compiles once and is shared, instead of inlined per use
   });
-  ((addFormats as any).default ?? addFormats)(ajv);
   ajv.addSchema({ $id: SPEC_ID, components: doc.components ?? {} });
   return ajv;
 }
@@ -153,13 +149,13 @@ export function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix: 
     let pointer = prefix + e.instancePath;
     let message = e.message ?? 'is invalid';
     if (e.keyword === 'required') {
-      pointer += `/${escapePointer(String(e.params.missingProperty))}`;
+      pointer += `/${encodeSegment(String(e.params.missingProperty))}`;
       message = 'is required';
     } else if (e.keyword === 'additionalProperties') {
-      pointer += `/${escapePointer(String(e.params.additionalProperty))}`;
+      pointer += `/${encodeSegment(String(e.params.additionalProperty))}`;
       message = 'is not a known field';
     } else if (e.keyword === 'unevaluatedProperties') {
-      pointer += `/${escapePointer(String(e.params.unevaluatedProperty))}`;
+      pointer += `/${encodeSegment(String(e.params.unevaluatedProperty))}`;
       message = 'is not a known field';
     } else if (e.keyword === 'enum') {
       message = `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}`;
@@ -173,10 +169,6 @@ export function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix: 
     out.push({ pointer, message });
   }
   return out;
-}
-
-function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** Validators of named component schemas (#/components/schemas/NAME), e.g. to check imported entities. */

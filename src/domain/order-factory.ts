@@ -1,9 +1,58 @@
-// New customer orders, as the marketplace would hand them to a partner: blocked (awaiting payment),
+// The order builder: the parts of an order both the fixtures (src/fixtures/generate.ts, orders in
+// every state) and the control API's generator (below) build the same way, its lines and totals;
+// and new customer orders, as the marketplace would hand them to a partner: blocked (awaiting payment),
 // unconfirmed, for live items of the partner's catalogue that are in stock. Pure: randomness comes
 // from a seeded Faker, ids from the caller, and stock from a map of available units that this
 // module counts down so that no two generated orders claim the same unit. Same seed, same orders.
 import { Faker, de, en } from '@faker-js/faker';
 import type { Currency, Order, OrderItem, TenantState } from './types.ts';
+
+// --- shared by the fixtures and the generator: their draws (and so their seeds' worlds) stay as they were
+
+const FREE_SHIPPING_FROM = 49;
+const SHIPPING_COST = 4.95;
+
+export const roundMoney = (amount: number): number => Math.round(amount * 100) / 100;
+
+/** How many units a customer puts in one line: mostly one. */
+const QUANTITY_WEIGHTS = [
+  { weight: 16, value: 1 },
+  { weight: 3, value: 2 },
+  { weight: 1, value: 3 },
+];
+
+/** What one order line is of: a product, or one of its variants. */
+export interface LineUnit {
+  product_id: string;
+  variant_id: string | null;
+  sku: string;
+  title: string;
+  price: number;
+}
+
+/** One order line: draws the quantity (at most `maxQuantity`), then the line's id. */
+export function orderLine(faker: Faker, unit: LineUnit, newId: () => string, maxQuantity = Infinity): OrderItem {
+  const quantity = Math.min(faker.helpers.weightedArrayElement(QUANTITY_WEIGHTS), maxQuantity);
+  return {
+    id: newId(),
+    product_id: unit.product_id,
+    variant_id: unit.variant_id,
+    sku: unit.sku,
+    title: unit.title,
+    quantity,
+    unit_price: unit.price,
+    total_price: roundMoney(unit.price * quantity),
+  };
+}
+
+/** Subtotal, shipping (free from 49) and total of an order's lines. */
+export function orderTotals(items: OrderItem[]): { subtotal: number; shipping_cost: number; total: number } {
+  const subtotal = roundMoney(items.reduce((sum, i) => sum + i.total_price, 0));
+  const shippingCost = subtotal >= FREE_SHIPPING_FROM ? 0 : SHIPPING_COST;
+  return { subtotal, shipping_cost: shippingCost, total: roundMoney(subtotal + shippingCost) };
+}
+
+// --- the control API's generator
 
 export interface PaymentMix {
   prepaid: number; // relative weights
@@ -29,12 +78,7 @@ export interface SellableUnit {
   currency: Currency;
 }
 
-const FREE_SHIPPING_FROM = 49;
-const SHIPPING_COST = 4.95;
-
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-
-const roundMoney = (amount: number): number => Math.round(amount * 100) / 100;
 
 /** Live, active items with their buyable stock: what a customer could order right now. */
 export function sellableUnits(state: TenantState): { units: SellableUnit[]; available: Map<string, number> } {
@@ -98,26 +142,11 @@ export function buildOrders(state: TenantState, units: SellableUnit[], available
     const sameCurrency = inStock.filter((u) => u.currency === currency);
     const lines = faker.number.int({ min: Math.min(input.itemsPerOrder.min, sameCurrency.length), max: Math.min(input.itemsPerOrder.max, sameCurrency.length) });
     const items: OrderItem[] = faker.helpers.arrayElements(sameCurrency, lines).map((unit) => {
-      const wanted = faker.helpers.weightedArrayElement([
-        { weight: 16, value: 1 },
-        { weight: 3, value: 2 },
-        { weight: 1, value: 3 },
-      ]);
-      const quantity = Math.min(wanted, available.get(unit.sku)!);
-      available.set(unit.sku, available.get(unit.sku)! - quantity);
-      return {
-        id: newId('oit'),
-        product_id: unit.product_id,
-        variant_id: unit.variant_id,
-        sku: unit.sku,
-        title: unit.title,
-        quantity,
-        unit_price: unit.price,
-        total_price: roundMoney(unit.price * quantity),
-      };
+      const item = orderLine(faker, unit, () => newId('oit'), available.get(unit.sku)!);
+      available.set(unit.sku, available.get(unit.sku)! - item.quantity);
+      return item;
     });
-    const subtotal = roundMoney(items.reduce((sum, i) => sum + i.total_price, 0));
-    const shippingCost = subtotal >= FREE_SHIPPING_FROM ? 0 : SHIPPING_COST;
+    const totals = orderTotals(items);
     const firstName = faker.person.firstName();
     const lastName = faker.person.lastName();
     const name = `${firstName} ${lastName}`;
@@ -142,9 +171,7 @@ export function buildOrders(state: TenantState, units: SellableUnit[], available
         country_code: 'DE',
       },
       items,
-      subtotal,
-      shipping_cost: shippingCost,
-      total: roundMoney(subtotal + shippingCost),
+      ...totals,
       currency,
       carrier: null,
       tracking_number: null,

@@ -6,8 +6,6 @@
 // delivered, returned, lost and cancelled are final.
 import type { Order, OrderStatus } from './types.ts';
 
-export const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['delivered', 'returned', 'lost', 'cancelled']);
-
 const PARTNER_MOVES: Record<OrderStatus, OrderStatus[]> = {
   blocked: [],
   open: ['shipping', 'shipped', 'cancelled'],
@@ -188,12 +186,6 @@ export function decideMarketplaceMove(order: Order, to: OrderStatus, now: string
   if (to === 'cancelled') next.cancellation_reason = reason ?? 'Cancelled by the customer';
   if (to === 'open' && order.payment_method === 'prepaid' && !order.paid_at) next.paid_at = now;
   return { kind: 'apply', next };
-}
-
-/** Convenience form of decideMarketplaceMove: the next order, or null when the move is not possible. */
-export function applyMarketplaceMove(order: Order, to: OrderStatus, now: string, reason?: string): Order | null {
-  const verdict = decideMarketplaceMove(order, to, now, reason);
-  return verdict.kind === 'apply' ? verdict.next : null;
 }
 
 /** When the order reached its current status (the last history entry for it), falling back to its creation. */

@@ -1,5 +1,6 @@
 // Seeded randomness for anything that must replay identically under the same seed (fault
-// injection). mulberry32: 32 bits of state, a handful of integer operations per draw.
+// injection, load-profile renderings, conformance samples). mulberry32: 32 bits of state, a handful
+// of integer operations per draw.
 
 export interface SeededRandom {
   state: number;
@@ -26,4 +27,18 @@ export function nextNormal(random: SeededRandom): number {
   const u = 1 - nextUniform(random); // (0, 1]: log(0) is not a number
   const v = nextUniform(random);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+/**
+ * A generator whose state is the seed as given, without the scrambling above. The load profile's
+ * request renderings and the conformance samples were drawn this way before the two generators
+ * merged; keeping it keeps what a given --seed renders unchanged.
+ */
+export function unscrambledRandom(seed: number): SeededRandom {
+  return { state: seed >>> 0 };
+}
+
+/** Uniform draws as a function, for code that takes a `() => number`. */
+export function uniformDraws(random: SeededRandom): () => number {
+  return () => nextUniform(random);
 }

@@ -12,10 +12,6 @@ const SECRET_FIELDS = new Set(['client_secret', 'refresh_token', 'access_token',
 /** Our credential formats: test API keys, access and refresh tokens, client and webhook secrets. */
 const CREDENTIAL = /\b(mk_test_|mat_|mrt_|cs_test_|whsec_)[A-Za-z0-9_.+/=-]+/g;
 
-export function isSecretHeader(name: string): boolean {
-  return SECRET_HEADERS.has(name.toLowerCase());
-}
-
 /** Header name → value, secrets replaced (the auth scheme is kept: "Bearer [REDACTED]"). */
 export function redactHeaders(headers: Iterable<[string, string]>): Record<string, string> {
   const out: Record<string, string> = {};

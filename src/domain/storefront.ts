@@ -7,16 +7,9 @@
 // it on, shown as sold out (visible, not buyable).
 import type { Availability, Product, Variant } from './types.ts';
 
-export type StorefrontState = 'hidden' | 'sold_out' | 'buyable';
-
 export function isOnStorefront(product: Product, variant: Variant | null = null): boolean {
   if (product.deleted_at !== null || product.status !== 'live' || product.availability.status !== 'active') return false;
   return variant === null || variant.availability.status === 'active';
-}
-
-export function storefrontState(product: Product, variant: Variant | null = null): StorefrontState {
-  if (!isOnStorefront(product, variant)) return 'hidden';
-  return (variant ?? product).availability.in_stock > 0 ? 'buyable' : 'sold_out';
 }
 
 /** Practice notes for the partner-practice report (see Reply.notes). */

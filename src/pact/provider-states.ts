@@ -14,7 +14,8 @@
 // id (Pact v3+ `fromProviderState`) verifies; one that hard-codes a missing id fails on a 404,
 // with a note in the report saying which entity stood in.
 import { readFile } from 'node:fs/promises';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { createAjv } from '../contract/ajv.ts';
+import { parsePointer, valueAt } from '../contract/json-pointer.ts';
 import { parse as parseYaml } from 'yaml';
 import { toFieldErrors } from '../contract/validators.ts';
 import { SandboxSessionError, type SandboxSession } from './sandbox-session.ts';
@@ -362,8 +363,8 @@ export async function loadStatesFile(file: string): Promise<StatesFile> {
   } catch (error) {
     throw new StatesFileError(`states file ${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
-  const ajv = new ((Ajv2020 as any).default ?? Ajv2020)({ allErrors: true, strict: false });
-  const validate = ajv.compile(STATES_FILE_SCHEMA);
+  const ajv = createAjv({ withFormats: false, allErrors: true, strict: false });
+  const validate = ajv.compile<unknown>(STATES_FILE_SCHEMA);
   if (!validate(data)) {
     const [first] = toFieldErrors(validate.errors, '');
     throw new StatesFileError(`states file ${file} is invalid at ${first?.pointer || '/'}: ${first?.message}`);
@@ -383,12 +384,7 @@ function substitute(value: unknown, vars: Record<string, unknown>): unknown {
 }
 
 function pointerGet(doc: unknown, pointer: string): unknown {
-  if (pointer === '') return doc;
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce<any>((at, key) => (at == null ? undefined : at[key]), doc);
+  return valueAt(doc, parsePointer(pointer));
 }
 
 async function runRecipe(s: SandboxSession, name: string, recipe: StateRecipe, params: Record<string, unknown>): Promise<Provided> {

@@ -6,19 +6,17 @@
 // It also keeps what the provider states of the current interaction arranged: values handed to the
 // pact by provider-state injection, and the credentials the consumer's pact names, mapped onto
 // real ones of the fresh tenant (see credential-rewrite.ts).
+import { ControlClient, type ControlAnswer } from '../control/client.ts';
 
-export interface SandboxAnswer {
-  status: number;
-  headers: Headers;
-  body: any;
-}
+export type SandboxAnswer = ControlAnswer;
 
 export class SandboxSessionError extends Error {}
 
 export interface SessionOptions {
   /** Base URL of the sandbox, e.g. http://127.0.0.1:4300. */
   url: string;
-  adminToken: string;
+  /** Empty or missing: env SANDBOX_ADMIN_TOKEN, then the default (resolveAdminToken). */
+  adminToken?: string;
   fetch?: typeof fetch;
   /** Tenant name, to recognise verification tenants in GET /__sandbox/tenants. */
   name?: string;
@@ -40,35 +38,20 @@ export class SandboxSession {
   notes: string[] = [];
 
   private constructor(
-    private readonly options: SessionOptions,
+    private readonly controlApi: ControlClient,
     private readonly fetchFn: typeof fetch,
     tenant: { tenant_id: string; api_key: string },
   ) {
-    this.url = options.url.replace(/\/$/, '');
+    this.url = controlApi.url;
     this.tenantId = tenant.tenant_id;
     this.apiKey = tenant.api_key;
   }
 
   /** Creates the run's fresh tenant. */
   static async open(options: SessionOptions): Promise<SandboxSession> {
-    const fetchFn = options.fetch ?? fetch;
-    const url = options.url.replace(/\/$/, '');
-    let response: Response;
-    try {
-      response = await fetchFn(`${url}/__sandbox/tenants`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${options.adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: options.name ?? `pact verification ${new Date().toISOString()}` }),
-      });
-    } catch (error) {
-      throw new SandboxSessionError(`No sandbox answers at ${url} (${(error as Error).message}). Start one with \`marketplace-sandbox serve\` or leave out --url.`);
-    }
-    const body = await response.json().catch(() => null);
-    if (response.status === 401) throw new SandboxSessionError(`The sandbox at ${url} refused the admin token: set SANDBOX_ADMIN_TOKEN (or --admin-token) to its token.`);
-    if (response.status !== 201 || !body?.tenant_id) {
-      throw new SandboxSessionError(`POST ${url}/__sandbox/tenants answered ${response.status}: ${JSON.stringify(body)}. Is this a marketplace-sandbox?`);
-    }
-    return new SandboxSession(options, fetchFn, body);
+    const controlApi = new ControlClient({ url: options.url, adminToken: options.adminToken, fetch: options.fetch });
+    const tenant = await controlApi.createTenant(options.name ?? `pact verification ${new Date().toISOString()}`);
+    return new SandboxSession(controlApi, options.fetch ?? fetch, tenant);
   }
 
   /**
@@ -88,7 +71,7 @@ export class SandboxSession {
 
   /** A control-API call (admin token). */
   control(method: string, path: string, body?: unknown): Promise<SandboxAnswer> {
-    return this.send(method, path, { authorization: `Bearer ${this.options.adminToken}` }, body);
+    return this.controlApi.request(method, path, body);
   }
 
   /** A partner-API call with the tenant's key (or another bearer token). */

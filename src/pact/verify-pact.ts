@@ -11,8 +11,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_ADMIN_TOKEN, DEFAULT_SPEC } from '../server/app.ts';
-import { startInProcessSandbox, type RunningSandbox } from './in-process-sandbox.ts';
+import { resolveAdminToken } from '../control/admin-token.ts';
+import { DEFAULT_SPEC } from '../sandbox-files.ts';
+import type { RunningSandbox } from './in-process-sandbox.ts';
 import { runNativeVerifier, type NativeVerdict } from './native-verifier.ts';
 import { loadPacts, pactWithout, type PactDocument, type PactInteraction } from './pact-file.ts';
 import { loadStatesFile, StateResolver, unknownStateMessage } from './provider-states.ts';
@@ -52,9 +53,10 @@ export async function verifyPact(options: VerifyPactOptions): Promise<Verificati
   let gateway: VerificationGateway | null = null;
   const workDir = await mkdtemp(join(tmpdir(), 'verify-pact-'));
   try {
-    running = options.url ? null : await startInProcessSandbox();
+    // Loaded only when needed: with --url, verify-pact never loads the server.
+    running = options.url ? null : await (await import('./in-process-sandbox.ts')).startInProcessSandbox();
     const url = options.url ?? running!.url;
-    const adminToken = options.url ? (options.adminToken ?? process.env.SANDBOX_ADMIN_TOKEN ?? DEFAULT_ADMIN_TOKEN) : running!.adminToken;
+    const adminToken = options.url ? resolveAdminToken(options.adminToken) : running!.adminToken;
     const session = await SandboxSession.open({ url, adminToken, name: `verify-pact ${new Date().toISOString()}` });
     const messages = docs.flatMap((d) => d.interactions.filter((i) => i.kind === 'message'));
     if (messages.length > 0) capture = await WebhookCapture.start(options.webhookHost);

@@ -3,8 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import { createAjv } from '../contract/ajv.ts';
 import { YAMLParseError } from 'yaml';
 import { readYamlFile } from '../contract/yaml-text.ts';
 import { toFieldErrors } from '../contract/validators.ts';
@@ -51,8 +50,7 @@ export class ScenarioError extends Error {
 export type PartCheck = (scenario: Scenario) => { pointer: string; message: string }[];
 
 export async function loadScenarios(dir = SCENARIO_DIR, checks: PartCheck[] = []): Promise<Map<string, Scenario>> {
-  const ajv = new (Ajv2020 as any).default({ allErrors: true, strict: true });
-  ((addFormats as any).default ?? addFormats)(ajv);
+  const ajv = createAjv({ allErrors: true, strict: true });
   const validate = ajv.compile(JSON.parse(await readFile(SCHEMA_FILE, 'utf8')));
 
   const scenarios = new Map<string, Scenario>();

@@ -3,6 +3,7 @@
 // references a connector would follow (stock → product, delivery → subscription).
 import type { ValidateFunction } from 'ajv';
 import { compileSchemaValidators, toFieldErrors } from '../contract/validators.ts';
+import { encodeSegment } from '../contract/json-pointer.ts';
 import type { OpenApiDocument } from '../contract/operations.ts';
 import type { FieldError } from '../server/problem.ts';
 
@@ -50,7 +51,7 @@ function compileNow(apiDoc: OpenApiDocument): StateCheck {
       const table = state[name] as Record<string, Record<string, unknown>>;
       for (const [id, entity] of Object.entries(table)) {
         if (errors.length >= MAX_ERRORS) break;
-        const at = `${base}/${name}/${escapePointer(id)}`;
+        const at = `${base}/${name}/${encodeSegment(id)}`;
         check(validators.get(schema)!, stored ? withoutStored(entity, stored, at, errors) : entity, at, errors);
         if (entity[key] !== id) errors.push({ pointer: `${at}/${key}`, message: `must equal its key "${id}" (entities are stored under their ${key})` });
       }
@@ -59,7 +60,7 @@ function compileNow(apiDoc: OpenApiDocument): StateCheck {
     for (const [sku, item] of Object.entries(state.inventory as Record<string, { product_id?: string }>)) {
       if (errors.length >= MAX_ERRORS) break;
       if (item.product_id && !products[item.product_id]) {
-        errors.push({ pointer: `${base}/inventory/${escapePointer(sku)}/product_id`, message: `names ${item.product_id}, which is not in /state/products` });
+        errors.push({ pointer: `${base}/inventory/${encodeSegment(sku)}/product_id`, message: `names ${item.product_id}, which is not in /state/products` });
       }
     }
     const webhooks = state.webhooks as Record<string, unknown>;
@@ -67,10 +68,10 @@ function compileNow(apiDoc: OpenApiDocument): StateCheck {
     for (const [id, delivery] of Object.entries(state.deliveries as Record<string, { subscription_id?: string; status?: string }>)) {
       if (errors.length >= MAX_ERRORS) break;
       if (delivery.subscription_id && !webhooks[delivery.subscription_id]) {
-        errors.push({ pointer: `${base}/deliveries/${escapePointer(id)}/subscription_id`, message: `names ${delivery.subscription_id}, which is not in /state/webhooks` });
+        errors.push({ pointer: `${base}/deliveries/${encodeSegment(id)}/subscription_id`, message: `names ${delivery.subscription_id}, which is not in /state/webhooks` });
       }
       if (delivery.status === 'pending' && !outbox[id]) {
-        errors.push({ pointer: `${base}/deliveries/${escapePointer(id)}`, message: 'is pending but /state/webhook_outbox has no payload for it' });
+        errors.push({ pointer: `${base}/deliveries/${encodeSegment(id)}`, message: 'is pending but /state/webhook_outbox has no payload for it' });
       }
     }
     return errors.slice(0, MAX_ERRORS);
@@ -88,5 +89,3 @@ function withoutStored(entity: Record<string, unknown>, stored: Record<string, R
   return shown;
 }
 
-/** RFC 6901: ~ and / in a key. */
-const escapePointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');

@@ -1,7 +1,7 @@
 // Assembles the sandbox: the store, the event bus, and two contracts mounted on one hono app,
 // the partner API (specs/marketplace.openapi.yaml) and the control API (specs/sandbox-admin.openapi.yaml).
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { ADMIN_SPEC, DEFAULT_SPEC, VERSION } from '../sandbox-files.ts';
+import { resolveAdminToken } from '../control/admin-token.ts';
 import { Hono, type Context, type ErrorHandler } from 'hono';
 import { listOperations, loadDocument } from '../contract/operations.ts';
 import { toFieldErrors } from '../contract/validators.ts';
@@ -20,12 +20,11 @@ import { requestBodyLimit } from '../policies/body-limit/index.ts';
 import { SECURE_HEADERS, secureResponseHeaders } from '../policies/secure-headers/index.ts';
 import { webhookTargetAllowList } from '../policies/webhook-target/index.ts';
 import { MarketplaceTicker } from '../orders/marketplace-moves.ts';
-import { compileSchemaValidators } from '../contract/validators.ts';
-import type { OpenApiDocument } from '../contract/operations.ts';
-import { checkRules } from '../domain/faults.ts';
 import { enterScenario } from '../scenarios/enter.ts';
 import { ScenarioLibrary } from '../scenarios/library.ts';
-import { loadScenarios, type PartCheck, type Scenario } from '../scenarios/load.ts';
+import { loadScenarios } from '../scenarios/load.ts';
+import { scenarioChecks } from '../scenarios/checked.ts';
+export { loadCheckedScenarios } from '../scenarios/checked.ts';
 import { compileStateCheck } from '../scenarios/state-check.ts';
 import { DEFAULT_SCENARIO, DEFAULT_TENANTS, SandboxStore, type Tenant } from '../store/store.ts';
 import { WebhookDispatcher, type WebhookDeliveryOptions } from '../webhooks/dispatcher.ts';
@@ -36,11 +35,8 @@ import { operationRouter } from './router.ts';
 import { afterNext } from '../policies/after-next.ts';
 import { Problem, problemResponse, type FieldError } from './problem.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-export const DEFAULT_SPEC = `${root}specs/marketplace.openapi.yaml`;
-export const ADMIN_SPEC = `${root}specs/sandbox-admin.openapi.yaml`;
-export const VERSION: string = JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version;
-export const DEFAULT_ADMIN_TOKEN = 'sandbox-admin-token';
+export { ADMIN_SPEC, DEFAULT_SPEC, VERSION } from '../sandbox-files.ts';
+export { DEFAULT_ADMIN_TOKEN } from '../control/admin-token.ts';
 
 export interface SandboxOptions {
   /** Another OpenAPI 3.x document to serve instead of the marketplace API; all its operations are mocked by Prism. */
@@ -112,7 +108,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const events = new EventBus();
   const webhooks = new WebhookDispatcher(store, events, options.webhooks);
   const ticker = new MarketplaceTicker(store, events, options.clockTickMs);
-  const adminToken = options.adminToken || process.env.SANDBOX_ADMIN_TOKEN || DEFAULT_ADMIN_TOKEN; // empty means unset
+  const adminToken = resolveAdminToken(options.adminToken); // empty means unset
   const strict = options.strict ?? false;
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
 
@@ -244,24 +240,3 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
 }
 
 
-/** The scenario files, checked against their schema and against the contracts their sections come from. */
-export async function loadCheckedScenarios(dir?: string): Promise<Map<string, Scenario>> {
-  const doc = await loadDocument(DEFAULT_SPEC);
-  return loadScenarios(dir, scenarioChecks(await loadDocument(ADMIN_SPEC), specRateLimitGroups(listOperations(doc))));
-}
-
-/** Scenario sections another contract owns: fault rules as PUT /__sandbox/faults takes them, rate-limit groups of the spec. */
-function scenarioChecks(adminDoc: OpenApiDocument, specGroups: Record<string, number>): PartCheck[] {
-  const faultRule = compileSchemaValidators(adminDoc, ['FaultRule']).get('FaultRule')!;
-  return [
-    (scenario) =>
-      (scenario.faults?.rules ?? []).flatMap((rule, i) =>
-        faultRule(rule) ? [] : toFieldErrors(faultRule.errors, `/faults/rules/${i}`),
-      ),
-    (scenario) => checkRules((scenario.faults?.rules ?? []) as never).map((e) => ({ ...e, pointer: e.pointer.replace('/body/rules', '/faults/rules') })),
-    (scenario) =>
-      Object.keys(scenario.rate_limits?.groups ?? {})
-        .filter((group) => !Object.hasOwn(specGroups, group))
-        .map((group) => ({ pointer: `/rate_limits/groups/${group}`, message: `is not an operation group; the groups are: ${Object.keys(specGroups).join(', ')}` })),
-  ];
-}

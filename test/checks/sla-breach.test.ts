@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rateLimitGroups } from '../../src/checks/check-target.ts';
-import { SandboxControl, unthrottledLimits } from '../../src/checks/sandbox-control.ts';
+import { ControlClient, unthrottledLimits } from '../../src/control/client.ts';
 import type { SlaReport } from '../../src/checks/sla-evaluation.ts';
 import { ADMIN_TOKEN, serveSandbox, type Served } from './served-sandbox.ts';
 
@@ -20,12 +20,12 @@ const RELAXED = file('./fixtures/relaxed-sla.yaml');
 const BIN = file('../../bin/marketplace-sandbox.js');
 
 let sandbox: Served & { sandbox: { api: { operations: any[] } } };
-let control: SandboxControl;
+let control: ControlClient;
 let work: string;
 
 beforeAll(async () => {
   sandbox = await serveSandbox();
-  control = new SandboxControl(sandbox.url, ADMIN_TOKEN);
+  control = new ControlClient({ url: sandbox.url, adminToken: ADMIN_TOKEN });
   work = await mkdtemp(join(tmpdir(), 'sla-breach-'));
 });
 afterAll(async () => {

@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rateLimitGroups } from '../../src/checks/check-target.ts';
-import { SandboxControl, unthrottledLimits } from '../../src/checks/sandbox-control.ts';
+import { ControlClient, unthrottledLimits } from '../../src/control/client.ts';
 import { runSla, type SlaRunOptions } from '../../src/checks/sla-run.ts';
 import { ADMIN_TOKEN, serveSandbox, type Served } from './served-sandbox.ts';
 
@@ -22,7 +22,7 @@ const SPEC = file('../../specs/marketplace.openapi.yaml');
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 
 let sandbox: Served & { sandbox: { api: { operations: any[] } } };
-let control: SandboxControl;
+let control: ControlClient;
 let work: string;
 
 /** A tenant of its own with its limits lifted, so the run measures latency, not throttling. */
@@ -32,14 +32,9 @@ async function measuredTenant(): Promise<{ tenant_id: string; api_key: string }>
   return tenant;
 }
 
-async function admin(method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${sandbox.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  expect(res.status, `${method} ${path}`).toBeLessThan(300);
-  return res.status === 204 ? undefined : res.json();
+/** A control-API call that must succeed (the client throws, naming the call, on anything but a 2xx). */
+function admin(method: string, path: string, body?: unknown): Promise<any> {
+  return control.call(method, path, body);
 }
 
 const base = (): Omit<SlaRunOptions, 'baseUrl'> => ({
@@ -56,7 +51,7 @@ const base = (): Omit<SlaRunOptions, 'baseUrl'> => ({
 
 beforeAll(async () => {
   sandbox = await serveSandbox(); // rate limits enforced, as a partner meets them
-  control = new SandboxControl(sandbox.url, ADMIN_TOKEN);
+  control = new ControlClient({ url: sandbox.url, adminToken: ADMIN_TOKEN });
   work = await mkdtemp(join(tmpdir(), 'sla-test-'));
 });
 afterAll(async () => {

@@ -16,6 +16,7 @@ import {
   type MarketplaceEvent,
   type Order,
 } from '../../examples/partner-connector/src/index.ts';
+import { ControlClient } from '../../src/control/client.ts';
 import { startInProcessSandbox, type RunningSandbox } from '../../src/pact/in-process-sandbox.ts';
 
 let running: RunningSandbox;
@@ -23,15 +24,9 @@ let tenantId: string;
 let apiKey: string;
 const requests: string[] = [];
 
-async function control(method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(running.url + path, {
-    method,
-    headers: { authorization: `Bearer ${running.adminToken}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json().catch(() => null);
-  if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(json)}`);
-  return json;
+/** A control-API call that must succeed. */
+function control(method: string, path: string, body?: unknown): Promise<any> {
+  return new ControlClient({ url: running.url, adminToken: running.adminToken }).call(method, path, body);
 }
 
 /** fetch, recording each request as "METHOD /path" so tests can count calls. */

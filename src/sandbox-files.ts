@@ -1,0 +1,9 @@
+// Where the sandbox's own files are (its contracts, package.json) and its version. Kept apart from
+// the server so that CLI client commands can name them without loading hono, Prism or the store.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const SANDBOX_ROOT = fileURLToPath(new URL('../', import.meta.url));
+export const DEFAULT_SPEC = `${SANDBOX_ROOT}specs/marketplace.openapi.yaml`;
+export const ADMIN_SPEC = `${SANDBOX_ROOT}specs/sandbox-admin.openapi.yaml`;
+export const VERSION: string = JSON.parse(readFileSync(`${SANDBOX_ROOT}package.json`, 'utf8')).version;
