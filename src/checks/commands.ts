@@ -2,7 +2,7 @@
 // can write JSON (and, for sla, HTML) reports, and sets the exit code CI jobs branch on:
 //   0 met / no violation · 1 breached / violations · 2 the check could not run · 3 nothing to judge
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_PROFILE, DEFAULT_SLA_FILE, DEFAULT_SPEC } from '../package-files.ts';
+import { DEFAULT_PROFILE, DEFAULT_SLA_FILE, DEFAULT_SPEC } from '../sandbox-files.ts';
 import { shouldShowProgress } from './live-progress.ts';
 
 

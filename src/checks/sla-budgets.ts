@@ -2,15 +2,15 @@
 // the budget of one operation. The most specific entry wins, figure by figure:
 //   operations.<operationId>  ▶  the first group that claims the operation  ▶  defaults
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { createAjv } from '../contract/ajv.ts';
 import type { ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { toFieldErrors } from '../contract/validators.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-export const DEFAULT_SLA_FILE = `${root}specs/sla.yaml`;
-export const SLA_SCHEMA_FILE = `${root}specs/sla.schema.json`;
+import { DEFAULT_SLA_FILE, SANDBOX_ROOT } from '../sandbox-files.ts';
+
+export { DEFAULT_SLA_FILE };
+export const SLA_SCHEMA_FILE = `${SANDBOX_ROOT}specs/sla.schema.json`;
 
 /** The figures one budget may hold; each is optional below the defaults. */
 export interface BudgetFigures {

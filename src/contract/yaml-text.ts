@@ -12,7 +12,7 @@
 // one-byte, and the parked characters are put back into the strings that held them.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { SANDBOX_ROOT } from '../sandbox-files.ts';
 import { parse } from 'yaml';
 
 const PARK = '\u00a4';
@@ -43,7 +43,7 @@ function unpark(value: unknown): unknown {
 // each shipped YAML file under dist/parsed-yaml/, named by a hash of its text, so an edited file
 // simply misses the cache and is parsed again: the cache can never be stale. JSON.parse makes
 // one-byte strings wherever the characters allow, as parseYamlText does.
-const PARSED_DIR = fileURLToPath(new URL('../../dist/parsed-yaml/', import.meta.url));
+const PARSED_DIR = `${SANDBOX_ROOT}dist/parsed-yaml/`;
 
 /** Where the parsed form of `text` is cached. */
 export function parsedYamlFile(text: string): string {

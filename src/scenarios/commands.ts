@@ -2,7 +2,7 @@
 // All but `scenarios` talk to a running sandbox through its control API, like a CI job would.
 import { Command } from 'commander';
 import { ControlClient } from '../control/client.ts';
-import { SCENARIO_DIR } from './load.ts';
+import { SCENARIO_DIR } from '../sandbox-files.ts';
 
 interface ControlOptions {
   url: string;

@@ -2,7 +2,6 @@
 // specs/scenario.schema.json. A broken file is refused with its path, the JSON pointer and the reason.
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createAjv } from '../contract/ajv.ts';
 import { YAMLParseError } from 'yaml';
 import { readYamlFile } from '../contract/yaml-text.ts';
@@ -10,8 +9,10 @@ import { toFieldErrors } from '../contract/validators.ts';
 import type { OrderRules } from '../domain/marketplace-schedule.ts';
 import type { OrderStatus } from '../domain/types.ts';
 
-export const SCENARIO_DIR = fileURLToPath(new URL('../../scenarios/', import.meta.url));
-const SCHEMA_FILE = fileURLToPath(new URL('../../specs/scenario.schema.json', import.meta.url));
+import { SANDBOX_ROOT, SCENARIO_DIR } from '../sandbox-files.ts';
+
+export { SCENARIO_DIR };
+const SCHEMA_FILE = `${SANDBOX_ROOT}specs/scenario.schema.json`;
 
 export interface Scenario {
   name: string;
