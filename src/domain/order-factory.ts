@@ -4,7 +4,8 @@
 // unconfirmed, for live items of the partner's catalogue that are in stock. Pure: randomness comes
 // from a seeded Faker, ids from the caller, and stock from a map of available units that this
 // module counts down so that no two generated orders claim the same unit. Same seed, same orders.
-import { Faker, de, en } from '@faker-js/faker';
+import type { Faker } from '@faker-js/faker';
+import { seededFaker } from './seeded-faker.ts';
 import type { Currency, Order, OrderItem, TenantState } from './types.ts';
 
 // --- shared by the fixtures and the generator: their draws (and so their seeds' worlds) stay as they were
@@ -120,8 +121,7 @@ function orderNumbers(orders: Iterable<Order>, year: string): () => string {
  * built when every one of its lines can be served from `available` (which is counted down).
  */
 export function buildOrders(state: TenantState, units: SellableUnit[], available: Map<string, number>, input: OrderFactoryInput): Order[] {
-  const faker = new Faker({ locale: [de, en] });
-  faker.seed(input.seed);
+  const faker = seededFaker(input.seed);
   const nextNumber = orderNumbers(Object.values(state.orders), input.now.slice(0, 4));
   const newId = (prefix: 'ord' | 'oit'): string => {
     for (;;) {
