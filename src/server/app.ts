@@ -12,10 +12,13 @@ import { apiHandlers } from '../handlers/index.ts';
 import { adminAuth } from '../policies/admin-auth/index.ts';
 import { tenantAuth } from '../policies/tenant-auth/index.ts';
 import { accessAdminHandlers } from '../admin/access.ts';
-import { ConnectionDropped, FaultInjector, faultInjection } from '../policies/fault-injection/index.ts';
+import { ConnectionDropped, FaultInjector } from '../faults/injector.ts';
+import { faultInjection } from '../policies/fault-injection/index.ts';
 import { isTokenEndpoint, tokenEndpoint } from '../policies/oauth-token/index.ts';
-import { RateLimiter, rateLimit, rateLimitHeaders, specRateLimitGroups } from '../policies/rate-limit/index.ts';
-import { RequestJournal, requestJournal } from '../policies/request-journal/index.ts';
+import { RateLimiter, specRateLimitGroups } from '../rate-limits/counters.ts';
+import { rateLimit, rateLimitHeaders } from '../policies/rate-limit/index.ts';
+import { RequestJournal } from '../journal/journal.ts';
+import { requestJournal } from '../policies/request-journal/index.ts';
 import { requestBodyLimit } from '../policies/body-limit/index.ts';
 import { SECURE_HEADERS, secureResponseHeaders } from '../policies/secure-headers/index.ts';
 import { webhookTargetAllowList } from '../policies/webhook-target/index.ts';
@@ -80,7 +83,7 @@ export interface Sandbox {
   adminToken: string;
   /** The webhook delivery queue. */
   webhooks: WebhookDispatcher;
-  /** Rate-limit counters, fault rules and the request journal (src/policies). */
+  /** Rate-limit counters, fault rules and the request journal (src/rate-limits, src/faults, src/journal). */
   limiter: RateLimiter;
   faults: FaultInjector;
   journal: RequestJournal;
