@@ -125,8 +125,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     );
   };
   app.onError(onError);
-  // Every operation's chain starts with these two (app.use would run them through hono's compose
-  // on every request, a promise per layer; a route with one handler is hono's synchronous path).
+  // Every operation's chain starts with these two, not app.use (src/server/README.md, "Hot-path rules").
   const frame = [secureResponseHeaders(), only(takesBody, requestBodyLimit({ maxBytes: maxBodyBytes, larger: { importState: MAX_IMPORT_BYTES } }))];
 
   // The handler's view of the world depends only on the tenant (and, on the token endpoint, the
@@ -136,11 +135,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     store,
     events,
     tenant,
-    // A method, not an arrow property: the TypeScript loader (esbuild keepNames) would name an
-    // arrow through defineProperty each time one is made.
-    now() {
-      return tenant ? clockNow(tenant.clock) : new Date();
-    },
+    now: () => (tenant ? clockNow(tenant.clock) : new Date()),
     checkRequestBody,
     webhooks,
     clientAuth,

@@ -113,11 +113,7 @@ function runChain(op: Operation, chain: MiddlewareHandler<SandboxEnv>[], onError
   }) as unknown as MiddlewareHandler<SandboxEnv>;
 }
 
-/**
- * One request's way through a chain. The steps are module functions and the only closure per
- * layer is an anonymous `next`: the TypeScript loader (tsx, esbuild keepNames) gives every named
- * function it creates a name through Object.defineProperty, a cost per request here.
- */
+/** One request's way through a chain (src/server/README.md, "Hot-path rules"). */
 interface ChainRun {
   c: Context<SandboxEnv>;
   chain: MiddlewareHandler<SandboxEnv>[];
