@@ -1,8 +1,8 @@
 // The control API of access policies: credentials, rate limits, faults and the request journal.
 // These handlers need the running policies' state, so they are built with it (see createSandbox).
-import type { FaultInjector } from '../policies/fault-injection/index.ts';
-import type { RateLimiter } from '../policies/rate-limit/index.ts';
-import type { RequestJournal } from '../policies/request-journal/index.ts';
+import type { FaultInjector } from '../faults/injector.ts';
+import type { RateLimiter } from '../rate-limits/counters.ts';
+import type { RequestJournal } from '../journal/journal.ts';
 import type { HandlerRegistry } from '../server/handler.ts';
 import { credentialAdminHandlers } from './credentials.ts';
 import { faultAdminHandlers } from './faults.ts';

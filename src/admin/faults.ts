@@ -1,7 +1,7 @@
 // Control API: a tenant's latency and fault rules (the contract other tools build on:
 // PUT replaces, GET reads, DELETE clears; tenant_id defaults to ten_nordwind).
 import { checkRules } from '../domain/faults.ts';
-import type { FaultInjector } from '../policies/fault-injection/index.ts';
+import type { FaultInjector } from '../faults/injector.ts';
 import type { HandlerRegistry } from '../server/handler.ts';
 import { invalid } from '../server/problem.ts';
 import { tenantNamed } from './tenant-lookup.ts';

@@ -1,6 +1,6 @@
 // Control API: a tenant's rate-limit plan and overrides, and its usage.
 import { DEFAULT_PLAN, type RateLimitSettings } from '../domain/rate-limit.ts';
-import type { RateLimiter } from '../policies/rate-limit/index.ts';
+import type { RateLimiter } from '../rate-limits/counters.ts';
 import type { HandlerRegistry } from '../server/handler.ts';
 import { invalid } from '../server/problem.ts';
 import type { Tenant } from '../store/store.ts';

@@ -1,6 +1,6 @@
 // Control API: the request journal — read it, clear it, assert on it, and say what it keeps.
 import { countExpectation, entryToWire, matchesFilter, verify, type JournalFilter } from '../domain/journal.ts';
-import type { RequestJournal } from '../policies/request-journal/index.ts';
+import type { RequestJournal } from '../journal/journal.ts';
 import type { HandlerRegistry } from '../server/handler.ts';
 import { invalid } from '../server/problem.ts';
 import { tenantNamed } from './tenant-lookup.ts';

@@ -6,8 +6,9 @@
 // The URL is read the WHATWG way (`new URL`), which already normalises the IPv4 spellings an
 // attacker might try (2852039166, 0xa9fea9fe, 0251.0376.0251.0376 all become 169.254.169.254).
 // IPv6 forms that carry an IPv4 address (::ffff:a.b.c.d, ::a.b.c.d, 64:ff9b::a.b.c.d) are
-// judged by that IPv4 address. Host names are not resolved here (no I/O in the domain); the
-// delivery side should check the address it actually connects to with the same function.
+// judged by that IPv4 address. Host names are not resolved here (no I/O in the domain), so a
+// name that resolves to a refused address passes this check; delivery (src/webhooks/http-sender.ts)
+// does not yet check the address it connects to.
 
 /** Refused IPv4 ranges: [network, prefix length, what it is]. */
 const REFUSED_V4: [string, number, string][] = [

@@ -2,9 +2,9 @@
 // with it, which live in the policies' memory as well as in the tenant's access record.
 import { DEFAULT_PLAN, type RateLimitSettings } from '../domain/rate-limit.ts';
 import type { FaultRule } from '../domain/faults.ts';
-import type { FaultInjector } from '../policies/fault-injection/index.ts';
-import type { RateLimiter } from '../policies/rate-limit/index.ts';
-import type { RequestJournal } from '../policies/request-journal/index.ts';
+import type { FaultInjector } from '../faults/injector.ts';
+import type { RateLimiter } from '../rate-limits/counters.ts';
+import type { RequestJournal } from '../journal/journal.ts';
 import { Problem } from '../server/problem.ts';
 import type { SandboxStore, Snapshot, Tenant } from '../store/store.ts';
 import type { World } from './world.ts';

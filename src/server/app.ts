@@ -12,10 +12,13 @@ import { apiHandlers } from '../handlers/index.ts';
 import { adminAuth } from '../policies/admin-auth/index.ts';
 import { tenantAuth } from '../policies/tenant-auth/index.ts';
 import { accessAdminHandlers } from '../admin/access.ts';
-import { ConnectionDropped, FaultInjector, faultInjection } from '../policies/fault-injection/index.ts';
+import { ConnectionDropped, FaultInjector } from '../faults/injector.ts';
+import { faultInjection } from '../policies/fault-injection/index.ts';
 import { isTokenEndpoint, tokenEndpoint } from '../policies/oauth-token/index.ts';
-import { RateLimiter, rateLimit, rateLimitHeaders, specRateLimitGroups } from '../policies/rate-limit/index.ts';
-import { RequestJournal, requestJournal } from '../policies/request-journal/index.ts';
+import { RateLimiter, specRateLimitGroups } from '../rate-limits/counters.ts';
+import { rateLimit, rateLimitHeaders } from '../policies/rate-limit/index.ts';
+import { RequestJournal } from '../journal/journal.ts';
+import { requestJournal } from '../policies/request-journal/index.ts';
 import { requestBodyLimit } from '../policies/body-limit/index.ts';
 import { SECURE_HEADERS, secureResponseHeaders } from '../policies/secure-headers/index.ts';
 import { webhookTargetAllowList } from '../policies/webhook-target/index.ts';
@@ -76,7 +79,7 @@ export interface Sandbox {
   adminToken: string;
   /** The webhook delivery queue. */
   webhooks: WebhookDispatcher;
-  /** Rate-limit counters, fault rules and the request journal (src/policies). */
+  /** Rate-limit counters, fault rules and the request journal (src/rate-limits, src/faults, src/journal). */
   limiter: RateLimiter;
   faults: FaultInjector;
   journal: RequestJournal;
@@ -123,8 +126,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     );
   };
   app.onError(onError);
-  // Every operation's chain starts with these two (app.use would run them through hono's compose
-  // on every request, a promise per layer; a route with one handler is hono's synchronous path).
+  // Every operation's chain starts with these two, not app.use (src/server/README.md, "Hot-path rules").
   const frame = [secureResponseHeaders(), only(takesBody, requestBodyLimit({ maxBytes: maxBodyBytes, larger: { importState: MAX_IMPORT_BYTES } }))];
 
   // The handler's view of the world depends only on the tenant (and, on the token endpoint, the
@@ -134,11 +136,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     store,
     events,
     tenant,
-    // A method, not an arrow property: the TypeScript loader (esbuild keepNames) would name an
-    // arrow through defineProperty each time one is made.
-    now() {
-      return tenant ? clockNow(tenant.clock) : new Date();
-    },
+    now: () => (tenant ? clockNow(tenant.clock) : new Date()),
     checkRequestBody,
     webhooks,
     clientAuth,

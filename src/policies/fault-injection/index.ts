@@ -7,57 +7,13 @@
 //   timeout  — holds the request for hang_ms, then drops the connection without an answer
 //              (on a real socket the socket is destroyed; through app.request() the call rejects
 //              with ConnectionDropped).
-// Rules are stored on the tenant (persisted); compiled rules, generators and every_nth counters
-// are kept here and start afresh when the rules are replaced.
+// Rules are compiled and decided by FaultInjector (src/faults/injector.ts).
 import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler, Next } from 'hono';
-import { accessOf } from '../../domain/access.ts';
-import { compileFaults, decideFaults, faultCode, withRuleIds, type CompiledFaults, type FaultDecision, type FaultRule, type FaultSettings } from '../../domain/faults.ts';
+import { faultCode, type FaultDecision } from '../../domain/faults.ts';
+import { ConnectionDropped, type FaultInjector } from '../../faults/injector.ts';
 import type { SandboxEnv } from '../../server/env.ts';
 import { Problem } from '../../server/problem.ts';
-import type { Tenant } from '../../store/store.ts';
-
-/** Thrown when an injected timeout drops the connection; the app's error handler lets it through. */
-export class ConnectionDropped extends Error {
-  constructor(readonly ruleId: string) {
-    super(`Injected timeout (fault rule ${ruleId}): the connection was dropped without an answer.`);
-    this.name = 'ConnectionDropped';
-  }
-}
-
-export class FaultInjector {
-  private readonly compiled = new Map<string, CompiledFaults>();
-
-  /** The tenant's rules (an empty set when none were given). */
-  rulesOf(tenant: Tenant): FaultSettings {
-    return tenant.access?.faults ?? { seed: tenant.seed, rules: [] };
-  }
-
-  /** Replaces the tenant's rules; generators and counters start afresh. */
-  replace(tenant: Tenant, rules: FaultRule[], seed?: number): FaultSettings {
-    const settings: FaultSettings = { seed: seed ?? tenant.seed, rules: withRuleIds(rules) };
-    accessOf(tenant).faults = settings;
-    this.compiled.delete(tenant.id);
-    return settings;
-  }
-
-  clear(tenant: Tenant): void {
-    if (tenant.access) delete tenant.access.faults;
-    this.compiled.delete(tenant.id);
-  }
-
-  /** What to do to one request; null when the tenant has no rule for it. */
-  decide(tenant: Tenant, operationId: string, path: string): FaultDecision | null {
-    const settings = tenant.access?.faults;
-    if (!settings || settings.rules.length === 0) return null;
-    let compiled = this.compiled.get(tenant.id);
-    if (!compiled || compiled.source !== settings) {
-      compiled = compileFaults(settings);
-      this.compiled.set(tenant.id, compiled);
-    }
-    return decideFaults(compiled, operationId, path);
-  }
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -1,0 +1,107 @@
+// The request journal's storage: every partner-API request of a tenant, in a bounded ring buffer
+// per tenant (oldest dropped first). The HTTP layer that fills it is src/policies/request-journal.
+import { accessOf, DEFAULT_JOURNAL, type JournalSettings } from '../domain/access.ts';
+import type { JournalEntry } from '../domain/journal.ts';
+import type { Tenant } from '../store/store.ts';
+
+/**
+ * A fixed-capacity buffer. Once full it hands out its oldest entry to be overwritten, so a busy
+ * journal allocates nothing per request and keeps no garbage flowing into the old generation.
+ */
+class Ring {
+  private items: JournalEntry[] = [];
+  private start = 0; // index of the oldest entry once full
+
+  constructor(readonly capacity: number) {}
+
+  /** The entry to fill next (fill it synchronously: readers must never see it half-written). */
+  claim(): JournalEntry {
+    if (this.items.length < this.capacity) {
+      const entry = blankEntry();
+      this.items.push(entry);
+      return entry;
+    }
+    const oldest = this.items[this.start]!;
+    this.start = (this.start + 1) % this.capacity;
+    return oldest;
+  }
+
+  /** Oldest first. */
+  toArray(): JournalEntry[] {
+    return this.start === 0 ? [...this.items] : [...this.items.slice(this.start), ...this.items.slice(0, this.start)];
+  }
+
+  /** Moves the newest entries that fit into a ring of another capacity. */
+  resized(capacity: number): Ring {
+    const ring = new Ring(capacity);
+    ring.items = this.toArray().slice(-capacity);
+    return ring;
+  }
+}
+
+/** Every field present from the start, so all entries share one shape. */
+function blankEntry(): JournalEntry {
+  return {
+    seq: 0,
+    at: 0,
+    sandbox_at: 0,
+    method: '',
+    path: '',
+    query: '',
+    operation_id: '',
+    status: null,
+    latency_ms: 0,
+    request_bytes: 0,
+    response_bytes: null,
+    rl_policy: null,
+    rl_allowed: true,
+    rl_limit: 0,
+    rl_remaining: 0,
+    rl_reset: 0,
+    faults: null,
+    notes: null,
+    credential: null,
+    request_headers: undefined,
+    request_body: undefined,
+    response_body: undefined,
+  };
+}
+
+export class RequestJournal {
+  private readonly rings = new Map<string, Ring>();
+  private seq = 0;
+
+  settingsOf(tenant: Tenant): JournalSettings {
+    return tenant.access?.journal ?? DEFAULT_JOURNAL;
+  }
+
+  /** Changes capacity or body keeping; the newest entries that fit are kept. */
+  configure(tenant: Tenant, settings: JournalSettings): void {
+    accessOf(tenant).journal = settings;
+    const old = this.rings.get(tenant.id);
+    if (old && old.capacity !== settings.capacity) this.rings.set(tenant.id, old.resized(settings.capacity));
+  }
+
+  /** The entry to fill for a new request of the tenant (reused once the ring is full). */
+  claim(tenant: Tenant): JournalEntry {
+    let ring = this.rings.get(tenant.id);
+    if (!ring) this.rings.set(tenant.id, (ring = new Ring(this.settingsOf(tenant).capacity)));
+    return ring.claim();
+  }
+
+  /** Sequence numbers are unique across tenants, so request ids never repeat within a run. */
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  /** The tenant's entries, oldest first. */
+  entries(tenant: Tenant): JournalEntry[] {
+    return this.rings.get(tenant.id)?.toArray() ?? [];
+  }
+
+  clear(tenant: Tenant): number {
+    const cleared = this.rings.get(tenant.id)?.toArray().length ?? 0;
+    this.rings.delete(tenant.id);
+    return cleared;
+  }
+}

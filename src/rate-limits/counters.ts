@@ -1,0 +1,104 @@
+// Rate-limit counters per tenant and operation group (arithmetic in src/domain/rate-limit.ts);
+// the HTTP layers that count and send the headers are src/policies/rate-limit. Counters live in
+// memory, keyed by tenant id; the settings (plan and overrides) live on the tenant and persist.
+// Unidentified callers of the token endpoint share one anonymous budget.
+import type { Operation } from '../contract/operations.ts';
+import { accessOf } from '../domain/access.ts';
+import {
+  effectiveLimits,
+  groupCounter,
+  newCounters,
+  peekRequest,
+  takeRequest,
+  usage,
+  type EffectiveLimits,
+  type RateCounters,
+  type RateDecision,
+  type RateLimitSettings,
+} from '../domain/rate-limit.ts';
+import type { Tenant } from '../store/store.ts';
+
+export interface RateLimiterOptions {
+  /** false: never refuse (the counting and the headers go on). */
+  enforce: boolean;
+  /** Per-minute limit of each operation group, from the spec's x-rate-limit. */
+  specGroups: Record<string, number>;
+}
+
+const ANONYMOUS = '';
+const UNGROUPED = { group: 'default', limit_per_minute: Number.MAX_SAFE_INTEGER };
+
+/** The operation's x-rate-limit, or a group bounded only by the plan. */
+function groupOf(op: Operation): { group: string; limit_per_minute: number } {
+  return (op.extensions['x-rate-limit'] as { group: string; limit_per_minute: number } | undefined) ?? UNGROUPED;
+}
+
+/** Per-minute limit of each group the spec declares (x-rate-limit on its operations). */
+export function specRateLimitGroups(operations: Operation[]): Record<string, number> {
+  const groups: Record<string, number> = {};
+  for (const op of operations) {
+    const declared = op.extensions['x-rate-limit'] as { group: string; limit_per_minute: number } | undefined;
+    if (declared) groups[declared.group] = declared.limit_per_minute;
+  }
+  return groups;
+}
+
+export class RateLimiter {
+  readonly enforce: boolean;
+  readonly specGroups: Record<string, number>;
+  private readonly counters = new Map<string, RateCounters>();
+
+  constructor(options: RateLimiterOptions) {
+    this.enforce = options.enforce;
+    this.specGroups = options.specGroups;
+  }
+
+  /** Counts one request of `tenant` (undefined: anonymous) or refuses it. */
+  take(tenant: Tenant | undefined, op: Operation, nowMs = Date.now()): RateDecision {
+    const counters = this.countersOf(tenant);
+    const declared = groupOf(op);
+    return takeRequest(counters, groupCounter(counters, declared.group, declared.limit_per_minute), nowMs, this.enforce);
+  }
+
+  /** The standing a request would be told about, without counting it. */
+  peek(tenant: Tenant | undefined, op: Operation, nowMs = Date.now()): RateDecision {
+    const counters = this.countersOf(tenant);
+    const declared = groupOf(op);
+    return peekRequest(counters, groupCounter(counters, declared.group, declared.limit_per_minute), nowMs);
+  }
+
+  /** The tenant's limits and current usage, for the control API. */
+  describe(tenant: Tenant, nowMs = Date.now()): EffectiveLimits & { usage: ReturnType<typeof usage> } {
+    return { ...effectiveLimits(tenant.access?.rate_limits, this.specGroups), usage: usage(this.countersOf(tenant), nowMs) };
+  }
+
+  /**
+   * Replaces the tenant's settings. Its windows start afresh, and `dailyUsed` (scenarios that
+   * start a tenant near its quota) pre-fills today's count.
+   */
+  configure(tenant: Tenant, settings: RateLimitSettings, dailyUsed?: number): void {
+    accessOf(tenant).rate_limits = settings;
+    const counters = this.countersOf(tenant);
+    if (dailyUsed !== undefined) {
+      counters.day = Math.floor(Date.now() / 86_400_000);
+      counters.dayUsed = dailyUsed;
+    }
+  }
+
+  /** Group names nobody declared, for validating overrides. */
+  unknownGroups(groups: Record<string, number> | undefined): string[] {
+    return Object.keys(groups ?? {}).filter((group) => !Object.hasOwn(this.specGroups, group));
+  }
+
+  private countersOf(tenant: Tenant | undefined): RateCounters {
+    const key = tenant?.id ?? ANONYMOUS;
+    const settings = tenant?.access?.rate_limits;
+    let counters = this.counters.get(key);
+    // Settings are replaced, never edited in place, so identity tells whether they changed.
+    if (!counters || counters.settings !== settings) {
+      counters = newCounters(settings);
+      this.counters.set(key, counters);
+    }
+    return counters;
+  }
+}
