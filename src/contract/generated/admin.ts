@@ -754,7 +754,7 @@ export interface components {
         };
         /** @description Entities by id; each is checked against the marketplace API's schema of its kind on import. */
         EntityTable: {
-            [key: string]: Record<string, never>;
+            [key: string]: Record<string, unknown>;
         };
         TenantStateExport: {
             /** @constant */
@@ -779,10 +779,10 @@ export interface components {
                 };
             };
             state: {
-                categories: Record<string, never>[];
-                brands: Record<string, never>[];
-                labels: Record<string, never>[];
-                locations: Record<string, never>[];
+                categories: Record<string, unknown>[];
+                brands: Record<string, unknown>[];
+                labels: Record<string, unknown>[];
+                locations: Record<string, unknown>[];
                 products: components["schemas"]["EntityTable"];
                 inventory: components["schemas"]["EntityTable"];
                 reservations: components["schemas"]["EntityTable"];
@@ -810,13 +810,13 @@ export interface components {
                 pricing?: {
                     threshold_percent: number;
                     force_tokens: {
-                        [key: string]: Record<string, never>;
+                        [key: string]: Record<string, unknown>;
                     };
                     history: {
-                        [key: string]: Record<string, never>[];
+                        [key: string]: Record<string, unknown>[];
                     };
                     campaigns: {
-                        [key: string]: Record<string, never>;
+                        [key: string]: Record<string, unknown>;
                     };
                 };
             };

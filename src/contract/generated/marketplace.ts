@@ -1221,7 +1221,7 @@ export interface components {
         /** @description Products to create in one job. */
         ProductsBulk: {
             /** @description Up to 1000 products, each a `ProductCreate`. Lines are checked one by one in the job, so a malformed line fails alone (more than 1000 lines answer 413). */
-            products: Record<string, never>[];
+            products: Record<string, unknown>[];
         };
         /** @description Which draft products to activate; without `product_ids` every draft product is activated. */
         ProductActivation: {
