@@ -19,14 +19,14 @@ export type OperationId = keyof Operations & string;
 export type MarketplaceOperationId = keyof MarketplaceOperations & string;
 export type AdminOperationId = keyof AdminOperations & string;
 
-/** Parameters of one location (`path`, `query`, `header`); an empty record where the spec declares none. */
+/** Parameters of one location (`path`, `query`, `header`); an empty object where the spec declares none. */
 type ParametersIn<Op, In extends string> = Op extends { parameters: infer P }
   ? In extends keyof P
     ? [NonNullable<P[In]>] extends [never]
-      ? Record<string, never>
+      ? Record<never, never>
       : NonNullable<P[In]>
-    : Record<string, never>
-  : Record<string, never>;
+    : Record<never, never>
+  : Record<never, never>;
 
 /** The request body of any declared media type (JSON, or form-encoded for the token endpoint); undefined when optional or absent. */
 type BodyOf<Op> = Op extends { requestBody: { content: infer C } }
