@@ -3,7 +3,7 @@
 import type { FaultInjector } from '../faults/injector.ts';
 import type { RateLimiter } from '../rate-limits/counters.ts';
 import type { RequestJournal } from '../journal/journal.ts';
-import type { HandlerRegistry } from '../server/handler.ts';
+import { registry, type HandlerRegistry } from '../server/handler.ts';
 import { credentialAdminHandlers } from './credentials.ts';
 import { faultAdminHandlers } from './faults.ts';
 import { rateLimitAdminHandlers } from './rate-limits.ts';
@@ -16,10 +16,10 @@ export interface AccessPolicies {
 }
 
 export function accessAdminHandlers(policies: AccessPolicies): HandlerRegistry {
-  return {
+  return registry({
     ...credentialAdminHandlers,
     ...rateLimitAdminHandlers(policies.limiter),
     ...faultAdminHandlers(policies.faults),
     ...requestAdminHandlers(policies.journal),
-  };
+  });
 }

@@ -2,7 +2,7 @@
 // which makes every marketplace move that falls due on the way (see src/orders/marketplace-moves.ts).
 import { clockNow, setClockMode } from '../clock/clock.ts';
 import { upcomingMarketplaceMoves } from '../domain/marketplace-schedule.ts';
-import type { HandlerContext, HandlerRegistry } from '../server/handler.ts';
+import type { HandlerContext, AdminOperationId, Handlers } from '../server/handler.ts';
 import { conflict, invalid, notFound } from '../server/problem.ts';
 import { DEFAULT_TENANTS, type Tenant } from '../store/store.ts';
 import { advanceTenantClock, orderRules, watchedSince } from '../orders/marketplace-moves.ts';
@@ -30,7 +30,7 @@ function clockView(tenant: Tenant) {
 
 const MAX_ADVANCE_MS = 365 * 24 * 3600 * 1000;
 
-export const clockAdminHandlers: HandlerRegistry = {
+export const clockAdminHandlers: Handlers<AdminOperationId> = {
   getClock({ query }, ctx) {
     return { status: 200, body: clockView(targetTenant(ctx, query.tenant_id)) };
   },
@@ -50,7 +50,7 @@ export const clockAdminHandlers: HandlerRegistry = {
     }
     const wallMs = Date.now();
     const now = clockNow(tenant.clock, wallMs);
-    const to = hasSeconds ? new Date(now.getTime() + Math.round(body.seconds * 1000)) : new Date(body.until);
+    const to = body.seconds !== undefined ? new Date(now.getTime() + Math.round(body.seconds * 1000)) : new Date(body.until!); // exactly one is set (checked above)
     if (to.getTime() < now.getTime()) {
       throw conflict('clock_cannot_go_back', `The clock of ${tenant.id} shows ${now.toISOString()}; until (${to.toISOString()}) lies before it. Sandbox time only moves forward: reset the tenant to start over.`, {
         now: now.toISOString(),

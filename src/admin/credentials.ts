@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { accessOf } from '../domain/access.ts';
 import { entryOf, revokeClient, SCOPES, type OAuthClient, type Scope } from '../domain/oauth.ts';
-import type { HandlerRegistry } from '../server/handler.ts';
+import type { AdminOperationId, Handlers } from '../server/handler.ts';
 import { notFound } from '../server/problem.ts';
 import type { Tenant } from '../store/store.ts';
 import { tenantNamed } from './tenant-lookup.ts';
@@ -26,7 +26,7 @@ function describeKey(tenant: Tenant, apiKey: string) {
   };
 }
 
-export const credentialAdminHandlers: HandlerRegistry = {
+export const credentialAdminHandlers: Handlers<AdminOperationId> = {
   listApiKeys({ path }, ctx) {
     const tenant = tenantNamed(ctx, path.tenant_id);
     return { status: 200, body: { data: tenant.api_keys.map((key) => describeKey(tenant, key)) } };

@@ -2,11 +2,11 @@
 // PUT replaces, GET reads, DELETE clears; tenant_id defaults to ten_nordwind).
 import { checkRules } from '../domain/faults.ts';
 import type { FaultInjector } from '../faults/injector.ts';
-import type { HandlerRegistry } from '../server/handler.ts';
+import type { AdminOperationId, Handlers } from '../server/handler.ts';
 import { invalid } from '../server/problem.ts';
 import { tenantNamed } from './tenant-lookup.ts';
 
-export function faultAdminHandlers(injector: FaultInjector): HandlerRegistry {
+export function faultAdminHandlers(injector: FaultInjector): Handlers<AdminOperationId> {
   return {
     getFaults({ query }, ctx) {
       const tenant = tenantNamed(ctx, query.tenant_id);

@@ -1,14 +1,14 @@
 // Control API: orders as the marketplace makes them. Generating new customer orders, the rules
 // of the marketplace's own moves, and making one such move on demand (scenarios, tests).
 import { marketplaceMovesFrom } from '../domain/orders.ts';
-import type { HandlerRegistry } from '../server/handler.ts';
+import type { AdminOperationId, Handlers } from '../server/handler.ts';
 import { conflict, invalid, notFound } from '../server/problem.ts';
 import { generateOrders } from '../orders/generate.ts';
-import { makeMarketplaceMove, orderRules } from '../orders/marketplace-moves.ts';
+import { asMoveStatuses, makeMarketplaceMove, orderRules } from '../orders/marketplace-moves.ts';
 import { targetTenant } from './clock.ts';
 import { own } from '../state/copy-on-write.ts';
 
-export const orderAdminHandlers: HandlerRegistry = {
+export const orderAdminHandlers: Handlers<AdminOperationId> = {
   generateOrders({ body }, ctx) {
     const tenant = targetTenant(ctx, body.tenant_id);
     const mix = body.payment_mix;
@@ -32,7 +32,8 @@ export const orderAdminHandlers: HandlerRegistry = {
         orders: orders.map((o) => ({
           id: o.id,
           order_number: o.order_number,
-          status: o.status,
+          // Generated orders start blocked (awaiting payment or confirmation); strict mode checks it on every answer.
+          status: o.status as 'blocked',
           payment_method: o.payment_method,
           fulfilment: o.fulfilment,
           total: o.total,
@@ -80,7 +81,7 @@ export const orderAdminHandlers: HandlerRegistry = {
       case 'apply':
         return {
           status: 200,
-          body: { order_id: verdict.next.id, from_status: before!.status, to_status: verdict.next.status, at: verdict.next.updated_at, reason: 'scenario' },
+          body: { order_id: verdict.next.id, ...asMoveStatuses(before!.status, verdict.next.status), at: verdict.next.updated_at, reason: 'scenario' },
         };
     }
   },

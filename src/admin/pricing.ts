@@ -3,7 +3,7 @@
 import { clockNow } from '../clock/clock.ts';
 import { FORCE_TOKEN_TTL_SECONDS, pricingOf, recordPrice, runningCampaign } from '../domain/pricing.ts';
 import type { CampaignPrice, Product, Variant } from '../domain/types.ts';
-import type { HandlerContext, HandlerRegistry } from '../server/handler.ts';
+import type { HandlerContext, AdminOperationId, Handlers } from '../server/handler.ts';
 import { invalid, notFound } from '../server/problem.ts';
 import type { Tenant } from '../store/store.ts';
 import { own } from '../state/copy-on-write.ts';
@@ -31,7 +31,7 @@ const protection = (tenant: Tenant) => ({
   force_token_ttl_seconds: FORCE_TOKEN_TTL_SECONDS,
 });
 
-export const pricingAdminHandlers: HandlerRegistry = {
+export const pricingAdminHandlers: Handlers<AdminOperationId> = {
   getPriceProtection({ path }, ctx) {
     return { status: 200, body: protection(tenantOf(ctx, path.tenant_id)) };
   },

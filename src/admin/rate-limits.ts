@@ -1,12 +1,12 @@
 // Control API: a tenant's rate-limit plan and overrides, and its usage.
 import { DEFAULT_PLAN, type RateLimitSettings } from '../domain/rate-limit.ts';
 import type { RateLimiter } from '../rate-limits/counters.ts';
-import type { HandlerRegistry } from '../server/handler.ts';
+import type { AdminOperationId, Handlers } from '../server/handler.ts';
 import { invalid } from '../server/problem.ts';
 import type { Tenant } from '../store/store.ts';
 import { tenantNamed } from './tenant-lookup.ts';
 
-export function rateLimitAdminHandlers(limiter: RateLimiter): HandlerRegistry {
+export function rateLimitAdminHandlers(limiter: RateLimiter): Handlers<AdminOperationId> {
   const describe = (tenant: Tenant) => ({ tenant_id: tenant.id, ...limiter.describe(tenant) });
   return {
     getRateLimits({ path }, ctx) {

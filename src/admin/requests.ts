@@ -1,11 +1,11 @@
 // Control API: the request journal — read it, clear it, assert on it, and say what it keeps.
 import { countExpectation, entryToWire, matchesFilter, verify, type JournalFilter } from '../domain/journal.ts';
 import type { RequestJournal } from '../journal/journal.ts';
-import type { HandlerRegistry } from '../server/handler.ts';
+import type { AdminOperationId, Handlers } from '../server/handler.ts';
 import { invalid } from '../server/problem.ts';
 import { tenantNamed } from './tenant-lookup.ts';
 
-export function requestAdminHandlers(journal: RequestJournal): HandlerRegistry {
+export function requestAdminHandlers(journal: RequestJournal): Handlers<AdminOperationId> {
   return {
     listRequests({ query }, ctx) {
       const tenant = tenantNamed(ctx, query.tenant_id);

@@ -4,7 +4,7 @@ import { checkRules } from '../domain/faults.ts';
 import type { TenantState } from '../domain/types.ts';
 import { enterScenario, restoreSnapshot, applySettings, type TenantPolicies } from '../scenarios/enter.ts';
 import type { StateCheck } from '../scenarios/state-check.ts';
-import type { HandlerRegistry } from '../server/handler.ts';
+import type { AdminOperationId, Handlers } from '../server/handler.ts';
 import { invalid, Problem } from '../server/problem.ts';
 import { DEFAULT_SCENARIO, type Snapshot, type Tenant } from '../store/store.ts';
 import { tenantNamed } from './tenant-lookup.ts';
@@ -32,7 +32,7 @@ interface StateExport {
   state: TenantState;
 }
 
-export function scenarioAdminHandlers(policies: TenantPolicies, checkState: StateCheck): HandlerRegistry {
+export function scenarioAdminHandlers(policies: TenantPolicies, checkState: StateCheck): Handlers<AdminOperationId> {
   return {
     listScenarios(_input, ctx) {
       const library = ctx.store.library;

@@ -1,6 +1,6 @@
 // Control API: health, and the partner tenants with their keys. Resets live in ./scenarios.ts.
 import { createTenantIn, type TenantPolicies } from '../scenarios/enter.ts';
-import type { HandlerRegistry } from '../server/handler.ts';
+import type { AdminOperationId, Handlers } from '../server/handler.ts';
 import { DEFAULT_SCENARIO, type Tenant } from '../store/store.ts';
 import { counts } from './scenarios.ts';
 
@@ -16,7 +16,7 @@ const summary = (t: Tenant) => ({
 
 const startedAt = Date.now();
 
-export function tenantAdminHandlers(version: string, policies: TenantPolicies): HandlerRegistry {
+export function tenantAdminHandlers(version: string, policies: TenantPolicies): Handlers<AdminOperationId> {
   return {
     getHealth(_input, ctx) {
       return {

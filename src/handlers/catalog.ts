@@ -1,11 +1,11 @@
 // Catalog reference data: categories (tree and detail), brands, labels.
 import { categoryTree } from '../domain/catalog.ts';
 import { paginate } from '../domain/pagination.ts';
-import type { HandlerRegistry } from '../server/handler.ts';
+import type { Handlers, MarketplaceOperationId } from '../server/handler.ts';
 import { requireTenant } from '../server/handler.ts';
 import { notFound } from '../server/problem.ts';
 
-export const catalogHandlers: HandlerRegistry = {
+export const catalogHandlers: Handlers<MarketplaceOperationId> = {
   listCategories(_input, ctx) {
     return { status: 200, body: { data: categoryTree(requireTenant(ctx).state.categories) } };
   },

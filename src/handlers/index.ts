@@ -1,6 +1,6 @@
 // Every partner-API handler, keyed by the operationId it serves. Operations missing here are
 // answered by Prism from the spec's examples (see src/contract/prism-fallback.ts).
-import type { HandlerRegistry } from '../server/handler.ts';
+import { registry, type HandlerRegistry } from '../server/handler.ts';
 import { catalogHandlers } from './catalog.ts';
 import { inventoryHandlers } from './inventory.ts';
 import { oauthHandlers } from './oauth.ts';
@@ -10,7 +10,7 @@ import { productBulkHandlers } from './product-bulk.ts';
 import { productHandlers } from './products.ts';
 import { webhookHandlers } from './webhooks.ts';
 
-export const apiHandlers: HandlerRegistry = {
+export const apiHandlers: HandlerRegistry = registry({
   ...productHandlers,
   ...productBulkHandlers,
   ...priceHandlers,
@@ -19,4 +19,4 @@ export const apiHandlers: HandlerRegistry = {
   ...catalogHandlers,
   ...webhookHandlers,
   ...oauthHandlers,
-};
+});

@@ -4,7 +4,7 @@ import { isExpired, reserve, setStock, stockSignals, syncAvailability, unreserve
 import { paginate } from '../domain/pagination.ts';
 import { applyAvailability } from '../domain/storefront.ts';
 import type { InventoryItem, Product, Reservation, TenantState, Variant } from '../domain/types.ts';
-import type { HandlerContext, HandlerRegistry } from '../server/handler.ts';
+import type { HandlerContext, Handlers, MarketplaceOperationId } from '../server/handler.ts';
 import { requireTenant } from '../server/handler.ts';
 import { conflict, invalid, notFound } from '../server/problem.ts';
 import type { Tenant } from '../store/store.ts';
@@ -68,7 +68,7 @@ function publish(tenant: Tenant, ctx: HandlerContext, item: InventoryItem, signa
   for (const type of signals) ctx.events.emit(tenant.id, type, data, now);
 }
 
-export const inventoryHandlers: HandlerRegistry = {
+export const inventoryHandlers: Handlers<MarketplaceOperationId> = {
   listInventory({ query }, ctx) {
     const { page, limit, location, low_stock } = query;
     const tenant = requireTenant(ctx);
@@ -164,7 +164,7 @@ export const inventoryHandlers: HandlerRegistry = {
       const target = findTarget(entry.id);
       if (!target) {
         summary.errors++;
-        return { id: entry.id, result: 'error', code: 'not_found', message: `${entry.id} is not a product or variant of this tenant (deleted products count as gone)` };
+        return { id: entry.id, result: 'error' as const, code: 'not_found', message: `${entry.id} is not a product or variant of this tenant (deleted products count as gone)` };
       }
       const outcome = applyAvailability(target.item, { status: entry.status, in_stock: entry.in_stock }, at);
       for (const note of outcome.notes) notes.add(note);

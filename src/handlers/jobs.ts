@@ -2,7 +2,7 @@
 // worked off the request path a chunk per event-loop turn, so other requests are served between
 // chunks. Progress and per-line errors are visible on GET /api/v2/jobs/{job_id} as they happen.
 import type { Job } from '../domain/types.ts';
-import type { HandlerContext, Reply } from '../server/handler.ts';
+import type { DocumentedAs, HandlerContext } from '../server/handler.ts';
 import type { Tenant } from '../store/store.ts';
 import { newId } from '../store/ids.ts';
 
@@ -26,7 +26,7 @@ export function newJob(type: Job['type'], total: number, now: Date): Job {
 }
 
 /** The 202 answer for an accepted job. */
-export function accepted(job: Job): Reply {
+export function accepted(job: Job): DocumentedAs<'syncInventory', 202> & DocumentedAs<'createProductsBulk', 202> {
   const location = `/api/v2/jobs/${job.id}`;
   return { status: 202, body: { job_id: job.id, state: job.state, status_url: location }, headers: { location } };
 }

@@ -15,13 +15,13 @@ import {
   type OAuthErrorCode,
   type OAuthFailure,
 } from '../domain/oauth.ts';
-import type { HandlerRegistry, Reply } from '../server/handler.ts';
+import type { Handlers, MarketplaceOperationId, Reply } from '../server/handler.ts';
 import { findOAuthClient } from '../store/oauth-clients.ts';
 
 // RFC 6749 §5.1: token answers must not be cached.
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
-function oauthError(status: 400 | 401, error: OAuthErrorCode, description: string): Reply {
+function oauthError(status: 400 | 401, error: OAuthErrorCode, description: string): Reply<'createToken'> {
   const headers: Record<string, string> = { ...NO_STORE };
   if (status === 401) headers['www-authenticate'] = 'Basic realm="marketplace-sandbox", charset="UTF-8"';
   return { status, body: { error, error_description: description }, contentType: 'application/json', headers };
@@ -36,7 +36,7 @@ function secretMatches(expected: string, presented: string): boolean {
   return timingSafeEqual(digest(expected), digest(presented));
 }
 
-export const oauthHandlers: HandlerRegistry = {
+export const oauthHandlers: Handlers<MarketplaceOperationId> = {
   createToken({ body }, ctx) {
     const basic = ctx.clientAuth;
     if (basic && (body.client_id !== undefined || body.client_secret !== undefined)) {

@@ -2,7 +2,7 @@
 import { decidePartnerUpdate, filterOrders, unconfirmedOrders, type PartnerUpdate } from '../domain/orders.ts';
 import { paginate } from '../domain/pagination.ts';
 import type { Order, ReturnStatus, Shipment, TenantState } from '../domain/types.ts';
-import type { HandlerContext, HandlerRegistry, Reply } from '../server/handler.ts';
+import type { DocumentedAs, HandlerContext, Handlers, MarketplaceOperationId } from '../server/handler.ts';
 import { requireTenant } from '../server/handler.ts';
 import { conflict, invalid, notFound, Problem } from '../server/problem.ts';
 import { newId } from '../store/ids.ts';
@@ -22,7 +22,8 @@ function orderToChange(state: TenantState, id: string): Order {
   return own(state.orders, id)!;
 }
 
-function applyPartnerUpdate(ctx: HandlerContext, orderId: string, update: PartnerUpdate): Reply {
+/** Both partner moves (updateOrderStatus, cancelOrder) answer 200 with the order. */
+function applyPartnerUpdate(ctx: HandlerContext, orderId: string, update: PartnerUpdate): DocumentedAs<'updateOrderStatus', 200> & DocumentedAs<'cancelOrder', 200> {
   const tenant = requireTenant(ctx);
   const order = orderToChange(tenant.state, orderId);
   const now = ctx.now();
@@ -59,7 +60,7 @@ const RETURN_MOVES: Record<ReturnStatus, ReturnStatus[]> = {
   rejected: [],
 };
 
-export const orderHandlers: HandlerRegistry = {
+export const orderHandlers: Handlers<MarketplaceOperationId> = {
   listOrders({ query }, ctx) {
     const { page, limit, ...filters } = query;
     return { status: 200, body: paginate(filterOrders(Object.values(requireTenant(ctx).state.orders), filters), page, limit) };

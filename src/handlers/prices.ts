@@ -13,7 +13,7 @@ import {
   type PriceRequest,
 } from '../domain/pricing.ts';
 import type { Currency, ForceToken, Product, Variant } from '../domain/types.ts';
-import type { HandlerContext, HandlerRegistry, Reply } from '../server/handler.ts';
+import type { DocumentedAs, HandlerContext, Handlers, MarketplaceOperationId } from '../server/handler.ts';
 import { requireTenant } from '../server/handler.ts';
 import { invalid, Problem } from '../server/problem.ts';
 import { newId } from '../store/ids.ts';
@@ -25,7 +25,7 @@ interface PriceBody {
   force_token?: string;
 }
 
-export const priceHandlers: HandlerRegistry = {
+export const priceHandlers: Handlers<MarketplaceOperationId> = {
   updateProductPrice({ path, query, body }, ctx) {
     const product = productToChange(requireTenant(ctx).state, path.product_id);
     return setPrice(ctx, product, null, body, query.force_token);
@@ -44,7 +44,7 @@ export const priceHandlers: HandlerRegistry = {
   },
 };
 
-function setPrice(ctx: HandlerContext, product: Product, variant: Variant | null, body: PriceBody, queryToken: string | undefined): Reply {
+function setPrice(ctx: HandlerContext, product: Product, variant: Variant | null, body: PriceBody, queryToken: string | undefined): DocumentedAs<'updateProductPrice', 200> & DocumentedAs<'updateVariantPrice', 200> {
   const tenant = requireTenant(ctx);
   const pricing = pricingOf(tenant.state);
   const item = variant ?? product;

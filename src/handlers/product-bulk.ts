@@ -3,13 +3,13 @@
 // and either becomes a draft product (its id in the job's `results`) or a job error whose field
 // errors point into this request (/body/products/<index>/…). One bad line never sinks the rest.
 import { checkProductRules, skuIndex, type ProductInput, type SkuOwner } from '../domain/catalog.ts';
-import type { HandlerContext, HandlerRegistry } from '../server/handler.ts';
+import type { HandlerContext, Handlers, MarketplaceOperationId } from '../server/handler.ts';
 import { requireTenant } from '../server/handler.ts';
 import type { Tenant } from '../store/store.ts';
 import { accepted, newJob, runJob, type LineOutcome } from './jobs.ts';
 import { addProduct } from './products.ts';
 
-export const productBulkHandlers: HandlerRegistry = {
+export const productBulkHandlers: Handlers<MarketplaceOperationId> = {
   createProductsBulk({ body }, ctx) {
     const tenant = requireTenant(ctx);
     const lines: unknown[] = body.products;

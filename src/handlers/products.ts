@@ -20,7 +20,7 @@ import { normaliseEan } from '../domain/ean.ts';
 import { paginate } from '../domain/pagination.ts';
 import { pricingOf, recordPrice } from '../domain/pricing.ts';
 import type { Product, TenantState, Variant } from '../domain/types.ts';
-import type { HandlerContext, HandlerRegistry } from '../server/handler.ts';
+import type { HandlerContext, Handlers, MarketplaceOperationId } from '../server/handler.ts';
 import { requireTenant } from '../server/handler.ts';
 import { conflict, invalid, notFound, Problem } from '../server/problem.ts';
 import { newId } from '../store/ids.ts';
@@ -87,7 +87,7 @@ function recordCreatedPrice(state: TenantState, product: Product, variant: Varia
   });
 }
 
-export const productHandlers: HandlerRegistry = {
+export const productHandlers: Handlers<MarketplaceOperationId> = {
   listProducts({ query }, ctx) {
     const { page, limit, ...filters } = query;
     return { status: 200, body: paginate(filterProducts(requireTenant(ctx).state, filters), page, limit) };
@@ -121,10 +121,12 @@ export const productHandlers: HandlerRegistry = {
         { errors: priceMembers.map((name) => ({ pointer: `/body/${name}`, message: `is not changed here; use PUT ${endpoint}` })), price_endpoint: endpoint },
       );
     }
-    const errors = checkProductRules(state, body, product);
+    // price and currency were refused above: what is left is an update of the other fields.
+    const update: Omit<typeof body, 'price' | 'currency'> = body;
+    const errors = checkProductRules(state, update, product);
     if (errors.length) throw invalid(errors);
     const before = JSON.stringify(product);
-    const { media, ean, videos, ...fields } = body as Partial<ProductInput>;
+    const { media, ean, videos, ...fields } = update;
     Object.assign(product, fields);
     if (ean !== undefined) product.ean = normaliseEan(ean)!;
     if (media !== undefined) product.media = toMedia(media);
@@ -146,15 +148,15 @@ export const productHandlers: HandlerRegistry = {
       const product = own(state.products, id);
       if (!product || !isVisible(product)) {
         summary.errors++;
-        return { id, result: 'error', code: 'not_found', message: `Product ${id} does not exist for this tenant (or was deleted).` };
+        return { id, result: 'error' as const, code: 'not_found', message: `Product ${id} does not exist for this tenant (or was deleted).` };
       }
       if (!activate(product, now)) {
         summary.already_live++;
-        return { id, result: 'already_live' };
+        return { id, result: 'already_live' as const };
       }
       summary.activated++;
       emit(ctx, 'product.activated', product);
-      return { id, result: 'activated' };
+      return { id, result: 'activated' as const };
     });
     return { status: 200, body: { results, summary }, notes: summary.already_live ? ['unchanged_update'] : [] };
   },

@@ -1,7 +1,7 @@
 // Webhook subscriptions and their delivery log. Delivery itself lives in src/webhooks.
 import { paginate } from '../domain/pagination.ts';
 import type { WebhookSubscription } from '../domain/types.ts';
-import type { HandlerContext, HandlerRegistry } from '../server/handler.ts';
+import type { HandlerContext, Handlers, MarketplaceOperationId } from '../server/handler.ts';
 import { requireTenant } from '../server/handler.ts';
 import { invalid, notFound, type FieldError } from '../server/problem.ts';
 import type { Tenant } from '../store/store.ts';
@@ -40,7 +40,7 @@ function dispatcher(ctx: HandlerContext): WebhookDispatcher {
   return ctx.webhooks;
 }
 
-export const webhookHandlers: HandlerRegistry = {
+export const webhookHandlers: Handlers<MarketplaceOperationId> = {
   listWebhooks(_input, ctx) {
     return { status: 200, body: { data: Object.values(requireTenant(ctx).state.webhooks).map(withoutSecret) } };
   },

@@ -16,6 +16,7 @@ import type { OrderStatus } from '../domain/types.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { SandboxStore, Tenant } from '../store/store.ts';
 import { commitOrderChange } from './commit.ts';
+import type { operations as AdminOperations } from '../contract/generated/admin.ts';
 import { own } from '../state/copy-on-write.ts';
 
 /** The tenant's order rules: the defaults, with what the control API changed on top. */
@@ -26,13 +27,12 @@ export function orderRules(tenant: Tenant): OrderRules {
 /** Orders older than the tenant's clock start (the fixture's) count from the start (see nextMarketplaceMove). */
 export const watchedSince = (tenant: Tenant): string => new Date(clockStart(tenant.clock)).toISOString();
 
-export interface AppliedMove {
-  order_id: string;
-  from_status: OrderStatus;
-  to_status: OrderStatus;
-  at: string;
-  reason: MoveReason | 'scenario';
-}
+/** A move as the control API reports it (specs/sandbox-admin.openapi.yaml, advanceClock's `moves`). */
+export type AppliedMove = AdminOperations['advanceClock']['responses'][200]['content']['application/json']['moves'][number];
+
+/** The statuses the marketplace moves orders from and to (see marketplaceMovesFrom), as the spec names them. */
+export const asMoveStatuses = (from: OrderStatus, to: OrderStatus) =>
+  ({ from_status: from, to_status: to }) as Pick<AppliedMove, 'from_status' | 'to_status'>;
 
 /**
  * Makes every move due up to `until`, oldest first. A move can make the next one due (paid at
@@ -51,7 +51,7 @@ export function runDueMoves(tenant: Tenant, events: EventBus, until: Date): Appl
     const verdict = decideMarketplaceMove(order, move.to, move.at, move.cancellation_reason);
     if (verdict.kind !== 'apply') continue;
     commitOrderChange(tenant, events, order, verdict.next, { moved: true, confirmedNow: false, fieldsChanged: false }, new Date(move.at));
-    applied.push({ order_id: order.id, from_status: move.from, to_status: move.to, at: move.at, reason: move.reason });
+    applied.push({ order_id: order.id, ...asMoveStatuses(move.from, move.to), at: move.at, reason: move.reason });
     const next = nextMarketplaceMove(verdict.next, rules, tenant.seed, since);
     if (next && next.at <= untilIso) insertSorted(queue, next);
   }

@@ -4,7 +4,7 @@
 import { listOperations, loadDocument, type OpenApiDocument } from '../contract/operations.ts';
 import { compileSchemaValidators, toFieldErrors } from '../contract/validators.ts';
 import { checkRules } from '../domain/faults.ts';
-import { specRateLimitGroups } from '../policies/rate-limit/index.ts';
+import { specRateLimitGroups } from '../rate-limits/counters.ts';
 import { ADMIN_SPEC, DEFAULT_SPEC } from '../sandbox-files.ts';
 import { loadScenarios, type PartCheck, type Scenario } from './load.ts';
 
