@@ -67,6 +67,9 @@ export interface StoreOptions {
   library?: ScenarioLibrary;
 }
 
+/** How long a freshly generated world waits for its first save when nothing changes it. */
+const FIRST_SAVE_DELAY_MS = 2000;
+
 export class SandboxStore {
   private readonly tenants = new Map<string, Tenant>();
   private readonly keys = new Map<string, Tenant>();
@@ -84,6 +87,9 @@ export class SandboxStore {
   }
 
   /** Loads the state file if there is one, else seeds the default tenants. */
+  /** The pending first save of a freshly generated world (see open). */
+  private firstSave: NodeJS.Timeout | undefined;
+
   static async open(options: StoreOptions = {}): Promise<SandboxStore> {
     const store = new SandboxStore({ ...options, library: options.library ?? new ScenarioLibrary(await loadScenarios()) });
     const saved = store.persistence ? await store.persistence.read() : null;
@@ -102,7 +108,10 @@ export class SandboxStore {
         store.enterWorld(tenant, store.world(DEFAULT_SCENARIO, store.seed));
         store.add(tenant);
       }
-      store.changed();
+      // The seed's world, reproducible as it is: its first save waits a moment, so a start does not
+      // spend its first second serialising it. Any change or flush() before then saves at once.
+      store.firstSave = setTimeout(() => store.changed(), FIRST_SAVE_DELAY_MS);
+      store.firstSave.unref();
     }
     return store;
   }
@@ -226,6 +235,10 @@ export class SandboxStore {
 
   /** Call after any mutation; the save happens later, off the request path. */
   changed(): void {
+    if (this.firstSave) {
+      clearTimeout(this.firstSave);
+      this.firstSave = undefined;
+    }
     this.persistence?.schedule(() => ({
       format: 'marketplace-sandbox/state',
       version: 1,
@@ -236,6 +249,7 @@ export class SandboxStore {
 
   /** Waits until everything changed so far is on disk. */
   async flush(): Promise<void> {
+    if (this.firstSave) this.changed();
     await this.persistence?.flush();
   }
 

@@ -1,9 +1,10 @@
 // What a partner or QA set up survives a restart: API keys and their scopes, OAuth clients and
 // issued tokens, rate-limit settings, fault rules and journal settings live on the tenant.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { startSandbox } from '../support/sandbox.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'sandbox-access-'));
@@ -29,5 +30,25 @@ describe('after a restart', () => {
     expect((await second.control('GET', '/__sandbox/faults')).body).toMatchObject({ seed: 5, rules: [{ id: 'slow' }] });
     expect((await second.control('GET', '/__sandbox/requests/settings')).body).toMatchObject({ capacity: 77 });
     await second.close();
+  });
+});
+
+describe('a fresh data file', () => {
+  it('is written by itself a moment after start, with nothing changed', async () => {
+    const dataFile = join(dir, 'fresh.json');
+    const sandbox = await startSandbox({ dataFile });
+    try {
+      await vi.waitFor(() => expect(existsSync(dataFile)).toBe(true), { timeout: 10_000, interval: 50 });
+      expect(JSON.parse(await readFile(dataFile, 'utf8')).tenants.map((t: { id: string }) => t.id)).toEqual(['ten_nordwind', 'ten_suedhafen']);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('is written on close even when the process stops at once', async () => {
+    const dataFile = join(dir, 'closed-at-once.json');
+    const sandbox = await startSandbox({ dataFile });
+    await sandbox.close();
+    expect(JSON.parse(await readFile(dataFile, 'utf8')).format).toBe('marketplace-sandbox/state');
   });
 });
