@@ -6,9 +6,9 @@
 // The URL is read the WHATWG way (`new URL`), which already normalises the IPv4 spellings an
 // attacker might try (2852039166, 0xa9fea9fe, 0251.0376.0251.0376 all become 169.254.169.254).
 // IPv6 forms that carry an IPv4 address (::ffff:a.b.c.d, ::a.b.c.d, 64:ff9b::a.b.c.d) are
-// judged by that IPv4 address. Host names are not resolved here (no I/O in the domain), so a
-// name that resolves to a refused address passes this check; delivery (src/webhooks/http-sender.ts)
-// does not yet check the address it connects to.
+// judged by that IPv4 address. Host names are not resolved here (no I/O in the domain): a name
+// passes `checkWebhookTarget`, and delivery (src/webhooks/http-sender.ts) asks
+// `checkResolvedAddress` about every address the name resolves to, as it connects.
 
 /** Refused IPv4 ranges: [network, prefix length, what it is]. */
 const REFUSED_V4: [string, number, string][] = [
@@ -45,6 +45,22 @@ export function checkWebhookTarget(url: string, allow: readonly string[] = []): 
   if (allow.some((entry) => allowListed(entry, host, address))) return { allowed: true };
 
   if (REFUSED_NAMES.has(host)) return { allowed: false, reason: `points at a cloud metadata host (${host})` };
+  return judgeAddress(address);
+}
+
+/**
+ * Judges an address a webhook host name resolved to, at delivery: refused in the same ranges as
+ * an IP literal, unless the allow-list names the host name or the address.
+ */
+export function checkResolvedAddress(hostName: string, resolved: string, allow: readonly string[] = []): TargetVerdict {
+  const host = hostName.replace(/\.$/, '').toLowerCase();
+  const address = parseAddress(resolved.toLowerCase());
+  if (allow.some((entry) => allowListed(entry, host, null) || allowListed(entry, resolved.toLowerCase(), address))) return { allowed: true };
+  const verdict = judgeAddress(address);
+  return verdict.allowed ? verdict : { allowed: false, reason: `resolves to ${resolved}, ${verdict.reason.replace(/^points at /, '')}` };
+}
+
+function judgeAddress(address: number[] | null): TargetVerdict {
   if (address) {
     const v4 = address.length === 4 ? address : embeddedV4(address);
     if (v4) {

@@ -9,8 +9,7 @@ import { newId } from '../store/ids.ts';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.ts';
 import { SUBSCRIBABLE_EVENT_TYPES, unknownFilterEntries } from '../webhooks/event-filter.ts';
 import { newWebhookSecret } from '../webhooks/signing.ts';
-import { checkWebhookTarget } from '../webhooks/target.ts';
-import { guardWebhookTarget } from '../policies/webhook-target/index.ts';
+import { guardWebhookTarget, webhookUrlErrors } from '../webhooks/target.ts';
 import { own } from '../state/copy-on-write.ts';
 
 /** The secret is shown once, at creation; every other answer leaves it out. */
@@ -28,7 +27,7 @@ function subscription(tenant: Tenant, id: string): WebhookSubscription {
 /** A subscription's URL and filter, checked the same way on create and update. */
 function checkSubscription(body: { url?: string; events?: string[] }): void {
   const errors: FieldError[] = [];
-  if (body.url !== undefined) errors.push(...checkWebhookTarget(body.url, '/body/url'));
+  if (body.url !== undefined) errors.push(...webhookUrlErrors(body.url, '/body/url'));
   for (const { index, pattern } of unknownFilterEntries(body.events ?? [])) {
     errors.push({ pointer: `/body/events/${index}`, message: `"${pattern}" matches no event type; subscribable: ${SUBSCRIBABLE_EVENT_TYPES.join(', ')} (wildcards like order.* or *)` });
   }
@@ -48,7 +47,7 @@ export const webhookHandlers: Handlers<MarketplaceOperationId> = {
   createWebhook({ body }, ctx) {
     const tenant = requireTenant(ctx);
     checkSubscription(body);
-    guardWebhookTarget(body.url, ctx); // no link-local / metadata receivers (SSRF)
+    guardWebhookTarget(body.url, ctx.webhookTargetAllowList ?? []); // no link-local / metadata receivers (SSRF)
     const now = ctx.now().toISOString();
     const created: WebhookSubscription = {
       id: newId('wh'),
@@ -73,7 +72,7 @@ export const webhookHandlers: Handlers<MarketplaceOperationId> = {
     subscription(tenant, path.webhook_id);
     const found = own(tenant.state.webhooks, path.webhook_id)!;
     checkSubscription(body);
-    guardWebhookTarget(body.url, ctx); // no link-local / metadata receivers (SSRF)
+    guardWebhookTarget(body.url, ctx.webhookTargetAllowList ?? []); // no link-local / metadata receivers (SSRF)
     Object.assign(found, body, { updated_at: ctx.now().toISOString() });
     return { status: 200, body: withoutSecret(found) };
   },

@@ -21,7 +21,7 @@ import { RequestJournal } from '../journal/journal.ts';
 import { requestJournal } from '../policies/request-journal/index.ts';
 import { requestBodyLimit } from '../policies/body-limit/index.ts';
 import { SECURE_HEADERS, secureResponseHeaders } from '../policies/secure-headers/index.ts';
-import { webhookTargetAllowList } from '../policies/webhook-target/index.ts';
+import { webhookTargetAllowList } from '../webhooks/target.ts';
 import { MarketplaceTicker } from '../orders/marketplace-moves.ts';
 import { enterScenario } from '../scenarios/enter.ts';
 import { ScenarioLibrary } from '../scenarios/library.ts';
@@ -109,7 +109,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     for (const tenant of store.listTenants()) tenant.clock = setClockMode(tenant.clock, options.clock.mode, options.clock.factor);
   }
   const events = new EventBus();
-  const webhooks = new WebhookDispatcher(store, events, options.webhooks);
+  const webhookTargets = webhookTargetAllowList(options.webhookTargetAllowList);
+  const webhooks = new WebhookDispatcher(store, events, options.webhooks, webhookTargets);
   const ticker = new MarketplaceTicker(store, events, options.clockTickMs);
   const adminToken = resolveAdminToken(options.adminToken); // empty means unset
   const strict = options.strict ?? false;
@@ -178,7 +179,6 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       if (tenant && (tenant.scenario ?? DEFAULT_SCENARIO) !== options.scenario) enterScenario(store, policies, tenant, options.scenario);
     }
   }
-  const webhookTargets = webhookTargetAllowList(options.webhookTargetAllowList);
 
   const admin = await mountContract(app, {
     doc: adminDoc,

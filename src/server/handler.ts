@@ -71,7 +71,7 @@ export interface HandlerContext {
   checkRequestBody?(operationId: string, value: unknown, pointer: string): FieldError[];
   /** Client credentials sent with HTTP Basic to the token endpoint (src/policies/oauth-token). */
   clientAuth?: { client_id: string; client_secret: string };
-  /** Addresses webhook URLs may point at although they are link-local or metadata addresses (src/policies/webhook-target). */
+  /** Addresses webhook URLs may point at although they are link-local or metadata addresses (src/webhooks/target.ts). */
   webhookTargetAllowList?: readonly string[];
 }
 

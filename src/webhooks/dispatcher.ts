@@ -14,7 +14,8 @@ import { newId } from '../store/ids.ts';
 import type { SandboxStore, Tenant } from '../store/store.ts';
 import { own } from '../state/copy-on-write.ts';
 import { matchesEventFilter } from './event-filter.ts';
-import { postWebhook, type AttemptOutcome } from './http-sender.ts';
+import type { LookupFunction } from 'node:net';
+import { postWebhook, type AttemptOutcome, type DeliveryTargets } from './http-sender.ts';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelayMs, type RetryPolicy } from './retry-policy.ts';
 import { signDelivery } from './signing.ts';
 
@@ -25,6 +26,8 @@ export interface WebhookDeliveryOptions {
   retryScale?: number;
   /** How long one attempt may take before it counts as a timeout (default 10 s). */
   attemptTimeoutMs?: number;
+  /** Stands in for the system's DNS lookup when delivering (tests map names to addresses with it). */
+  lookup?: LookupFunction;
 }
 
 /** Delivery ids of one subscription, oldest first; a head index instead of shift() keeps long queues cheap. */
@@ -77,6 +80,8 @@ export class WebhookDispatcher {
   readonly policy: RetryPolicy;
   private readonly attemptTimeoutMs: number;
   private readonly lanes = new Map<string, Lane>();
+  /** Where deliveries may connect (src/webhooks/target.ts). */
+  private readonly targets: DeliveryTargets;
   private seq = 0;
   private closed = false;
   private unsubscribe: (() => void) | null = null;
@@ -85,7 +90,9 @@ export class WebhookDispatcher {
     private readonly store: SandboxStore,
     private readonly events: EventBus,
     options: WebhookDeliveryOptions = {},
+    allowList: readonly string[] = [],
   ) {
+    this.targets = { allowList, lookup: options.lookup };
     this.policy = {
       schedule_seconds: options.retrySchedule ?? [...DEFAULT_RETRY_POLICY.schedule_seconds],
       scale: options.retryScale ?? DEFAULT_RETRY_POLICY.scale,
@@ -259,7 +266,7 @@ export class WebhookDispatcher {
   private async attempt(tenant: Tenant, lane: Lane, { state, delivery, entry, subscription }: Head): Promise<void> {
     const at = new Date();
     const headers = signDelivery(subscription.secret, delivery.event_id, delivery.event_type, Math.floor(at.getTime() / 1000), entry.body);
-    const outcome = await postWebhook(subscription.url, { ...headers }, entry.body, this.attemptTimeoutMs);
+    const outcome = await postWebhook(subscription.url, { ...headers }, entry.body, this.attemptTimeoutMs, this.targets);
     // While the attempt was out, the tenant may have been reset or the subscription deleted.
     if (tenant.state !== state || state.deliveries[delivery.id] !== delivery || delivery.status !== 'pending') return;
     this.record(state, lane, delivery, entry, subscription, at, outcome);
