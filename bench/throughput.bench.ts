@@ -9,6 +9,7 @@
 import autocannon from 'autocannon';
 import { DEFAULT_TENANTS } from '../src/store/store.ts';
 import type { BenchReport } from './run.ts';
+import { readFileSync } from 'node:fs';
 import { pinToCpu, startSandboxServer, startServer } from './processes.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -43,6 +44,29 @@ function summary(slices: Slice[]) {
   };
 }
 
+/**
+ * CPU time (user + system) a process has used so far, in µs, from /proc/PID/stat; null where
+ * there is no /proc. Steadier than rps on a shared machine: it counts the server's own work.
+ */
+function cpuMicros(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+const CLOCK_TICKS = 100; // Linux's USER_HZ
+
+/** Runs a slice and adds the server's CPU time during it to `cpu`. */
+async function measured(pid: number, cpu: { micros: number | null }, run: () => Promise<Slice>): Promise<Slice> {
+  const before = cpuMicros(pid);
+  const result = await run();
+  const after = cpuMicros(pid);
+  cpu.micros = before === null || after === null || cpu.micros === null ? null : cpu.micros + after - before;
+  return result;
+}
+
 export default async function throughput(): Promise<BenchReport> {
   const tenant = DEFAULT_TENANTS[0];
   const sandbox = await startSandboxServer([], { SANDBOX_ADMIN_TOKEN: ADMIN });
@@ -68,11 +92,17 @@ export default async function throughput(): Promise<BenchReport> {
     await slice(sandboxUrl, headers, 2);
     const bareSlices: Slice[] = [];
     const sandboxSlices: Slice[] = [];
+    const bareCpu = { micros: 0 as number | null };
+    const sandboxCpu = { micros: 0 as number | null };
     for (let left = seconds; left > 0; left -= SLICE_SECONDS) {
       const duration = Math.min(SLICE_SECONDS, left);
-      bareSlices.push(await slice(bareUrl, {}, duration));
-      sandboxSlices.push(await slice(sandboxUrl, headers, duration));
+      bareSlices.push(await measured(bare.child.pid!, bareCpu, () => slice(bareUrl, {}, duration)));
+      sandboxSlices.push(await measured(sandbox.child.pid!, sandboxCpu, () => slice(sandboxUrl, headers, duration)));
     }
+    const perRequest = (cpu: { micros: number | null }, slices: Slice[]) =>
+      cpu.micros === null ? null : cpu.micros / slices.reduce((sum, s) => sum + s.requests, 0);
+    const bareUs = perRequest(bareCpu, bareSlices);
+    const sandboxUs = perRequest(sandboxCpu, sandboxSlices);
     const hono = summary(bareSlices);
     const sbx = summary(sandboxSlices);
     const ratio = sbx.rps / hono.rps;
@@ -84,6 +114,7 @@ export default async function throughput(): Promise<BenchReport> {
         `sandbox     ${sbx.rps.toFixed(0).padStart(6)} rps   p50 ${sbx.p50} ms   p99 ${sbx.p99} ms   non-2xx ${sbx.non2xx}   errors ${sbx.errors}`,
         `ratio       ${ratio.toFixed(2)}× (32 connections, ${seconds} s each in ${bareSlices.length} alternating slices, GET /api/v2/products/{id})`,
         `            slice ratios ${sliceRatios.map((r) => r.toFixed(2)).join(' ')} (p50/p99: median of the slices)`,
+        bareUs === null || sandboxUs === null ? 'server CPU  (no /proc here)' : `server CPU  bare hono ${bareUs.toFixed(1)} µs per request · sandbox ${sandboxUs.toFixed(1)} µs per request`,
         pinned ? 'pinned      autocannon on CPU 0, the servers on CPU 1' : 'unpinned    (taskset unavailable or one core): figures swing more',
       ],
       figures: {
@@ -97,6 +128,7 @@ export default async function throughput(): Promise<BenchReport> {
         ratio,
         slice_ratio_min: Math.min(...sliceRatios),
         slice_ratio_max: Math.max(...sliceRatios),
+        ...(bareUs === null || sandboxUs === null ? {} : { hono_cpu_us_per_request: bareUs, sandbox_cpu_us_per_request: sandboxUs }),
       },
       targets: [
         { description: 'sandbox ≥ 0.5× bare hono throughput', met: ratio >= 0.5 },
