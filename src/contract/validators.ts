@@ -80,7 +80,9 @@ export function compileValidators(doc: OpenApiDocument, operations: Operation[],
     }
     return fn;
   };
-  const build = (op: Operation): OperationValidators => {
+  // What a request needs (parameters, bodies) apart from what only strict mode and the checks read
+  // (responses, the larger schemas): a first request compiles no response validator it will not use.
+  const requestSide = (op: Operation): Pick<OperationValidators, 'params' | 'bodies'> => {
     const paramSchema = buildParameterSchema(op);
     const bodies = new Map<string, ValidateFunction>();
     for (const [type, schema] of Object.entries(op.body?.content ?? {})) {
@@ -89,6 +91,9 @@ export function compileValidators(doc: OpenApiDocument, operations: Operation[],
       const form = type.startsWith('application/x-www-form-urlencoded');
       bodies.set(type, compile(form ? coercing : plain, schema, form ? 'form' : 'json'));
     }
+    return { params: paramSchema ? compile(coercing, paramSchema, 'params') : null, bodies };
+  };
+  const responseSide = (op: Operation): Map<string, ValidateFunction> => {
     const responses = new Map<string, ValidateFunction>();
     for (const response of op.responses) {
       for (const [type, schema] of Object.entries(response.content)) {
@@ -96,26 +101,32 @@ export function compileValidators(doc: OpenApiDocument, operations: Operation[],
         responses.set(`${response.status} ${type}`, compile(plain, schema, 'json'));
       }
     }
-    return { params: paramSchema ? compile(coercing, paramSchema, 'params') : null, bodies, responses };
+    return responses;
   };
 
   const result = new Map<string, OperationValidators>();
-  for (const op of operations) result.set(op.operationId, options.lazy ? onFirstUse(() => build(op)) : build(op));
+  for (const op of operations) {
+    result.set(op.operationId, options.lazy ? onFirstUse(() => requestSide(op), () => responseSide(op)) : { ...requestSide(op), responses: responseSide(op) });
+  }
   return result;
 }
 
-/** Validators built by `build` when first read; a read after that is a getter and a field. */
-function onFirstUse(build: () => OperationValidators): OperationValidators {
-  let built: OperationValidators | undefined;
+/** Validators compiled when first read, each side on its own; a read after that is a getter and a field. */
+function onFirstUse(
+  requestSide: () => Pick<OperationValidators, 'params' | 'bodies'>,
+  responseSide: () => Map<string, ValidateFunction>,
+): OperationValidators {
+  let request: Pick<OperationValidators, 'params' | 'bodies'> | undefined;
+  let responses: Map<string, ValidateFunction> | undefined;
   return {
     get params() {
-      return (built ??= build()).params;
+      return (request ??= requestSide()).params;
     },
     get bodies() {
-      return (built ??= build()).bodies;
+      return (request ??= requestSide()).bodies;
     },
     get responses() {
-      return (built ??= build()).responses;
+      return (responses ??= responseSide());
     },
   };
 }
@@ -126,7 +137,9 @@ function onFirstUse(build: () => OperationValidators): OperationValidators {
  */
 export async function compileAll(validators: Map<string, OperationValidators>): Promise<void> {
   for (const v of validators.values()) {
-    void v.params; // the first read builds all of the operation's validators
+    void v.params; // the first read compiles the request side of the operation
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    void v.responses;
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
