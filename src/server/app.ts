@@ -14,9 +14,9 @@ import { tenantAuth } from '../policies/tenant-auth/index.ts';
 import { accessAdminHandlers } from '../admin/access.ts';
 import { ConnectionDropped, FaultInjector } from '../faults/injector.ts';
 import { faultInjection } from '../policies/fault-injection/index.ts';
-import { isTokenEndpoint, tokenEndpoint } from '../policies/oauth-token/index.ts';
+import { tokenEndpoint } from '../policies/oauth-token/index.ts';
 import { RateLimiter, specRateLimitGroups } from '../rate-limits/counters.ts';
-import { rateLimit, rateLimitHeaders } from '../policies/rate-limit/index.ts';
+import { rateLimit } from '../policies/rate-limit/index.ts';
 import { RequestJournal } from '../journal/journal.ts';
 import { requestJournal } from '../policies/request-journal/index.ts';
 import { requestBodyLimit } from '../policies/body-limit/index.ts';
@@ -33,9 +33,9 @@ import { DEFAULT_SCENARIO, DEFAULT_TENANTS, SandboxStore, type Tenant } from '..
 import { WebhookDispatcher, type WebhookDeliveryOptions } from '../webhooks/dispatcher.ts';
 import type { SandboxEnv } from './env.ts';
 import type { HandlerContext } from './handler.ts';
-import { isWrite, mountContract, only, takesBody, type MountedContract } from './pipeline.ts';
+import { mountContract, type MountedContract } from './pipeline.ts';
+import { isWrite, type Policy } from './policy.ts';
 import { operationRouter } from './router.ts';
-import { afterNext } from '../policies/after-next.ts';
 import { Problem, problemResponse, type FieldError } from './problem.ts';
 
 export { ADMIN_SPEC, DEFAULT_SPEC, VERSION } from '../sandbox-files.ts';
@@ -128,7 +128,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   };
   app.onError(onError);
   // Every operation's chain starts with these two, not app.use (src/server/README.md, "Hot-path rules").
-  const frame = [secureResponseHeaders(), only(takesBody, requestBodyLimit({ maxBytes: maxBodyBytes, larger: { importState: MAX_IMPORT_BYTES } }))];
+  const frame = [secureResponseHeaders(), requestBodyLimit({ maxBytes: maxBodyBytes, larger: { importState: MAX_IMPORT_BYTES } })];
 
   // The handler's view of the world depends only on the tenant (and, on the token endpoint, the
   // client credentials), so one per tenant serves all its requests: no object per request.
@@ -159,14 +159,14 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     if (!validate) throw new Error(`${operationId} has no JSON request body schema to check against.`);
     return validate(value) ? [] : toFieldErrors(validate.errors, pointer);
   };
-  // On writes only; not async (see src/policies/after-next.ts for why).
-  const persistWrites = only(
-    isWrite,
-    (c, next) =>
-      afterNext(next(), () => {
-        if (c.res.status < 400) store.changed();
-      }) as Promise<void>,
-  );
+  // A write that succeeded is saved (at once, or batched: src/store/store.ts).
+  const persistWrites: Policy = {
+    name: 'persist-writes',
+    appliesTo: isWrite,
+    after(c) {
+      if (c.res.status < 400) store.changed();
+    },
+  };
 
   const limiter = new RateLimiter({ enforce: options.rateLimits ?? true, specGroups: specRateLimitGroups(listOperations(apiDoc)) });
   const faults = new FaultInjector();
@@ -194,10 +194,10 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     doc: apiDoc,
     // Another document's operationIds may collide with ours but not mean the same: mock them all.
     handlers: options.specFile ? {} : apiHandlers,
-    // In this order: the journal sees every answer, the rate-limit headers go on every answer, the
-    // token endpoint and bearer auth name the tenant, then the limiter counts and faults may strike.
+    // In this order: the journal sees every answer, the token endpoint and bearer auth name the
+    // tenant, then the limiter counts (its headers go on every answer) and faults may strike.
     frame,
-    policies: [requestJournal(journal), rateLimitHeaders(limiter), only(isTokenEndpoint, tokenEndpoint(store)), tenantAuth(store), rateLimit(limiter), faultInjection(faults), persistWrites],
+    policies: [requestJournal(journal), tokenEndpoint(store), tenantAuth(store), rateLimit(limiter), faultInjection(faults), persistWrites],
     context,
     strict,
     documentsProblems: !options.specFile,

@@ -25,13 +25,8 @@ export type SandboxEnv = {
     faults: InjectedFault[];
     /** Bytes of the response body the pipeline wrote, for the journal. */
     responseBytes: number;
-    /**
-     * Headers policies want on this answer (security, rate limits), set before the handler runs.
-     * The pipeline builds its response with them (`preparedResponse`), which keeps the response's
-     * headers a plain object: much cheaper than setting them on `c.res.headers` afterwards.
-     */
-    responseHeaders: Record<string, string>;
-    /** The response the pipeline built with `responseHeaders`; any other answer still needs them set. */
-    preparedResponse: Response;
+    /** When the journal policy saw the request arrive: wall clock (ms) and performance.now(), for its entry. */
+    receivedAt: number;
+    receivedAtPerf: number;
   };
 };

@@ -1,27 +1,28 @@
 // Mounts an OpenAPI document on a hono app: one route per operation, in the order
 //   policies ─▶ contract in (validate + coerce) ─▶ handler or Prism ─▶ contract out (strict mode)
 // Everything expensive (operation index, ajv validators, Prism operations) is built here, once.
-import type { Context, ErrorHandler, Hono, MiddlewareHandler, Next } from 'hono';
+import type { ErrorHandler, Hono } from 'hono';
 import { findResponse, listOperations, type OpenApiDocument, type Operation } from '../contract/operations.ts';
 import { compileAll, compileValidators, isJsonMediaType, toFieldErrors, type OperationValidators } from '../contract/validators.ts';
 import { itemLimitProblem } from '../contract/item-limits.ts';
 import { createPrismFallback, type PrismFallback } from '../contract/prism-fallback.ts';
 import type { SandboxEnv } from './env.ts';
 import type { HandlerContext, HandlerRegistry, OperationInput, Reply } from './handler.ts';
+import { policiesFor, policyChain, type Policy, type RequestContext, type ServeOperation } from './policy.ts';
 import { invalid, Problem, PROBLEM_CONTENT_TYPE, problemResponse } from './problem.ts';
 
 export interface MountOptions {
   doc: OpenApiDocument;
   handlers: HandlerRegistry;
   /**
-   * Layers every answer goes through, outermost, in order (security headers, body size): what
+   * Policies every answer goes through, outermost, in order (security headers, body size): what
    * they answer is not checked against the document by strict mode.
    */
   frame?: Policy[];
-  /** Policies run before the contract, in order (auth, rate limits, faults, …). */
+  /** Policies run before the contract, in order (auth, rate limits, faults, …); src/server/policy.ts. */
   policies: Policy[];
   /** Builds the handler's view of the world for one request (tenant, clock, store, events). */
-  context(c: Context<SandboxEnv>): HandlerContext;
+  context(c: RequestContext): HandlerContext;
   /** Validate every response against the document; a mismatch becomes a 500 response_contract_violation. */
   strict: boolean;
   /**
@@ -57,13 +58,11 @@ export async function mountContract(app: Hono<SandboxEnv>, options: MountOptions
   const mocked = operations.filter((op) => !options.handlers[op.operationId]).map((op) => op.operationId);
   const prism = mocked.length > 0 ? await createPrismFallback(options.doc, { lazy: options.compileLater }) : null;
 
-  const onError: ChainErrorHandler = options.onError;
+  const contract = options.strict ? [responseContract(validators, options.documentsProblems ?? true)] : [];
   for (const op of operations) {
-    const chain: MiddlewareHandler<SandboxEnv>[] = layersFor(op, options.frame ?? []);
-    if (options.strict) chain.push(checkResponse(op, validators.get(op.operationId)!, options.documentsProblems ?? true));
-    chain.push(...layersFor(op, options.policies));
-    chain.push(serveOperation(op, validators.get(op.operationId)!, options, prism));
-    app.on(op.method.toUpperCase(), op.routePath, runChain(op, chain, onError));
+    const policies = policiesFor(op, [...(options.frame ?? []), ...contract, ...options.policies]);
+    const serve = serveOperation(op, validators.get(op.operationId)!, options, prism);
+    app.on(op.method.toUpperCase(), op.routePath, policyChain(op, policies, serve, options.onError));
   }
 
   const patterns = operations.map((op) => ({
@@ -85,99 +84,19 @@ export async function mountContract(app: Hono<SandboxEnv>, options: MountOptions
   };
 }
 
-/** A layer of every operation's chain, or one that applies only where `appliesTo` says. */
-export type Policy = MiddlewareHandler<SandboxEnv> | ScopedPolicy;
-
-export interface ScopedPolicy {
-  appliesTo(op: Operation): boolean;
-  layer: MiddlewareHandler<SandboxEnv>;
-}
-
-/** A policy only some operations need: the others do not carry it in their chain at all. */
-export const only = (appliesTo: (op: Operation) => boolean, layer: MiddlewareHandler<SandboxEnv>): ScopedPolicy => ({ appliesTo, layer });
-
-/** Operations that may change state: every method but GET and HEAD. */
-export const isWrite = (op: Operation): boolean => op.method !== 'get' && op.method !== 'head';
-
-/** Operations whose request may carry a body the sandbox reads (a write, or a read that declares one). */
-export const takesBody = (op: Operation): boolean => op.body !== null || isWrite(op);
-
-function layersFor(op: Operation, policies: Policy[]): MiddlewareHandler<SandboxEnv>[] {
-  return policies.flatMap((policy) => (typeof policy === 'function' ? [policy] : policy.appliesTo(op) ? [policy.layer] : []));
-}
-
-/**
- * One hono handler running an operation's whole chain (policies, then the operation), with hono's
- * middleware semantics: an error thrown at any layer is turned into the answer by the app's error
- * handler right there (c.error set), so the layers outside it see that answer as c.res; an error
- * the handler rethrows (an injected dropped connection) unwinds the chain. What it saves over
- * registering each layer with hono: a synchronous layer (auth, rate limiter, fault check) costs a
- * plain call, not an async dispatch with its own promise and closure, on every request.
- */
-type ChainErrorHandler = (error: Error, c: Context<SandboxEnv>) => Response | Promise<Response>;
-
-function runChain(op: Operation, chain: MiddlewareHandler<SandboxEnv>[], onError: ChainErrorHandler): MiddlewareHandler<SandboxEnv> {
-  return ((c: Context<SandboxEnv>) => {
-    c.set('operation', op);
-    const run: ChainRun = { c, chain, onError, index: -1 };
-    const done = dispatch(run, 0);
-    return done instanceof Promise ? done.then(answerOf) : answerOf(c);
-  }) as unknown as MiddlewareHandler<SandboxEnv>;
-}
-
-/** One request's way through a chain (src/server/README.md, "Hot-path rules"). */
-interface ChainRun {
-  c: Context<SandboxEnv>;
-  chain: MiddlewareHandler<SandboxEnv>[];
-  onError: ChainErrorHandler;
-  /** The deepest layer entered so far. */
-  index: number;
-}
-
-function dispatch(run: ChainRun, i: number): Context<SandboxEnv> | Promise<Context<SandboxEnv>> {
-  if (i <= run.index) throw new Error('next() called multiple times');
-  run.index = i;
-  const c = run.c;
-  if (i >= run.chain.length) return c;
-  let res: unknown;
-  try {
-    // next() is typed as hono's Next (a promise); a synchronous rest of the chain returns at once.
-    res = run.chain[i]!(c, (() => dispatch(run, i + 1)) as unknown as Next);
-  } catch (error) {
-    return fail(c, error, run.onError);
-  }
-  if (res instanceof Promise) return res.then((r) => settle(c, r, false), (error) => fail(c, error, run.onError));
-  return settle(c, res, false);
-}
-
-/** What a layer returned becomes the answer unless one is set already (hono's rule), an error's answer always. */
-function settle(c: Context<SandboxEnv>, res: unknown, isError: boolean): Context<SandboxEnv> {
-  if (res && (c.finalized === false || isError)) c.res = res as Response;
-  return c;
-}
-
-function fail(c: Context<SandboxEnv>, error: unknown, onError: ChainErrorHandler): Context<SandboxEnv> | Promise<Context<SandboxEnv>> {
-  if (!(error instanceof Error)) throw error;
-  c.error = error;
-  const res = onError(error, c);
-  return res instanceof Promise ? res.then((r) => settle(c, r, true)) : settle(c, res, true);
-}
-
-const answerOf = (c: Context<SandboxEnv>): Response | undefined => (c.finalized ? c.res : undefined);
-
 function serveOperation(
   op: Operation,
   v: OperationValidators,
   options: MountOptions,
   prism: PrismFallback | null,
-): MiddlewareHandler<SandboxEnv> {
+): ServeOperation {
   const handler = options.handlers[op.operationId];
   const queryParams = op.parameters.filter((p) => p.in === 'query');
   const headerParams = op.parameters.filter((p) => p.in === 'header');
 
   // Not async: an operation without a request body whose handler answers synchronously (most
   // reads) is served without a promise; the rest waits for the body or the handler.
-  return ((c) => {
+  return (c, answerHeaders) => {
     // Contract in: parameters (coerced in place), then the body.
     const query: Record<string, string | string[]> = {};
     for (const p of queryParams) {
@@ -197,24 +116,29 @@ function serveOperation(
     const parts = { path: c.req.param() as Record<string, string>, query, headers };
     if (v.params && !v.params(parts)) throw invalid(toFieldErrors(v.params.errors, ''));
 
-    if (op.body) return readBody(c, op, v).then((body) => answer(c, parts, body));
-    return answer(c, parts, undefined);
-  }) as MiddlewareHandler<SandboxEnv>;
+    if (op.body) return readBody(c, op, v).then((body) => answer(c, parts, body, answerHeaders));
+    return answer(c, parts, undefined, answerHeaders);
+  };
 
-  function answer(c: Context<SandboxEnv>, parts: { path: Record<string, string>; query: Record<string, string | string[]>; headers: Record<string, string> }, body: unknown): Response | Promise<Response> {
+  function answer(
+    c: RequestContext,
+    parts: { path: Record<string, string>; query: Record<string, string | string[]>; headers: Record<string, string> },
+    body: unknown,
+    answerHeaders: Record<string, string>,
+  ): Response | Promise<Response> {
     const input: OperationInput = { operation: op, path: parts.path, query: parts.query, headers: parts.headers, body };
     // An operation without a handler is mocked, and Prism exists whenever one is (mountContract).
     const reply: Reply | Promise<Reply> = handler ? handler(input, options.context(c)) : mockWithPrism(c, op, prism!, input);
-    return reply instanceof Promise ? reply.then((r) => finish(r, c)) : finish(reply, c);
+    return reply instanceof Promise ? reply.then((r) => finish(r, c, answerHeaders)) : finish(reply, c, answerHeaders);
   }
 }
 
-function finish(reply: Reply, c: Context<SandboxEnv>): Response {
+function finish(reply: Reply, c: RequestContext, answerHeaders: Record<string, string>): Response {
   if (reply.notes?.length) c.set('notes', reply.notes);
-  return toResponse(reply, c);
+  return toResponse(reply, c, answerHeaders);
 }
 
-async function readBody(c: Context<SandboxEnv>, op: Operation, v: OperationValidators): Promise<unknown> {
+async function readBody(c: RequestContext, op: Operation, v: OperationValidators): Promise<unknown> {
   const declared = Object.keys(op.body!.content);
   const contentType = c.req.header('content-type');
   const raw = await c.req.text();
@@ -260,7 +184,7 @@ async function readBody(c: Context<SandboxEnv>, op: Operation, v: OperationValid
   return body;
 }
 
-async function mockWithPrism(c: Context<SandboxEnv>, op: Operation, prism: PrismFallback, input: OperationInput): Promise<Reply> {
+async function mockWithPrism(c: RequestContext, op: Operation, prism: PrismFallback, input: OperationInput): Promise<Reply> {
   const headers: Record<string, string> = {};
   c.req.raw.headers.forEach((value, key) => {
     headers[key] = value;
@@ -285,14 +209,13 @@ async function mockWithPrism(c: Context<SandboxEnv>, op: Operation, prism: Prism
   }
 }
 
-function toResponse(reply: Reply, c: Context<SandboxEnv>): Response {
-  // Headers the policies prepared (security, rate limits) go in with the reply's own. The prepared
+function toResponse(reply: Reply, c: RequestContext, answerHeaders: Record<string, string>): Response {
+  // The policies' headers (security, rate limits) go in with the reply's own, which win. The
   // record is this request's own, so it is used as it is when the reply brings none.
-  const ready = c.get('responseHeaders');
-  const headers: Record<string, string> = reply.headers ? { ...ready, ...reply.headers } : (ready ?? {});
+  const headers: Record<string, string> = reply.headers ? Object.assign(answerHeaders, reply.headers) : answerHeaders;
   if (reply.status === 204 || reply.status === 304 || reply.body === undefined) {
     c.set('responseBytes', 0);
-    return prepared(c, new Response(null, { status: reply.status, headers }));
+    return new Response(null, { status: reply.status, headers });
   }
   const contentType = reply.contentType ?? (reply.status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json');
   headers['content-type'] = contentType;
@@ -300,12 +223,12 @@ function toResponse(reply: Reply, c: Context<SandboxEnv>): Response {
     const frozen = frozenJson(reply.body);
     if (frozen) {
       c.set('responseBytes', frozen.byteLength);
-      return prepared(c, new Response(frozen, { status: reply.status, headers }));
+      return new Response(frozen, { status: reply.status, headers });
     }
   }
   const payload = reply.contentType === undefined || isJsonMediaType(contentType) ? JSON.stringify(reply.body) : String(reply.body);
   c.set('responseBytes', Buffer.byteLength(payload)); // for the request journal
-  return prepared(c, new Response(payload, { status: reply.status, headers }));
+  return new Response(payload, { status: reply.status, headers });
 }
 
 /**
@@ -324,15 +247,17 @@ function frozenJson(body: unknown): Uint8Array<ArrayBuffer> | undefined {
   return bytes;
 }
 
-function prepared(c: Context<SandboxEnv>, response: Response): Response {
-  c.set('preparedResponse', response);
-  return response;
+/**
+ * Strict mode: the answer must be one the document promises, or it becomes a 500 naming the
+ * break. Placed after the frame, so it checks what the policies and the handler answer.
+ */
+function responseContract(validators: Map<string, OperationValidators>, documentsProblems: boolean): Policy {
+  return { name: 'response-contract', after: (c) => checkResponse(c, validators, documentsProblems) };
 }
 
-/** Strict mode: the response must be one the document promises, or it becomes a 500 naming the break. */
-function checkResponse(op: Operation, v: OperationValidators, documentsProblems: boolean): MiddlewareHandler<SandboxEnv> {
-  return async (c, next) => {
-    await next();
+async function checkResponse(c: RequestContext, validators: Map<string, OperationValidators>, documentsProblems: boolean): Promise<void> {
+    const op = c.get('operation');
+    const v = validators.get(op.operationId)!;
     const res = c.res;
     const isProblem = res.headers.get('content-type')?.startsWith(PROBLEM_CONTENT_TYPE) ?? false;
     if (isProblem && !documentsProblems && !findResponse(op, res.status)) return;
@@ -377,5 +302,4 @@ function checkResponse(op: Operation, v: OperationValidators, documentsProblems:
         }),
       );
     }
-  };
 }

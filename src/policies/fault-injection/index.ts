@@ -9,29 +9,31 @@
 //              with ConnectionDropped).
 // Rules are compiled and decided by FaultInjector (src/faults/injector.ts).
 import type { IncomingMessage } from 'node:http';
-import type { Context, MiddlewareHandler, Next } from 'hono';
 import { faultCode, type FaultDecision } from '../../domain/faults.ts';
 import { ConnectionDropped, type FaultInjector } from '../../faults/injector.ts';
-import type { SandboxEnv } from '../../server/env.ts';
+import type { Policy, RequestContext } from '../../server/policy.ts';
 import { Problem } from '../../server/problem.ts';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export function faultInjection(injector: FaultInjector): MiddlewareHandler<SandboxEnv> {
-  // Not async unless a rule strikes: a tenant without rules costs a property read, no promise.
-  return (c, next) => {
-    const tenant = c.get('tenant');
-    if (!tenant) return next();
-    const decision = injector.decide(tenant, c.get('operation').operationId, c.req.path);
-    return decision ? inject(c, next, decision) : next();
+export function faultInjection(injector: FaultInjector): Policy {
+  return {
+    name: 'fault-injection',
+    // Waits only when a rule strikes: a tenant without rules costs a property read, no promise.
+    before(c) {
+      const tenant = c.get('tenant');
+      if (!tenant) return;
+      const decision = injector.decide(tenant, c.get('operation').operationId, c.req.path);
+      if (decision) return inject(c, decision);
+    },
   };
 }
 
-async function inject(c: Context<SandboxEnv>, next: Next, decision: FaultDecision): Promise<void> {
+async function inject(c: RequestContext, decision: FaultDecision): Promise<void> {
   c.set('faults', decision.applied);
   if (decision.latency_ms > 0) await sleep(decision.latency_ms);
   const failure = decision.failure;
-  if (!failure) return next();
+  if (!failure) return;
 
   if (failure.kind === 'timeout') {
     await sleep(failure.hang_ms!);

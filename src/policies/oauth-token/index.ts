@@ -7,9 +7,8 @@
 //   - answers errors the RFC 6749 §5.2 way ({error, error_description}, application/json)
 //     instead of problem details, including the pipeline's own validation errors.
 // Mounted on the token endpoint only (isTokenEndpoint).
-import type { Context, MiddlewareHandler, Next } from 'hono';
 import type { Operation } from '../../contract/operations.ts';
-import type { SandboxEnv } from '../../server/env.ts';
+import type { Policy, RequestContext } from '../../server/policy.ts';
 import { Problem } from '../../server/problem.ts';
 import type { SandboxStore } from '../../store/store.ts';
 import { findOAuthClient } from '../../store/oauth-clients.ts';
@@ -19,22 +18,30 @@ export const TOKEN_OPERATION = 'createToken';
 /** Where the policy belongs: the token endpoint's operation. */
 export const isTokenEndpoint = (op: Operation): boolean => op.operationId === TOKEN_OPERATION;
 
-export function tokenEndpoint(store: SandboxStore): MiddlewareHandler<SandboxEnv> {
-  return (c, next) => tokenRequest(store, c, next);
+export function tokenEndpoint(store: SandboxStore): Policy {
+  return {
+    name: 'oauth-token',
+    appliesTo: isTokenEndpoint,
+    before: (c) => nameTheClient(store, c),
+    after: asTokenError,
+  };
 }
 
-async function tokenRequest(store: SandboxStore, c: Context<SandboxEnv>, next: Next): Promise<void> {
+/** The client's credentials for the handler, and its tenant for the limiter, faults and journal. */
+async function nameTheClient(store: SandboxStore, c: RequestContext): Promise<void> {
   const basic = basicCredentials(c.req.header('authorization'));
   if (basic) c.set('clientAuth', basic);
   const clientId = basic?.client_id ?? (await formClientId(c));
   const owner = clientId ? findOAuthClient(store, clientId) : undefined;
   if (owner) c.set('tenant', owner.tenant);
   c.set('credential', 'oauth_client');
+}
 
-  await next();
-
-  // A problem from the contract layer (missing body, unknown grant_type, extra members…)
-  // becomes the RFC 6749 error a token client understands.
+/**
+ * A problem from the contract layer (missing body, unknown grant_type, extra members…) becomes
+ * the RFC 6749 error a token client understands.
+ */
+function asTokenError(c: RequestContext): void {
   const error = c.error;
   if (error instanceof Problem && error.status === 400 && c.res.status === 400) {
     const grantTypeInvalid = (error.body.errors ?? []).some((e) => e.pointer === '/body/grant_type' && e.message !== 'is required');
@@ -63,7 +70,7 @@ function basicCredentials(header: string | undefined): { client_id: string; clie
 }
 
 /** client_id from a form body. Reading it here is free later: hono caches the body text. */
-async function formClientId(c: Context<SandboxEnv>): Promise<string | null> {
+async function formClientId(c: RequestContext): Promise<string | null> {
   if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) return null;
   return new URLSearchParams(await c.req.text()).get('client_id');
 }

@@ -12,11 +12,10 @@
 // once full (no allocation, nothing promoted to the old generation). Requests nobody could be
 // attributed to (unknown credentials) are not journaled.
 // The ring buffers are RequestJournal (src/journal/journal.ts).
-import type { Context, MiddlewareHandler } from 'hono';
 import { clockNowMs } from '../../clock/clock.ts';
 import { redactBody, redactHeaders, redactQuery } from '../../domain/redaction.ts';
 import type { RequestJournal } from '../../journal/journal.ts';
-import type { SandboxEnv } from '../../server/env.ts';
+import type { Policy, RequestContext } from '../../server/policy.ts';
 import { Problem, problemPayload } from '../../server/problem.ts';
 import type { Tenant } from '../../store/store.ts';
 import { requestHeader } from '../../server/request-header.ts';
@@ -30,35 +29,29 @@ interface Outcome {
   bodies: { headers: Record<string, string>; request: string; response: string | undefined } | undefined;
 }
 
-export function requestJournal(journal: RequestJournal): MiddlewareHandler<SandboxEnv> {
-  // Not async: when the rest of the chain answers synchronously and nothing has to be read
-  // afterwards (bodies off, Content-Length known or no body), the entry is filled at once.
-  return ((c, next) => {
-    const at = Date.now();
-    const started = performance.now();
-    let result: unknown;
-    try {
-      result = next();
-    } catch (error) {
-      dropped(c, journal, at, started, error);
-    }
-    if (result instanceof Promise) return result.then(() => answered(c, journal, at, started), (error) => dropped(c, journal, at, started, error));
-    return answered(c, journal, at, started);
-  }) as MiddlewareHandler<SandboxEnv>;
-}
-
-/** Records a request nothing was answered to (an injected timeout dropped the connection), then rethrows. */
-function dropped(c: Context<SandboxEnv>, journal: RequestJournal, at: number, started: number, error: unknown): never {
-  const tenant = c.get('tenant');
-  if (tenant) record(c, journal, tenant, { at, latency: performance.now() - started, dropped: true, requestBytes: contentLength(c), bodies: undefined });
-  throw error;
+export function requestJournal(journal: RequestJournal): Policy {
+  return {
+    name: 'request-journal',
+    before(c) {
+      c.set('receivedAt', Date.now());
+      c.set('receivedAtPerf', performance.now());
+    },
+    // Synchronous when nothing has to be read afterwards (bodies off, Content-Length known or no body).
+    after: (c) => answered(c, journal),
+    dropped(c) {
+      const tenant = c.get('tenant');
+      if (!tenant) return;
+      record(c, journal, tenant, { at: c.get('receivedAt'), latency: performance.now() - c.get('receivedAtPerf'), dropped: true, requestBytes: contentLength(c), bodies: undefined });
+    },
+  };
 }
 
 /** Records an answered request; async only when a body must be read first. */
-function answered(c: Context<SandboxEnv>, journal: RequestJournal, at: number, started: number): void | Promise<void> {
+function answered(c: RequestContext, journal: RequestJournal): void | Promise<void> {
   const tenant = c.get('tenant');
   if (!tenant) return;
-  const latency = performance.now() - started;
+  const at = c.get('receivedAt');
+  const latency = performance.now() - c.get('receivedAtPerf');
   const requestBytes = contentLength(c);
   // Without Content-Length (chunked, or app.request()), measure the body the pipeline has read.
   // (Never touch c.req.raw.body here: on a real socket it builds a whole Request per call.)
@@ -72,7 +65,7 @@ function answered(c: Context<SandboxEnv>, journal: RequestJournal, at: number, s
   })();
 }
 
-const contentLength = (c: Context<SandboxEnv>) => Number(requestHeader(c, 'content-length') ?? 0) || 0;
+const contentLength = (c: RequestContext) => Number(requestHeader(c, 'content-length') ?? 0) || 0;
 
 /**
  * The copy of `text` already held, when a recent request had the same path or query. An entry
@@ -94,7 +87,7 @@ function recentText(text: string): string {
 }
 
 /** Fills the tenant's next journal entry, synchronously. */
-function record(c: Context<SandboxEnv>, journal: RequestJournal, tenant: Tenant, outcome: Outcome): void {
+function record(c: RequestContext, journal: RequestJournal, tenant: Tenant, outcome: Outcome): void {
   const url = c.req.url;
   const q = url.indexOf('?');
   const error = c.error;
@@ -126,7 +119,7 @@ function record(c: Context<SandboxEnv>, journal: RequestJournal, tenant: Tenant,
   entry.response_body = outcome.bodies?.response;
 }
 
-async function readBodies(c: Context<SandboxEnv>): Promise<Outcome['bodies']> {
+async function readBodies(c: RequestContext): Promise<Outcome['bodies']> {
   let request: string;
   try {
     request = redactBody(await c.req.text(), c.req.header('content-type'));
