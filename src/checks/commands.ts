@@ -5,6 +5,58 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_PROFILE, DEFAULT_SLA_FILE, DEFAULT_SPEC } from '../sandbox-files.ts';
 import { shouldShowProgress } from './live-progress.ts';
 
+// The options commander hands each action, as its options and their parsers define them
+// (camel-cased flag names; absent when a flag without a default is not given).
+
+/** The options `withTargetOptions` adds. */
+interface TargetFlags {
+  key?: string;
+  oauth?: string;
+  tokenUrl?: string;
+  scope?: string;
+  freshTenant?: boolean;
+  adminToken?: string;
+}
+
+interface SlaFlags extends TargetFlags {
+  profile: string;
+  rate?: number;
+  connections?: number;
+  duration: number;
+  warmup: number;
+  timeout: number;
+  maxInFlight: number;
+  sla: string;
+  spec: string;
+  seed: number;
+  out?: string;
+  /** false with --no-progress. */
+  progress: boolean;
+}
+
+interface WebhookSlaFlags {
+  url: string;
+  tenant: string;
+  adminToken?: string;
+  key?: string;
+  sla: string;
+  since?: Date;
+  maxDeliveries: number;
+  out?: string;
+}
+
+interface ConformanceFlags extends TargetFlags {
+  spec: string;
+  allowWrites?: boolean;
+  only?: string[];
+  skip?: string[];
+  set?: Record<string, unknown>;
+  maxRequests: number;
+  maxDuration: number;
+  timeout: number;
+  seed: number;
+  out?: string;
+}
 
 /** "30", "30s", "2m", "500ms" → seconds. */
 export function seconds(value: string): number {
@@ -100,7 +152,7 @@ Examples:
   $ marketplace-sandbox sla http://127.0.0.1:4300 --fresh-tenant --rate 50 --duration 60s --out sla-report
   $ marketplace-sandbox sla https://sandbox.partner.example --oauth cli_123 --connections 8 --duration 2m`,
     )
-    .action((baseUrl: string, o: any) =>
+    .action((baseUrl: string, o: SlaFlags) =>
       run(async () => {
         const { runSla, summarizeSla } = await import('./sla-run.ts'); // loaded by the command that runs it
         const outcome = await runSla({
@@ -141,7 +193,7 @@ Examples:
     .option('--max-deliveries <n>', 'read at most this many deliveries', count, 10_000)
     .option('--out <dir>', 'write webhook-sla.json here')
     .addHelpText('after', '\nExit codes: 0 budget met · 1 breached · 2 could not run · 3 no deliveries to judge.')
-    .action((o: any) =>
+    .action((o: WebhookSlaFlags) =>
       run(async () => {
         const { runWebhookSla, summarizeWebhookSla } = await import('./webhook-sla.ts');
         const outcome = await runWebhookSla({
@@ -184,7 +236,7 @@ Examples:
   $ marketplace-sandbox conformance http://127.0.0.1:4300 --key mk_test_nordwind_7d3f9a2c5e8b41d6
   $ marketplace-sandbox conformance http://127.0.0.1:4300 --fresh-tenant --allow-writes --set url=http://127.0.0.1:9/hook`,
     )
-    .action((baseUrl: string, o: any) =>
+    .action((baseUrl: string, o: ConformanceFlags) =>
       run(async () => {
         const { runConformance, summarizeConformance } = await import('./conformance-run.ts');
         const outcome = await runConformance({

@@ -4,7 +4,7 @@
 // - a family of invalid ones derived from the first valid request, each breaking one thing a
 //   partner integration gets wrong (see BreakageKind), plus no credentials, malformed JSON and a
 //   wrong content type. Each says where it is broken, as a JSON pointer into the request.
-import { resolveLocal, type OpenApiDocument, type Operation, type OperationParameter } from '../contract/operations.ts';
+import { resolveLocal, type OpenApiDocument, type Operation, type OperationParameter, type PathItem } from '../contract/operations.ts';
 import { isJsonMediaType, toFieldErrors, type OperationValidators } from '../contract/validators.ts';
 import type { KnownValues } from './known-values.ts';
 import { SchemaSampler, type BreakageKind } from './schema-samples.ts';
@@ -239,12 +239,13 @@ export class RequestFactory {
   }
 
   private bodyExample(op: Operation, mediaType: string): unknown {
-    const raw = this.doc.paths?.[op.path]?.[op.method]?.requestBody;
+    // A path item that is a $ref has no operations of its own here: no example, a generated body.
+    const raw = (this.doc.paths?.[op.path] as PathItem | undefined)?.[op.method]?.requestBody;
     if (!raw) return undefined;
     const media = resolveLocal(this.doc, raw)?.content?.[mediaType];
     if (!media) return undefined;
     if (media.example !== undefined) return media.example;
-    const first = Object.values<any>(media.examples ?? {})[0];
+    const first = Object.values(media.examples ?? {})[0];
     return first ? resolveLocal(this.doc, first)?.value : undefined;
   }
 }

@@ -267,8 +267,9 @@ export class RequestRenderer {
 
   private lookup(ref: string, rows: Map<string, unknown>): unknown {
     const [set, ...path] = ref.split('.');
-    let value: any = this.row(set!, rows);
-    for (const key of path) value = value == null ? undefined : value[key];
+    let value = this.row(set!, rows);
+    // Indexing a primitive is harmless (undefined, or a string's length), as in a JSON path.
+    for (const key of path) value = value == null ? undefined : (value as Record<string, unknown>)[key];
     if (value === undefined || value === null) throw new UnfillableTemplate(`${ref} is missing in a row of ${set}`);
     return value;
   }

@@ -10,7 +10,40 @@ import { encodeSegment, parsePointer } from '../contract/json-pointer.ts';
 import { resolveLocal, type OpenApiDocument } from '../contract/operations.ts';
 import { uniformDraws, unscrambledRandom } from '../domain/random.ts';
 
-type Schema = Record<string, any>;
+/**
+ * The JSON Schema keywords the sampler reads, with the types JSON Schema 2020-12 (OpenAPI 3.1)
+ * gives them; other keywords are unknown. Subschemas stay unknown until `resolve` reads them.
+ */
+export interface SchemaObject {
+  $ref?: string;
+  type?: string | string[];
+  properties?: Record<string, unknown>;
+  required?: string[];
+  additionalProperties?: unknown;
+  unevaluatedProperties?: unknown;
+  items?: unknown;
+  minItems?: number;
+  maxItems?: number;
+  uniqueItems?: boolean;
+  allOf?: unknown[];
+  oneOf?: unknown[];
+  anyOf?: unknown[];
+  const?: unknown;
+  enum?: unknown[];
+  example?: unknown;
+  examples?: unknown;
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  multipleOf?: number;
+  format?: string;
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  [keyword: string]: unknown;
+}
 
 export type BreakageKind = 'missing_required' | 'wrong_type' | 'out_of_range' | 'unknown_enum' | 'oversized_batch' | 'unknown_member';
 
@@ -43,11 +76,11 @@ export class SchemaSampler {
   }
 
   /** The schema with local $refs followed and allOf merged (one level is all OpenAPI documents use). */
-  resolve(schema: unknown): Schema {
-    let s = resolveLocal<Schema>(this.doc, schema ?? {});
+  resolve(schema: unknown): SchemaObject {
+    let s = resolveLocal(this.doc, (schema ?? {}) as SchemaObject | boolean);
     if (typeof s !== 'object' || s === null) return {};
     if (Array.isArray(s.allOf)) {
-      const merged: Schema = { ...s };
+      const merged: SchemaObject = { ...s };
       delete merged.allOf;
       for (const part of s.allOf) {
         const r = this.resolve(part);
@@ -58,15 +91,15 @@ export class SchemaSampler {
       s = merged;
     }
     // A $ref with siblings (OpenAPI 3.1): the siblings refine the referenced schema.
-    if (typeof (schema as Schema)?.$ref === 'string') {
-      const { $ref: _ref, ...siblings } = schema as Schema;
+    if (typeof (schema as SchemaObject)?.$ref === 'string') {
+      const { $ref: _ref, ...siblings } = schema as SchemaObject;
       if (Object.keys(siblings).length) s = { ...s, ...siblings };
     }
     return s;
   }
 
   /** The first non-null type of a schema, guessed from its keywords when `type` is absent. */
-  typeOf(schema: Schema): string | undefined {
+  typeOf(schema: SchemaObject): string | undefined {
     const t = schema.type;
     if (Array.isArray(t)) return t.find((x: string) => x !== 'null');
     if (t) return t;
@@ -90,7 +123,7 @@ export class SchemaSampler {
         const out: Record<string, unknown> = {};
         if (depth > MAX_DEPTH) return out;
         const required = new Set<string>(s.required ?? []);
-        for (const [key, sub] of Object.entries<any>(s.properties ?? {})) {
+        for (const [key, sub] of Object.entries(s.properties ?? {})) {
           if (required.has(key) || options.optional) out[key] = this.sample(sub, options, key, depth + 1);
         }
         return out;
@@ -114,14 +147,14 @@ export class SchemaSampler {
   }
 
   /** What the contract shows for a schema: example, the first of examples, or default. */
-  private shown(s: Schema): unknown {
+  private shown(s: SchemaObject): unknown {
     if (s.example !== undefined) return s.example;
     if (Array.isArray(s.examples) && s.examples.length) return s.examples[0];
     if (s.default !== undefined) return s.default;
     return undefined;
   }
 
-  private number(s: Schema): number {
+  private number(s: SchemaObject): number {
     const integer = this.typeOf(s) === 'integer';
     let min = s.minimum ?? (s.exclusiveMinimum !== undefined ? s.exclusiveMinimum + (integer ? 1 : 0.01) : 1);
     let max = s.maximum ?? (s.exclusiveMaximum !== undefined ? s.exclusiveMaximum - (integer ? 1 : 0.01) : Math.max(min, 1) * 100);
@@ -132,7 +165,7 @@ export class SchemaSampler {
     return Math.min(Math.max(Math.round(value / step) * step, min), max);
   }
 
-  private string(s: Schema): string {
+  private string(s: SchemaObject): string {
     const format: string | undefined = s.format;
     const now = new Date();
     switch (format) {
@@ -168,7 +201,7 @@ export class SchemaSampler {
   /** Ways to break a valid value, at most one of each kind, shallowest place first. */
   breakages(schema: unknown, valid: unknown): Breakage[] {
     const found = new Map<BreakageKind, Breakage>();
-    const queue: { pointer: string; schema: Schema; value: unknown }[] = [{ pointer: '', schema: this.resolve(schema), value: valid }];
+    const queue: { pointer: string; schema: SchemaObject; value: unknown }[] = [{ pointer: '', schema: this.resolve(schema), value: valid }];
     for (let visited = 0; queue.length && visited < 500; visited++) {
       const { pointer, schema: s, value } = queue.shift()!;
       const type = this.typeOf(s);
@@ -189,7 +222,7 @@ export class SchemaSampler {
         if (s.additionalProperties === false || s.unevaluatedProperties === false) {
           add('unknown_member', { ...value, conformance_unknown_member: true }, 'added a member the schema does not define', `${pointer}/conformance_unknown_member`);
         }
-        for (const [key, sub] of Object.entries<any>(s.properties ?? {})) {
+        for (const [key, sub] of Object.entries(s.properties ?? {})) {
           if (key in value) queue.push({ pointer: `${pointer}/${encodeSegment(key)}`, schema: this.resolve(sub), value: value[key] });
         }
         continue;
@@ -260,9 +293,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export function replaceAt(root: unknown, pointer: string, replacement: unknown): unknown {
   if (pointer === '') return replacement;
   const parts = parsePointer(pointer);
-  const copy = structuredClone(root) as any;
-  let node = copy;
-  for (const part of parts.slice(0, -1)) node = node[part];
+  const copy = structuredClone(root);
+  // Every step of the pointer was read from `root`, so each is an object or an array to index.
+  let node = copy as Record<string, unknown>;
+  for (const part of parts.slice(0, -1)) node = node[part] as Record<string, unknown>;
   node[parts[parts.length - 1]!] = replacement;
   return copy;
 }

@@ -213,7 +213,11 @@ async function keyOf(base: string, tenantId: string, adminToken?: string): Promi
   return key;
 }
 
-type PartnerGet = (path: string) => Promise<any>;
+/** The parsed JSON of a 2xx answer, whatever it holds. */
+type PartnerGet = (path: string) => Promise<unknown>;
+
+/** A page of a list as the API documents it; every member is checked, as a target may answer otherwise. */
+type ListPage = { data?: unknown; pagination?: { total_pages?: unknown } | null } | null | undefined;
 
 function partnerApi(base: string, key: string): PartnerGet {
   return async (path) => {
@@ -229,7 +233,7 @@ function partnerApi(base: string, key: string): PartnerGet {
 async function pages<T>(get: PartnerGet, path: string, max: number): Promise<T[]> {
   const items: T[] = [];
   for (let page = 1; items.length < max && page <= 1000; page++) {
-    const body = await get(`${path}?limit=100&page=${page}`);
+    const body = (await get(`${path}?limit=100&page=${page}`)) as ListPage;
     const data: T[] = Array.isArray(body?.data) ? body.data : [];
     items.push(...data.slice(0, max - items.length));
     const totalPages = body?.pagination?.total_pages;

@@ -22,6 +22,7 @@ export function parseLocalRef(ref: string): string[] {
 }
 
 /** The value the keys lead to, or undefined when a step is missing. */
-export function valueAt(doc: unknown, keys: string[]): any {
-  return keys.reduce<any>((at, key) => (at == null ? undefined : at[key]), doc);
+export function valueAt(doc: unknown, keys: string[]): unknown {
+  // Indexing a primitive is harmless (undefined, or a string's length), so no step checks its type.
+  return keys.reduce<unknown>((at, key) => (at == null ? undefined : (at as Record<string, unknown>)[key]), doc);
 }

@@ -4,10 +4,85 @@ import { parseLocalRef, valueAt } from './json-pointer.ts';
 import { readYamlFile } from './yaml-text.ts';
 
 export type JsonSchema = Record<string, unknown> | boolean;
-export type OpenApiDocument = Record<string, any>;
 
 export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+// The OpenAPI 3.x objects the sandbox reads, as the specification defines them. Loading checks a
+// document for its `openapi` version only, so these describe a well-formed document; whatever else
+// a document carries (info, servers, descriptions, x-… extensions) is `unknown` until checked.
+
+/** A `$ref` where an object may stand; only local ones (#/components/…) are followed. */
+export interface Reference {
+  $ref: string;
+}
+
+/** Scheme name → the scopes it needs: {oauth2: ['orders']}; {} means no credentials. */
+export type SecurityRequirement = Record<string, string[]>;
+
+export interface OpenApiDocument {
+  openapi: string;
+  paths?: Record<string, PathItem | Reference>;
+  components?: { schemas?: Record<string, JsonSchema>; [kind: string]: unknown };
+  /** Alternatives of the document-wide security requirement. */
+  security?: SecurityRequirement[];
+  [field: string]: unknown;
+}
+
+export interface PathItem extends Partial<Record<HttpMethod, OperationObject>> {
+  /** Parameters shared by the path's operations. */
+  parameters?: (ParameterObject | Reference)[];
+  [field: string]: unknown;
+}
+
+export interface OperationObject {
+  operationId?: string;
+  tags?: string[];
+  parameters?: (ParameterObject | Reference)[];
+  requestBody?: RequestBodyObject | Reference;
+  /** Status ('200', '4XX', 'default') → response. */
+  responses?: Record<string, ResponseObject | Reference>;
+  security?: SecurityRequirement[];
+  [field: string]: unknown;
+}
+
+export interface ParameterObject {
+  name: string;
+  in: OperationParameter['in'];
+  required?: boolean;
+  schema?: JsonSchema;
+  [field: string]: unknown;
+}
+
+export interface RequestBodyObject {
+  required?: boolean;
+  content?: Record<string, MediaTypeObject>;
+  [field: string]: unknown;
+}
+
+export interface ResponseObject {
+  headers?: Record<string, HeaderObject | Reference>;
+  content?: Record<string, MediaTypeObject>;
+  [field: string]: unknown;
+}
+
+export interface HeaderObject {
+  required?: boolean;
+  schema?: JsonSchema;
+  [field: string]: unknown;
+}
+
+export interface MediaTypeObject {
+  schema?: JsonSchema;
+  example?: unknown;
+  examples?: Record<string, ExampleObject | Reference>;
+  [field: string]: unknown;
+}
+
+export interface ExampleObject {
+  value?: unknown;
+  [field: string]: unknown;
+}
 
 export interface OperationParameter {
   name: string;
@@ -44,29 +119,32 @@ export interface Operation {
 }
 
 export async function loadDocument(file: string): Promise<OpenApiDocument> {
-  const doc = (await readYamlFile(file)) as OpenApiDocument;
-  if (!doc || typeof doc !== 'object' || typeof doc.openapi !== 'string' || !/^3\./.test(doc.openapi)) {
+  const doc = await readYamlFile(file);
+  const version = doc && typeof doc === 'object' ? (doc as { openapi?: unknown }).openapi : undefined;
+  if (typeof version !== 'string' || !/^3\./.test(version)) {
     throw new Error(`${file} is not an OpenAPI 3.x document (no "openapi: 3.x" field).`);
   }
-  return doc;
+  // Beyond its version the document is taken as written: what reads it checks what it must.
+  return doc as OpenApiDocument;
 }
 
 /** Follows local `$ref`s (#/components/…) in non-schema objects: parameters, bodies, responses, headers. */
-export function resolveLocal<T = any>(doc: OpenApiDocument, node: any): T {
-  let current = node;
+export function resolveLocal<T>(doc: OpenApiDocument, node: T | Reference): T {
+  let current: unknown = node;
   const seen = new Set<string>();
-  while (current && typeof current === 'object' && typeof current.$ref === 'string') {
-    const ref: string = current.$ref;
+  while (current && typeof current === 'object' && typeof (current as Partial<Reference>).$ref === 'string') {
+    const ref = (current as Reference).$ref;
     if (!ref.startsWith('#/')) throw new Error(`Only local $refs are supported, found ${ref}.`);
     if (seen.has(ref)) throw new Error(`Circular $ref ${ref}.`);
     seen.add(ref);
     current = valueAt(doc, parseLocalRef(ref));
     if (current === undefined) throw new Error(`$ref ${ref} points at nothing.`);
   }
+  // What a $ref points at is taken to be what may stand in its place (the document's own promise).
   return current as T;
 }
 
-function schemaIsArray(doc: OpenApiDocument, schema: any): boolean {
+function schemaIsArray(doc: OpenApiDocument, schema: JsonSchema | undefined): boolean {
   const s = resolveLocal(doc, schema);
   if (!s || typeof s !== 'object') return false;
   return s.type === 'array' || (Array.isArray(s.type) && s.type.includes('array'));
@@ -79,9 +157,9 @@ export function toRoutePath(path: string): string {
 export function listOperations(doc: OpenApiDocument): Operation[] {
   const operations: Operation[] = [];
   const rootSecurity = doc.security ?? [];
-  for (const [path, rawItem] of Object.entries<any>(doc.paths ?? {})) {
+  for (const [path, rawItem] of Object.entries(doc.paths ?? {})) {
     const item = resolveLocal(doc, rawItem);
-    const shared: any[] = item.parameters ?? [];
+    const shared = item.parameters ?? [];
     for (const method of HTTP_METHODS) {
       const op = item[method];
       if (!op) continue;
@@ -106,23 +184,23 @@ export function listOperations(doc: OpenApiDocument): Operation[] {
         body = {
           required: Boolean(rb.required),
           content: Object.fromEntries(
-            Object.entries<any>(rb.content ?? {}).map(([type, media]) => [type, media?.schema]),
+            Object.entries(rb.content ?? {}).map(([type, media]) => [type, media?.schema]),
           ),
         };
       }
 
-      const responses: OperationResponse[] = Object.entries<any>(op.responses ?? {}).map(([status, raw]) => {
+      const responses: OperationResponse[] = Object.entries(op.responses ?? {}).map(([status, raw]) => {
         const r = resolveLocal(doc, raw);
         return {
           status,
           headers: Object.fromEntries(
-            Object.entries<any>(r.headers ?? {}).map(([name, h]) => {
+            Object.entries(r.headers ?? {}).map(([name, h]) => {
               const header = resolveLocal(doc, h);
               return [name.toLowerCase(), { required: Boolean(header.required), schema: header.schema }];
             }),
           ),
           content: Object.fromEntries(
-            Object.entries<any>(r.content ?? {}).map(([type, media]) => [type, media?.schema]),
+            Object.entries(r.content ?? {}).map(([type, media]) => [type, media?.schema]),
           ),
         };
       });

@@ -2,7 +2,7 @@
 // document's examples and schemas. Prism is handed only the matched operation, which keeps it
 // at ~0.3 ms a request instead of scanning the whole document.
 // Prism and its dependencies take ~0.5 s to import, so they are imported when first needed.
-import type { OpenApiDocument } from './operations.ts';
+import type { HttpMethod, OpenApiDocument } from './operations.ts';
 
 export interface MockReply {
   status: number;
@@ -62,7 +62,7 @@ export async function createPrismFallback(doc: OpenApiDocument, options: { lazy?
 async function loadPrism(doc: OpenApiDocument): Promise<Pick<PrismFallback, 'reply'>> {
   const [{ createInstance, getHttpOperationsFromSpec }, { createLogger }] = await Promise.all([import('@stoplight/prism-http'), import('@stoplight/prism-core')]);
   // Prism mutates nothing we keep, but give it its own copy so it can dereference freely.
-  const operations = await getHttpOperationsFromSpec(structuredClone(doc) as any);
+  const operations = await getHttpOperationsFromSpec(structuredClone(doc));
   const byId = new Map(operations.filter((op) => op.iid).map((op) => [op.iid as string, op]));
   const prism = createInstance(
     {
@@ -84,7 +84,7 @@ async function loadPrism(doc: OpenApiDocument): Promise<Pick<PrismFallback, 'rep
       const prefer = parsePrefer(request.prefer);
       const result = await prism.request(
         {
-          method: request.method.toLowerCase() as any,
+          method: request.method.toLowerCase() as HttpMethod, // the request was routed to one of the document's operations
           url: { path: request.path, query: request.query },
           headers: request.headers,
           body: request.body,

@@ -4,6 +4,10 @@
 //
 // It must stay light: CLI commands load it on every start, so it imports nothing of the server.
 import { resolveAdminToken } from './admin-token.ts';
+import type { components } from '../contract/generated/admin.ts';
+
+/** The control API's schemas (specs/sandbox-admin.openapi.yaml): types only, nothing loads. */
+type AdminSchemas = components['schemas'];
 
 export interface ControlClientOptions {
   /** Base URL of the sandbox, e.g. http://127.0.0.1:4300 (a path prefix is kept). */
@@ -16,7 +20,10 @@ export interface ControlClientOptions {
   timeoutMs?: number;
 }
 
-/** A control-API answer, whatever its status. */
+/**
+ * A control-API answer, whatever its status. The default stays `any` (not `unknown`) while
+ * src/pact/ reads its answers (`SandboxAnswer`) unnarrowed; that code is being typed separately.
+ */
 export interface ControlAnswer<T = any> {
   status: number;
   headers: Headers;
@@ -45,16 +52,11 @@ export class ControlApiError extends Error {
   }
 }
 
-export interface FreshTenant {
-  tenant_id: string;
-  api_key: string;
-}
+/** What the client uses of a created tenant (TenantCreated). */
+export type FreshTenant = Pick<AdminSchemas['TenantCreated'], 'tenant_id' | 'api_key'>;
 
-export interface TenantSummary {
-  tenant_id: string;
-  name: string;
-  api_keys: string[];
-}
+/** What the client uses of a listed tenant (TenantSummary). */
+export type TenantSummary = Pick<AdminSchemas['TenantSummary'], 'tenant_id' | 'name' | 'api_keys'>;
 
 /** Rate-limit body that lifts every limit far above anything a bounded check run sends. */
 export function unthrottledLimits(groups: string[]): Record<string, unknown> {
@@ -82,7 +84,7 @@ export class ControlClient {
   }
 
   /** One call, answered with whatever status; fails only when the sandbox does not answer. */
-  async request<T = any>(method: string, path: string, body?: unknown): Promise<ControlAnswer<T>> {
+  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<ControlAnswer<T>> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.adminToken}`, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
@@ -117,7 +119,7 @@ export class ControlClient {
    * One call that must succeed: answers the body of a 2xx (or of one of `expected`), else throws a
    * ControlApiError naming the call, the status, what the sandbox said and what to do about it.
    */
-  async call<T = any>(method: string, path: string, body?: unknown, expected?: number[]): Promise<T> {
+  async call<T = unknown>(method: string, path: string, body?: unknown, expected?: number[]): Promise<T> {
     const answer = await this.request<T>(method, path, body);
     const ok = expected ? expected.includes(answer.status) : answer.status >= 200 && answer.status < 300;
     if (!ok) throw this.refusal(method, path, answer);
@@ -153,7 +155,7 @@ export class ControlClient {
   }
 
   /** Replaces the tenant's fault rules (see PUT /__sandbox/faults). */
-  setFaults(tenantId: string, rules: unknown[], seed?: number): Promise<unknown> {
+  setFaults(tenantId: string, rules: unknown[], seed?: number): Promise<AdminSchemas['FaultRules']> {
     return this.call('PUT', '/__sandbox/faults', { tenant_id: tenantId, rules, ...(seed === undefined ? {} : { seed }) });
   }
 
@@ -162,30 +164,30 @@ export class ControlClient {
   }
 
   /** Resets a tenant (default: the sandbox's default tenant) into a scenario (default: its current one). */
-  reset(options: { tenantId?: string; scenario?: string } = {}): Promise<any> {
+  reset(options: { tenantId?: string; scenario?: string } = {}): Promise<AdminSchemas['ResetResult']> {
     return this.call('POST', '/__sandbox/reset', {
       ...(options.scenario ? { scenario: options.scenario } : {}),
       ...(options.tenantId ? { tenant_id: options.tenantId } : {}),
     });
   }
 
-  saveSnapshot(name: string, tenantId?: string): Promise<any> {
+  saveSnapshot(name: string, tenantId?: string): Promise<AdminSchemas['Snapshot']> {
     return this.call('POST', '/__sandbox/snapshots', { name, ...(tenantId ? { tenant_id: tenantId } : {}) });
   }
 
-  restoreSnapshot(name: string, tenantId?: string): Promise<any> {
+  restoreSnapshot(name: string, tenantId?: string): Promise<AdminSchemas['SnapshotRestored']> {
     return this.call('POST', withTenant(`/__sandbox/snapshots/${encodeURIComponent(name)}/restore`, tenantId));
   }
 
-  async listSnapshots(tenantId?: string): Promise<any[]> {
-    return (await this.call<{ data: any[] }>('GET', withTenant('/__sandbox/snapshots', tenantId))).data;
+  async listSnapshots(tenantId?: string): Promise<AdminSchemas['Snapshot'][]> {
+    return (await this.call<AdminSchemas['SnapshotList']>('GET', withTenant('/__sandbox/snapshots', tenantId))).data;
   }
 
   async deleteSnapshot(name: string, tenantId?: string): Promise<void> {
     await this.call('DELETE', withTenant(`/__sandbox/snapshots/${encodeURIComponent(name)}`, tenantId));
   }
 
-  private refusal(method: string, path: string, answer: ControlAnswer): ControlApiError {
+  private refusal(method: string, path: string, answer: ControlAnswer<unknown>): ControlApiError {
     const problem = answer.body && typeof answer.body === 'object' ? (answer.body as ControlProblem) : null;
     const raw = typeof answer.body === 'string' ? answer.body.slice(0, 300) : JSON.stringify(answer.body ?? '');
     const detail = problem?.detail ?? raw;
@@ -195,7 +197,7 @@ export class ControlClient {
   }
 
   /** What to do about a refusal, where the status says more than the detail does. */
-  private hint(answer: ControlAnswer): string {
+  private hint(answer: ControlAnswer<unknown>): string {
     if (answer.status === 401 || answer.status === 403) {
       return `\nThe sandbox at ${this.url} refused the admin token: pass its token with --admin-token or SANDBOX_ADMIN_TOKEN.`;
     }
