@@ -10,8 +10,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores: more workers only fight over them.
     maxWorkers: 2,
-    // Headless Chromium for the SLA report test, installed by scripts/ensure-chromium.sh when missing.
-    globalSetup: ['test/checks/ensure-chromium.global-setup.ts'],
+    // Headless Chromium, curl and jq for the tests that drive them, installed by scripts/ensure-test-tools.sh when missing.
+    globalSetup: ['test/ensure-test-tools.global-setup.ts'],
     // Everything but the Pact suites runs as before; those run one file at a time (test/pact/vitest.projects.ts).
     projects: [{ extends: true, test: { name: 'main', exclude: ['test/pact/**'] } }, ...pactProjects],
   },
