@@ -93,7 +93,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -124,7 +127,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -151,9 +157,15 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
-                /** @description Variant id. */
+                /**
+                 * @description Variant id.
+                 * @example var_m6mygk0j
+                 */
                 variant_id: components["parameters"]["VariantIdPath"];
             };
             cookie?: never;
@@ -176,7 +188,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -199,9 +214,15 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
-                /** @description Variant id. */
+                /**
+                 * @description Variant id.
+                 * @example var_m6mygk0j
+                 */
                 variant_id: components["parameters"]["VariantIdPath"];
             };
             cookie?: never;
@@ -224,7 +245,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -287,7 +311,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Sku of a product or variant. */
+                /**
+                 * @description Sku of a product or variant.
+                 * @example hph-763039
+                 */
                 sku: components["parameters"]["SkuPath"];
             };
             cookie?: never;
@@ -374,7 +401,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Reservation id. */
+                /**
+                 * @description Reservation id.
+                 * @example res_5t1w8k3c
+                 */
                 reservation_id: components["parameters"]["ReservationIdPath"];
             };
             cookie?: never;
@@ -397,7 +427,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Job id. */
+                /**
+                 * @description Job id.
+                 * @example job_4f8d2k6m
+                 */
                 job_id: components["parameters"]["JobIdPath"];
             };
             cookie?: never;
@@ -480,7 +513,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Order id. */
+                /**
+                 * @description Order id.
+                 * @example ord_ieeflno1
+                 */
                 order_id: components["parameters"]["OrderIdPath"];
             };
             cookie?: never;
@@ -503,8 +539,11 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Order id. */
-                order_id: components["parameters"]["OrderIdPath"];
+                /**
+                 * @description Order id (the example is an order in `shipping`).
+                 * @example ord_jgl4txmc
+                 */
+                order_id: components["schemas"]["OrderId"];
             };
             cookie?: never;
         };
@@ -526,8 +565,11 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Order id. */
-                order_id: components["parameters"]["OrderIdPath"];
+                /**
+                 * @description Order id (the example is an `open` order).
+                 * @example ord_g0m8de6d
+                 */
+                order_id: components["schemas"]["OrderId"];
             };
             cookie?: never;
         };
@@ -549,8 +591,11 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Order id. */
-                order_id: components["parameters"]["OrderIdPath"];
+                /**
+                 * @description Order id (the example is an order in `shipping`).
+                 * @example ord_jgl4txmc
+                 */
+                order_id: components["schemas"]["OrderId"];
             };
             cookie?: never;
         };
@@ -576,7 +621,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Shipment id. */
+                /**
+                 * @description Shipment id.
+                 * @example shp_xqmx0ai0
+                 */
                 shipment_id: components["parameters"]["ShipmentIdPath"];
             };
             cookie?: never;
@@ -619,7 +667,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Return id. */
+                /**
+                 * @description Return id.
+                 * @example ret_ueyiqz1b
+                 */
                 return_id: components["parameters"]["ReturnIdPath"];
             };
             cookie?: never;
@@ -666,7 +717,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Category id. */
+                /**
+                 * @description Category id.
+                 * @example cat_07twnttu
+                 */
                 category_id: components["parameters"]["CategoryIdPath"];
             };
             cookie?: never;
@@ -709,7 +763,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Brand id. */
+                /**
+                 * @description Brand id.
+                 * @example brand_t6xbh3pn
+                 */
                 brand_id: components["parameters"]["BrandIdPath"];
             };
             cookie?: never;
@@ -776,7 +833,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
             };
             cookie?: never;
@@ -807,7 +867,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
             };
             cookie?: never;
@@ -830,7 +893,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
             };
             cookie?: never;
@@ -853,9 +919,15 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
-                /** @description Webhook delivery id. */
+                /**
+                 * @description Webhook delivery id.
+                 * @example dlv_1x7c4n9b
+                 */
                 delivery_id: components["parameters"]["DeliveryIdPath"];
             };
             cookie?: never;
@@ -879,22 +951,22 @@ export interface components {
     schemas: {
         /**
          * @description Product id (`prod_…`).
-         * @example prod_8f3k2m9x
+         * @example prod_0gu6dt60
          */
         ProductId: string;
         /**
          * @description Variant id (`var_…`).
-         * @example var_2m7x9q4p
+         * @example var_m6mygk0j
          */
         VariantId: string;
         /**
          * @description Order id (`ord_…`).
-         * @example ord_9d4h7v2n
+         * @example ord_ieeflno1
          */
         OrderId: string;
         /**
          * @description Order item id (`oit_…`).
-         * @example oit_6b2r8m1z
+         * @example oit_l0eg4xor
          */
         OrderItemId: string;
         /**
@@ -924,47 +996,47 @@ export interface components {
         EventId: string;
         /**
          * @description Shipment id (`shp_…`).
-         * @example shp_3c8n1q7d
+         * @example shp_xqmx0ai0
          */
         ShipmentId: string;
         /**
          * @description Return id (`ret_…`).
-         * @example ret_7k2p9w4e
+         * @example ret_ueyiqz1b
          */
         ReturnId: string;
         /**
          * @description Category id (`cat_…`).
-         * @example cat_7h2k4p
+         * @example cat_07twnttu
          */
         CategoryId: string;
         /**
          * @description Brand id (`brand_…`).
-         * @example brand_4k9d2x
+         * @example brand_t6xbh3pn
          */
         BrandId: string;
         /**
          * @description Label id (`lbl_…`).
-         * @example lbl_3n8q1z
+         * @example lbl_gddzx80l
          */
         LabelId: string;
         /**
          * @description Stock location id (`loc_…`).
-         * @example loc_prg01
+         * @example loc_berlin
          */
         LocationId: string;
         /**
          * @description The partner's own stock keeping unit. Unique per partner across products and variants.
-         * @example KB-1042
+         * @example hph-763039
          */
         Sku: string;
         /**
          * @description EAN-13 (GTIN-13) barcode with a valid check digit.
-         * @example 4006381333931
+         * @example 4195117261997
          */
         Ean: string;
         /**
          * @description EAN-8, EAN-13 or GTIN-14 barcode; the check digit is verified. Stored and returned as 13 digits.
-         * @example 4006381333931
+         * @example 4195117261997
          */
         EanInput: string;
         /**
@@ -979,14 +1051,16 @@ export interface components {
         Price: number;
         /**
          * @description ISO 3166-1 alpha-2 country code.
-         * @example CZ
+         * @example DE
          */
         CountryCode: string;
         /**
          * @description Category parameter values keyed by the parameter's snake_case name (see `Category.parameters`).
          * @example {
-         *       "color": "black",
-         *       "layout": "us"
+         *       "colour": "navy",
+         *       "connectivity": "bluetooth",
+         *       "battery_life_hours": "25",
+         *       "form_factor": "in_ear"
          *     }
          */
         Parameters: {
@@ -2266,29 +2340,65 @@ export interface components {
         };
     };
     parameters: {
-        /** @description Product id. */
+        /**
+         * @description Product id.
+         * @example prod_0gu6dt60
+         */
         ProductIdPath: components["schemas"]["ProductId"];
-        /** @description Variant id. */
+        /**
+         * @description Variant id.
+         * @example var_m6mygk0j
+         */
         VariantIdPath: components["schemas"]["VariantId"];
-        /** @description Sku of a product or variant. */
+        /**
+         * @description Sku of a product or variant.
+         * @example hph-763039
+         */
         SkuPath: components["schemas"]["Sku"];
-        /** @description Job id. */
+        /**
+         * @description Job id.
+         * @example job_4f8d2k6m
+         */
         JobIdPath: components["schemas"]["JobId"];
-        /** @description Reservation id. */
+        /**
+         * @description Reservation id.
+         * @example res_5t1w8k3c
+         */
         ReservationIdPath: components["schemas"]["ReservationId"];
-        /** @description Order id. */
+        /**
+         * @description Order id.
+         * @example ord_ieeflno1
+         */
         OrderIdPath: components["schemas"]["OrderId"];
-        /** @description Shipment id. */
+        /**
+         * @description Shipment id.
+         * @example shp_xqmx0ai0
+         */
         ShipmentIdPath: components["schemas"]["ShipmentId"];
-        /** @description Return id. */
+        /**
+         * @description Return id.
+         * @example ret_ueyiqz1b
+         */
         ReturnIdPath: components["schemas"]["ReturnId"];
-        /** @description Category id. */
+        /**
+         * @description Category id.
+         * @example cat_07twnttu
+         */
         CategoryIdPath: components["schemas"]["CategoryId"];
-        /** @description Brand id. */
+        /**
+         * @description Brand id.
+         * @example brand_t6xbh3pn
+         */
         BrandIdPath: components["schemas"]["BrandId"];
-        /** @description Webhook subscription id. */
+        /**
+         * @description Webhook subscription id.
+         * @example wh_6v3m9t2k
+         */
         WebhookIdPath: components["schemas"]["WebhookId"];
-        /** @description Webhook delivery id. */
+        /**
+         * @description Webhook delivery id.
+         * @example dlv_1x7c4n9b
+         */
         DeliveryIdPath: components["schemas"]["DeliveryId"];
         /** @description Page number, 1-based. */
         Page: number;
@@ -2386,7 +2496,10 @@ export interface operations {
     listProducts: {
         parameters: {
             query?: {
-                /** @description Only products in this category. */
+                /**
+                 * @description Only products in this category.
+                 * @example cat_07twnttu
+                 */
                 category?: components["schemas"]["CategoryId"];
                 /** @description Only products of this brand. */
                 brand?: components["schemas"]["BrandId"];
@@ -2394,7 +2507,10 @@ export interface operations {
                 price_min?: number;
                 /** @description Maximum price (inclusive). */
                 price_max?: number;
-                /** @description true: only items with `availability.in_stock > 0`; false: only items without stock. */
+                /**
+                 * @description true: only items with `availability.in_stock > 0`; false: only items without stock.
+                 * @example true
+                 */
                 in_stock?: boolean;
                 /** @description Full-text search on title, description and sku. */
                 q?: string;
@@ -2564,7 +2680,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -2601,8 +2720,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
-                product_id: components["parameters"]["ProductIdPath"];
+                /**
+                 * @description Product id (the example is a draft product).
+                 * @example prod_9ce40rzz
+                 */
+                product_id: components["schemas"]["ProductId"];
             };
             cookie?: never;
         };
@@ -2636,7 +2758,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -2679,7 +2804,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -2716,7 +2844,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -2761,9 +2892,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
-                /** @description Variant id. */
+                /**
+                 * @description Variant id.
+                 * @example var_m6mygk0j
+                 */
                 variant_id: components["parameters"]["VariantIdPath"];
             };
             cookie?: never;
@@ -2803,7 +2940,10 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -2850,9 +2990,15 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
-                /** @description Variant id. */
+                /**
+                 * @description Variant id.
+                 * @example var_m6mygk0j
+                 */
                 variant_id: components["parameters"]["VariantIdPath"];
             };
             cookie?: never;
@@ -2894,7 +3040,10 @@ export interface operations {
     getPriceHistory: {
         parameters: {
             query?: {
-                /** @description Only this variant's history. */
+                /**
+                 * @description Only this variant's history.
+                 * @example var_m6mygk0j
+                 */
                 variant_id?: components["schemas"]["VariantId"];
                 /** @description Page number, 1-based. */
                 page?: components["parameters"]["Page"];
@@ -2903,7 +3052,10 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -2978,7 +3130,10 @@ export interface operations {
     listInventory: {
         parameters: {
             query?: {
-                /** @description Only items with stock records at this location. */
+                /**
+                 * @description Only items with stock records at this location.
+                 * @example loc_hamburg
+                 */
                 location?: components["schemas"]["LocationId"];
                 /** @description true: only items with `available <= low_stock_threshold`. */
                 low_stock?: boolean;
@@ -3022,7 +3177,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Sku of a product or variant. */
+                /**
+                 * @description Sku of a product or variant.
+                 * @example hph-763039
+                 */
                 sku: components["parameters"]["SkuPath"];
             };
             cookie?: never;
@@ -3059,7 +3217,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Sku of a product or variant. */
+                /**
+                 * @description Sku of a product or variant.
+                 * @example hph-763039
+                 */
                 sku: components["parameters"]["SkuPath"];
             };
             cookie?: never;
@@ -3226,7 +3387,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Reservation id. */
+                /**
+                 * @description Reservation id.
+                 * @example res_5t1w8k3c
+                 */
                 reservation_id: components["parameters"]["ReservationIdPath"];
             };
             cookie?: never;
@@ -3263,7 +3427,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Job id. */
+                /**
+                 * @description Job id.
+                 * @example job_4f8d2k6m
+                 */
                 job_id: components["parameters"]["JobIdPath"];
             };
             cookie?: never;
@@ -3331,7 +3498,12 @@ export interface operations {
     listOrders: {
         parameters: {
             query?: {
-                /** @description Only orders in one of these statuses (repeat the parameter: `status=open&status=shipping`). */
+                /**
+                 * @description Only orders in one of these statuses (repeat the parameter: `status=open&status=shipping`).
+                 * @example [
+                 *       "open"
+                 *     ]
+                 */
                 status?: components["schemas"]["OrderStatus"][];
                 /** @description Only orders created at or after this time. */
                 date_from?: string;
@@ -3415,7 +3587,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Order id. */
+                /**
+                 * @description Order id.
+                 * @example ord_ieeflno1
+                 */
                 order_id: components["parameters"]["OrderIdPath"];
             };
             cookie?: never;
@@ -3452,8 +3627,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Order id. */
-                order_id: components["parameters"]["OrderIdPath"];
+                /**
+                 * @description Order id (the example is an order in `shipping`).
+                 * @example ord_jgl4txmc
+                 */
+                order_id: components["schemas"]["OrderId"];
             };
             cookie?: never;
         };
@@ -3496,8 +3674,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Order id. */
-                order_id: components["parameters"]["OrderIdPath"];
+                /**
+                 * @description Order id (the example is an `open` order).
+                 * @example ord_g0m8de6d
+                 */
+                order_id: components["schemas"]["OrderId"];
             };
             cookie?: never;
         };
@@ -3540,8 +3721,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Order id. */
-                order_id: components["parameters"]["OrderIdPath"];
+                /**
+                 * @description Order id (the example is an order in `shipping`).
+                 * @example ord_jgl4txmc
+                 */
+                order_id: components["schemas"]["OrderId"];
             };
             cookie?: never;
         };
@@ -3577,8 +3761,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Order id. */
-                order_id: components["parameters"]["OrderIdPath"];
+                /**
+                 * @description Order id (the example is an order in `shipping`).
+                 * @example ord_jgl4txmc
+                 */
+                order_id: components["schemas"]["OrderId"];
             };
             cookie?: never;
         };
@@ -3622,7 +3809,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Shipment id. */
+                /**
+                 * @description Shipment id.
+                 * @example shp_xqmx0ai0
+                 */
                 shipment_id: components["parameters"]["ShipmentIdPath"];
             };
             cookie?: never;
@@ -3659,7 +3849,10 @@ export interface operations {
             query?: {
                 /** @description Only returns in this status. */
                 status?: components["schemas"]["ReturnStatus"];
-                /** @description Only returns of this order. */
+                /**
+                 * @description Only returns of this order.
+                 * @example ord_m3e6eom2
+                 */
                 order_id?: components["schemas"]["OrderId"];
                 /** @description Page number, 1-based. */
                 page?: components["parameters"]["Page"];
@@ -3701,7 +3894,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Return id. */
+                /**
+                 * @description Return id.
+                 * @example ret_ueyiqz1b
+                 */
                 return_id: components["parameters"]["ReturnIdPath"];
             };
             cookie?: never;
@@ -3738,7 +3934,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Return id. */
+                /**
+                 * @description Return id.
+                 * @example ret_ueyiqz1b
+                 */
                 return_id: components["parameters"]["ReturnIdPath"];
             };
             cookie?: never;
@@ -3815,7 +4014,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Category id. */
+                /**
+                 * @description Category id.
+                 * @example cat_07twnttu
+                 */
                 category_id: components["parameters"]["CategoryIdPath"];
             };
             cookie?: never;
@@ -3892,7 +4094,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Brand id. */
+                /**
+                 * @description Brand id.
+                 * @example brand_t6xbh3pn
+                 */
                 brand_id: components["parameters"]["BrandIdPath"];
             };
             cookie?: never;
@@ -4035,7 +4240,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
             };
             cookie?: never;
@@ -4072,7 +4280,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
             };
             cookie?: never;
@@ -4107,7 +4318,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
             };
             cookie?: never;
@@ -4150,7 +4364,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
             };
             cookie?: never;
@@ -4192,7 +4409,10 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
             };
             cookie?: never;
@@ -4229,9 +4449,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
-                /** @description Webhook delivery id. */
+                /**
+                 * @description Webhook delivery id.
+                 * @example dlv_1x7c4n9b
+                 */
                 delivery_id: components["parameters"]["DeliveryIdPath"];
             };
             cookie?: never;
