@@ -15,6 +15,7 @@
 // `x-example-order` (a root member of each spec) lists every operationId in the order in which
 // its examples, sent to a fresh default world, succeed: the marketplace API's first, then the
 // control API's, in the same world.
+import type { LookupFunction } from 'node:net';
 import type { ValidateFunction } from 'ajv';
 import { keyId } from '../../src/admin/credentials.ts';
 import { listOperations, loadDocument, resolveLocal, type OpenApiDocument, type Operation } from '../../src/contract/operations.ts';
@@ -26,6 +27,8 @@ import { ADMIN_SPEC, DEFAULT_SPEC } from '../../src/sandbox-files.ts';
 import { Problem } from '../../src/server/problem.ts';
 import type { SandboxStore } from '../../src/store/store.ts';
 import { unknownFilterEntries } from '../../src/webhooks/event-filter.ts';
+import { ADMIN_TOKEN, serveSandbox } from '../checks/served-sandbox.ts';
+import { KEY_A } from './sandbox.ts';
 
 export type SpecName = 'marketplace' | 'admin';
 
@@ -244,8 +247,16 @@ export function defaultWorld(store: SandboxStore, tenantId = 'ten_nordwind'): De
 /** Ids of the world's kinds of entity; other prefixes (mat_, pct_, whsec_, req_ …) are not entities. */
 const ID_TOKEN = /\b(?:prod|var|ord|oit|shp|ret|cat|brand|lbl|loc|res|job|wh|dlv|evt|ten|key|cli)_[A-Za-z0-9_]+\b/g;
 const API_KEY = /^mk_test_[A-Za-z0-9_]+$/;
-/** Error codes whose subject does not exist. */
-const UNKNOWN_CODES = new Set(['not_found', 'unknown_sku', 'unknown_location', 'scenario_not_found', 'snapshot_not_found']);
+/** Error codes that say their subject does not exist, and what kind of subject that is. */
+const UNKNOWN_CODES: Record<string, 'id' | 'sku' | 'location'> = {
+  not_found: 'id',
+  // An availability batch fails as a whole only when every id in it is unknown.
+  no_items_applied: 'id',
+  scenario_not_found: 'id',
+  snapshot_not_found: 'id',
+  unknown_sku: 'sku',
+  unknown_location: 'location',
+};
 /** Members whose values are codes or free text about the request, not references to entities. */
 const NOT_REFERENCES = new Set(['code', 'error', 'error_description', 'description', 'reason', 'note']);
 
@@ -404,9 +415,14 @@ function skusIn(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
-/** Whether an object (or one it sits in) says its subject does not exist. */
-function declaresUnknown(chain: any[]): boolean {
-  return chain.some((o) => o && typeof o === 'object' && (UNKNOWN_CODES.has(o.code) || o.status === 404));
+/** Whether an object (or one it sits in) says that a subject of this kind does not exist. */
+function declaresUnknown(chain: any[], kind: 'id' | 'sku' | 'location'): boolean {
+  return chain.some((o) => {
+    if (!o || typeof o !== 'object') return false;
+    if (o.status === 404) return kind !== 'sku';
+    const declared = UNKNOWN_CODES[o.code];
+    return declared === kind || (declared === 'id' && kind === 'location');
+  });
 }
 
 function checkValue(scope: Scope, value: unknown, world: DefaultWorld, findings: string[]): void {
@@ -416,14 +432,14 @@ function checkValue(scope: Scope, value: unknown, world: DefaultWorld, findings:
       if (key !== null && NOT_REFERENCES.has(key)) return;
       for (const id of node.match(ID_TOKEN) ?? []) {
         const known = world.ids.has(id);
-        if (declaresUnknown(chain)) {
-          // An error about a missing thing must name one that is missing indeed; it may still mention others.
+        if (declaresUnknown(chain, id.startsWith('loc_') ? 'location' : 'id')) {
+        
           if (known && (key === 'id' || key === 'resource_id' || key === 'key')) report(at, `${id} is said not to exist, but the default world has it`);
         } else if (!known && !scope.introduced.has(id)) {
           report(at, `${id} is not in the default world, nor created by an example earlier in x-example-order`);
         }
       }
-      if (API_KEY.test(node) && !world.apiKeys.has(node) && !scope.introduced.has(node) && !declaresUnknown(chain)) report(at, `API key ${node} belongs to no tenant`);
+      if (API_KEY.test(node) && !world.apiKeys.has(node) && !scope.introduced.has(node) && !declaresUnknown(chain, 'id')) report(at, `API key ${node} belongs to no tenant`);
       if (key === 'sku' || (key === 'key' && chain.at(-1) && 'index' in chain.at(-1))) checkSku(node, at, chain);
       return;
     }
@@ -446,7 +462,7 @@ function checkValue(scope: Scope, value: unknown, world: DefaultWorld, findings:
 
   const checkSku = (sku: string, at: string, chain: any[]) => {
     const known = world.skus.has(sku);
-    if (declaresUnknown(chain)) {
+    if (declaresUnknown(chain, 'sku')) {
       if (known) report(at, `SKU ${sku} is said not to exist, but the default world has it`);
     } else if (!known && !scope.introducedSkus.has(sku)) {
       report(at, `SKU ${sku} is not in the default world, nor created by an example earlier in x-example-order`);
@@ -560,4 +576,91 @@ export function invalidExamples(spec: Spec): string[] {
     }
   }
   return findings;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sending the examples to a sandbox, as a partner would.
+// ---------------------------------------------------------------------------------------------
+
+export interface Sent {
+  status: number;
+  contentType: string | null;
+  body: any;
+}
+
+export interface RunnerCredentials {
+  /** Bearer key for the marketplace API (the first test key). */
+  apiKey: string;
+  adminToken: string;
+}
+
+/**
+ * Sends request examples to a sandbox at `baseUrl` in their order, with what earlier examples
+ * created in place of the placeholders (see the header of this file).
+ */
+export class ExampleRunner {
+  /** Placeholder → the value the sandbox gave (ids, API keys, force tokens). */
+  readonly placeholders = new Map<string, string>();
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly world: DefaultWorld,
+    private readonly credentials: RunnerCredentials,
+  ) {}
+
+  /**
+   * Sends the example as documented. An example carrying a `force_token` is preceded by the same
+   * request without it; that 409 answer's token stands in for the documented one.
+   */
+  async run(example: RequestExample): Promise<Sent> {
+    await this.obtainForceToken(example);
+    const res = await this.send(example, example.body, example.query);
+    if (res.status === 201 || res.status === 202) learnPlaceholders(example.responseExample, res.body, this.world, this.placeholders);
+    return res;
+  }
+
+  private async obtainForceToken(example: RequestExample): Promise<void> {
+    const body = example.body as Record<string, unknown> | undefined;
+    const documented = (body?.force_token ?? example.query.force_token) as string | undefined;
+    if (documented === undefined || this.placeholders.has(documented)) return;
+    const { force_token: _inBody, ...unconfirmed } = body ?? {};
+    const { force_token: _inQuery, ...query } = example.query;
+    const first = await this.send(example, body ? unconfirmed : undefined, query);
+    if (first.status !== 409 || first.body?.code !== 'price_change_requires_confirmation') {
+      throw new Error(`${example.operationId} without its force_token should answer 409 price_change_requires_confirmation, got ${first.status}: ${JSON.stringify(first.body)}`);
+    }
+    this.placeholders.set(documented, first.body.force_token);
+  }
+
+  private async send(example: RequestExample, body: unknown, query: Record<string, unknown>): Promise<Sent> {
+    const fill = <T>(value: T) => withPlaceholders(value, this.placeholders);
+    const path = example.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(String(fill(example.pathParams[name]))));
+    const search = new URLSearchParams();
+    for (const [name, value] of Object.entries(fill(query))) {
+      for (const v of Array.isArray(value) ? value : [value]) search.append(name, String(v));
+    }
+    const headers: Record<string, string> = {};
+    if (example.secured) headers.authorization = `Bearer ${example.spec === 'admin' ? this.credentials.adminToken : this.credentials.apiKey}`;
+    let payload: string | undefined;
+    if (body !== undefined) {
+      headers['content-type'] = example.mediaType!;
+      const filled = fill(body);
+      payload = example.mediaType!.startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(filled as Record<string, string>).toString() : JSON.stringify(filled);
+    }
+    const res = await fetch(`${this.baseUrl}${path}${search.size ? `?${search}` : ''}`, { method: example.method, headers, body: payload });
+    const text = await res.text();
+    const contentType = res.headers.get('content-type');
+    return { status: res.status, contentType, body: text && contentType?.includes('json') ? JSON.parse(text) : text };
+  }
+}
+
+/** A DNS lookup that knows no name: webhook deliveries of the examples fail at once, nothing leaves the machine. */
+const resolvesNothing: LookupFunction = (hostname, _options, callback) =>
+  callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
+
+/** A fresh default world on a real socket (strict mode), with a runner for the examples; close() stops both. */
+export async function serveFreshWorld(): Promise<{ url: string; runner: ExampleRunner; close(): Promise<void> }> {
+  const served = await serveSandbox({ strict: true, webhooks: { lookup: resolvesNothing } });
+  const runner = new ExampleRunner(served.url, defaultWorld(served.sandbox.store), { apiKey: KEY_A, adminToken: ADMIN_TOKEN });
+  return { url: served.url, runner, close: () => served.close() };
 }

@@ -1443,7 +1443,7 @@ export interface operations {
                      *       "status": "ok",
                      *       "version": "0.1.0",
                      *       "tenants": 2,
-                     *       "uptime_seconds": 3.938
+                     *       "uptime_seconds": 1.606
                      *     }
                      */
                     "application/json": components["schemas"]["Health"];
@@ -1477,7 +1477,7 @@ export interface operations {
                      *           ],
                      *           "seed": 20260101,
                      *           "scenario": "default",
-                     *           "created_at": "2026-12-03T08:06:05.133Z",
+                     *           "created_at": "2026-12-03T08:14:24.471Z",
                      *           "counts": {
                      *             "products": 243,
                      *             "orders": 120
@@ -1491,7 +1491,7 @@ export interface operations {
                      *           ],
                      *           "seed": 20260101,
                      *           "scenario": "default",
-                     *           "created_at": "2026-12-03T08:06:05.133Z",
+                     *           "created_at": "2026-12-03T08:14:24.471Z",
                      *           "counts": {
                      *             "products": 240,
                      *             "orders": 120
@@ -1580,8 +1580,8 @@ export interface operations {
                      * @example {
                      *       "tenant_id": "ten_nordwind",
                      *       "scenario": "order-lifecycle",
-                     *       "duration_ms": 1.31,
-                     *       "build_ms": 54.549,
+                     *       "duration_ms": 1.061,
+                     *       "build_ms": 48.003,
                      *       "counts": {
                      *         "products": 240,
                      *         "orders": 80
@@ -1666,8 +1666,8 @@ export interface operations {
                      *           "name": "before-checkout-test",
                      *           "tenant_id": "ten_nordwind",
                      *           "scenario": "default",
-                     *           "created_at": "2026-12-03T08:06:07.721Z",
-                     *           "sandbox_time": "2026-01-15T10:00:02.309Z",
+                     *           "created_at": "2026-12-03T08:14:26.122Z",
+                     *           "sandbox_time": "2026-01-15T10:00:01.443Z",
                      *           "counts": {
                      *             "products": 243,
                      *             "orders": 122
@@ -1715,8 +1715,8 @@ export interface operations {
                      *       "name": "before-checkout-test",
                      *       "tenant_id": "ten_nordwind",
                      *       "scenario": "default",
-                     *       "created_at": "2026-12-03T08:06:07.721Z",
-                     *       "sandbox_time": "2026-01-15T10:00:02.309Z",
+                     *       "created_at": "2026-12-03T08:14:26.122Z",
+                     *       "sandbox_time": "2026-01-15T10:00:01.443Z",
                      *       "counts": {
                      *         "products": 243,
                      *         "orders": 122
@@ -1797,7 +1797,7 @@ export interface operations {
                      *       "tenant_id": "ten_nordwind",
                      *       "snapshot": "before-checkout-test",
                      *       "scenario": "default",
-                     *       "duration_ms": 1.888
+                     *       "duration_ms": 1.365
                      *     }
                      */
                     "application/json": components["schemas"]["SnapshotRestored"];
@@ -1906,7 +1906,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "tenant_id": "ten_nordwind",
-                     *       "now": "2026-01-15T09:00:02.297Z",
+                     *       "now": "2026-01-15T09:00:01.430Z",
                      *       "mode": "realtime",
                      *       "factor": 1,
                      *       "next_move_at": "2026-01-15T09:01:00.000Z",
@@ -1949,7 +1949,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "tenant_id": "ten_nordwind",
-                     *       "now": "2026-01-15T09:00:02.309Z",
+                     *       "now": "2026-01-15T09:00:01.443Z",
                      *       "mode": "manual",
                      *       "factor": 1,
                      *       "next_move_at": "2026-01-15T09:01:00.000Z",
@@ -1993,8 +1993,8 @@ export interface operations {
                     /**
                      * @example {
                      *       "tenant_id": "ten_nordwind",
-                     *       "from": "2026-01-15T09:00:02.309Z",
-                     *       "now": "2026-01-15T10:00:02.309Z",
+                     *       "from": "2026-01-15T09:00:01.443Z",
+                     *       "now": "2026-01-15T10:00:01.443Z",
                      *       "moves": [
                      *         {
                      *           "order_id": "ord_0pyal6f0",
@@ -2078,7 +2078,7 @@ export interface operations {
                      *           "total": 654.92,
                      *           "currency": "EUR",
                      *           "item_count": 3,
-                     *           "created_at": "2026-01-15T09:00:02.259Z"
+                     *           "created_at": "2026-01-15T09:00:01.387Z"
                      *         },
                      *         {
                      *           "id": "ord_7p2w9x4k1m3q",
@@ -2089,7 +2089,7 @@ export interface operations {
                      *           "total": 1108.46,
                      *           "currency": "EUR",
                      *           "item_count": 3,
-                     *           "created_at": "2026-01-15T09:00:02.259Z"
+                     *           "created_at": "2026-01-15T09:00:01.387Z"
                      *         }
                      *       ]
                      *     }
@@ -2229,7 +2229,7 @@ export interface operations {
                      *       "order_id": "ord_rjwgz1bq",
                      *       "from_status": "shipping",
                      *       "to_status": "cancelled",
-                     *       "at": "2026-01-15T09:00:02.289Z",
+                     *       "at": "2026-01-15T09:00:01.421Z",
                      *       "reason": "scenario"
                      *     }
                      */
@@ -2355,7 +2355,7 @@ export interface operations {
                      *           "campaign": "Black Friday",
                      *           "force_price": 69.9,
                      *           "currency": "EUR",
-                     *           "starts_at": "2026-01-15T09:00:02.210Z",
+                     *           "starts_at": "2026-01-15T09:00:01.338Z",
                      *           "ends_at": "2026-01-16T09:00:00.000Z"
                      *         }
                      *       ]
@@ -2413,7 +2413,7 @@ export interface operations {
                      *       "campaign": "Black Friday",
                      *       "force_price": 69.9,
                      *       "currency": "EUR",
-                     *       "starts_at": "2026-01-15T09:00:02.210Z",
+                     *       "starts_at": "2026-01-15T09:00:01.338Z",
                      *       "ends_at": "2026-01-16T09:00:00.000Z"
                      *     }
                      */
@@ -2495,7 +2495,7 @@ export interface operations {
                      *             "returns",
                      *             "webhooks"
                      *           ],
-                     *           "created_at": "2026-12-03T08:06:05.133Z"
+                     *           "created_at": "2026-12-03T08:14:24.471Z"
                      *         }
                      *       ]
                      *     }
@@ -2550,7 +2550,7 @@ export interface operations {
                      *         "products",
                      *         "orders"
                      *       ],
-                     *       "created_at": "2026-12-03T08:06:07.428Z"
+                     *       "created_at": "2026-12-03T08:14:25.860Z"
                      *     }
                      */
                     "application/json": components["schemas"]["ApiKey"];
@@ -2631,7 +2631,7 @@ export interface operations {
                      *             "returns",
                      *             "webhooks"
                      *           ],
-                     *           "created_at": "2026-12-03T08:06:05.133Z"
+                     *           "created_at": "2026-12-03T08:14:24.471Z"
                      *         }
                      *       ]
                      *     }
@@ -2680,13 +2680,13 @@ export interface operations {
                     /**
                      * @example {
                      *       "client_id": "cli_5d2a8f1c7e3b",
-                     *       "client_secret": "cs_test_827205c1d4ab1c26b9150f020c4cad87",
+                     *       "client_secret": "cs_test_0aadea882645f62d1160237e10dd636c",
                      *       "name": "Order sync",
                      *       "scopes": [
                      *         "orders",
                      *         "shipments"
                      *       ],
-                     *       "created_at": "2026-12-03T08:06:07.456Z"
+                     *       "created_at": "2026-12-03T08:14:25.885Z"
                      *     }
                      */
                     "application/json": components["schemas"]["OAuthClient"];
@@ -3081,14 +3081,14 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "id": "req_49",
-                     *           "at": "2026-12-03T08:06:07.336Z",
-                     *           "sandbox_at": "2026-01-15T09:00:02.056Z",
+                     *           "at": "2026-12-03T08:14:25.796Z",
+                     *           "sandbox_at": "2026-01-15T09:00:01.217Z",
                      *           "method": "DELETE",
                      *           "path": "/api/v2/products/prod_9ce40rzz",
                      *           "query": "",
                      *           "operation_id": "deleteProduct",
                      *           "status": 204,
-                     *           "latency_ms": 0.626,
+                     *           "latency_ms": 0.614,
                      *           "request_bytes": 0,
                      *           "response_bytes": 0,
                      *           "credential": "api_key",

@@ -59,7 +59,7 @@ export interface paths {
         put?: never;
         /**
          * Create products in bulk (asynchronous)
-         * @description Queues a job creating up to 1000 products and answers 202 with the job's `Location`. Each line is a `ProductCreate` (inline `variants` allowed) and stands on its own: it is checked against the same schema and catalogue rules as `createProduct`; a valid line becomes a `draft` product (listed in the job's `results` with its id), an invalid one is reported in the job's `errors` with field errors pointing into this request (`/body/products/<index>/…`), without affecting the other lines. More than 1000 lines answer 413.
+         * @description Queues a job creating up to 1000 products and answers 202 with the job's `Location`. Each line is a `ProductCreate` (inline `variants` allowed) and stands on its own: it is checked against the same schema and catalogue rules as `createProduct`; a valid line becomes a `draft` product (listed in the job's `results` with its id), an invalid one is reported in the job's `errors` with field errors pointing into this request (`/body/products/<index>/…`), without affecting the other lines. The job ends `completed` when every line created a product, `completed_with_errors` when some did, `failed` when none did. More than 1000 lines answer 413.
          */
         post: operations["createProductsBulk"];
         delete?: never;
@@ -277,7 +277,7 @@ export interface paths {
         put?: never;
         /**
          * Update availability in bulk
-         * @description Sets storefront status and buyable stock of up to 1000 products or variants in one request. Items are processed independently: the answer is 200 with a per-item result even when some items fail (unknown id, deleted product …). More than 1000 items answer 413. `status: inactive` hides an item from the storefront (shoppers cannot find or buy it; the partner API still shows it, see the `visible` filter of `listProducts`); `in_stock: 0` keeps it visible but not buyable (sold out).
+         * @description Sets storefront status and buyable stock of up to 1000 products or variants in one request. Items are processed independently. When at least one item is applied (or already as asked: `unchanged`) the answer is 200 with a result per item; an item that failed (unknown id, deleted product …) has `result: error` with its `code`, `message` and the `pointer` of the offending member (`/body/items/3/id`). When no item could be applied the batch changed nothing, and the answer says so: 422 `no_items_applied`, a problem listing every item's error in `errors[]` (with its pointer) and the same per-item `results` and `summary` a 200 would carry. A batch that did nothing is never a 200. More than 1000 items answer 413. `status: inactive` hides an item from the storefront (shoppers cannot find or buy it; the partner API still shows it, see the `visible` filter of `listProducts`); `in_stock: 0` keeps it visible but not buyable (sold out).
          */
         post: operations["updateAvailability"];
         delete?: never;
@@ -347,7 +347,7 @@ export interface paths {
         put?: never;
         /**
          * Sync inventory in bulk (asynchronous)
-         * @description Queues a job setting the absolute stock of up to 10000 sku/location lines. Poll the job at the `Location` header (`getJob`); per-line errors are reported in the job. More than 10000 lines answer 413.
+         * @description Queues a job setting the absolute stock of up to 10000 sku/location lines. Poll the job at the `Location` header (`getJob`) until it is finished: `completed` when every line was applied, `completed_with_errors` when some lines failed (unknown sku or location; each listed in the job's `errors` with the pointer of its line, `/body/items/2/sku`), `failed` when no line could be applied (the job changed nothing). The 202 only says the lines were accepted for processing. More than 10000 lines answer 413.
          */
         post: operations["syncInventory"];
         delete?: never;
@@ -437,7 +437,7 @@ export interface paths {
         };
         /**
          * Get a job
-         * @description Returns the state, progress and per-line errors of an asynchronous job.
+         * @description Returns the state, progress and per-line errors of an asynchronous job. A job is finished when its `state` is `completed` (every line applied), `completed_with_errors` (some lines failed: see `errors`, each with the pointer of its line) or `failed` (no line applied, or processing broke); `job.completed` is emitted when its lines are all processed, whatever the outcome (its `state` tells which), `job.failed` when processing itself broke.
          */
         get: operations["getJob"];
         put?: never;
@@ -1077,10 +1077,10 @@ export interface components {
          */
         ReturnStatus: "announced" | "received" | "accepted" | "rejected";
         /**
-         * @description Asynchronous job state.
+         * @description Asynchronous job state. `queued` and `running` until every line is processed; then `completed` (every line applied), `completed_with_errors` (some lines applied, the failed ones are listed in `errors`) or `failed` (no line applied: the job changed nothing; or processing itself broke, with error code `job_failed`). The last three are final: stop polling on any of them.
          * @enum {string}
          */
-        JobState: "queued" | "running" | "completed" | "failed";
+        JobState: "queued" | "running" | "completed" | "completed_with_errors" | "failed";
         /** @description Page-based pagination metadata. */
         Pagination: {
             /** @description Current page (1-based). */
@@ -1407,6 +1407,8 @@ export interface components {
             result: "applied" | "unchanged" | "error";
             /** @description Machine-readable error code (only for `error`). */
             code?: string;
+            /** @description JSON pointer of the offending member of the request, e.g. `/body/items/3/id` (only for `error`). */
+            pointer?: string;
             /** @description Human-readable error message (only for `error`). */
             message?: string;
         };
@@ -1421,6 +1423,20 @@ export interface components {
                 /** @description Items already in the requested state. */
                 unchanged: number;
                 /** @description Items rejected. */
+                errors: number;
+            };
+        };
+        /** @description A 422 `no_items_applied` problem: no item of the batch could be applied. `errors[]` lists every item's error with its pointer; `results` and `summary` are those of a 200 answer. */
+        AvailabilityFailure: components["schemas"]["Problem"] & {
+            /** @description One result per item, in request order (all `error`). */
+            results: components["schemas"]["AvailabilityItemResult"][];
+            /** @description Counts per result (`applied` and `unchanged` are 0). */
+            summary: {
+                /** @description Items changed (0). */
+                applied: number;
+                /** @description Items already in the requested state (0). */
+                unchanged: number;
+                /** @description Items rejected (all of them). */
                 errors: number;
             };
         };
@@ -1537,7 +1553,7 @@ export interface components {
             code: string;
             /** @description Human-readable message. */
             message: string;
-            /** @description Field errors of the line, pointing into the job's request body (`/body/products/3/ean`). */
+            /** @description Field errors of the line, pointing into the job's request body (`/body/products/3/ean`, `/body/items/2/location`). */
             errors?: components["schemas"]["ProblemFieldError"][];
         };
         /** @description A line of a bulk job that succeeded. */
@@ -1569,7 +1585,7 @@ export interface components {
                 /** @description Lines rejected. */
                 failed: number;
             };
-            /** @description Per-line errors. */
+            /** @description Per-line errors, each with the pointer of the offending member of the request in its `errors[]`. */
             errors: components["schemas"]["JobItemError"][];
             /** @description `products_bulk` jobs only: the lines that succeeded and the product each created. */
             results?: components["schemas"]["JobItemResult"][];
@@ -1585,7 +1601,7 @@ export interface components {
             started_at: string | null;
             /**
              * Format: date-time
-             * @description End of processing, null until completed or failed.
+             * @description End of processing, null while queued or running.
              */
             completed_at: string | null;
         };
@@ -2129,7 +2145,7 @@ export interface components {
              * @description The request path of this occurrence.
              */
             instance?: string;
-            /** @description Stable machine code: validation_failed, malformed_json, unauthorized, forbidden, not_found, conflict, payload_too_large, unsupported_media_type, rate_limit_exceeded, internal_error, token_expired, insufficient_scope, webhook_target_not_allowed, bad_gateway, service_unavailable, gateway_timeout, or a domain code such as invalid_transition, transition_not_allowed_for_partner, price_change_requires_confirmation, price_locked, force_token_invalid, force_token_expired, force_token_already_used, force_token_price_mismatch, use_price_endpoint, insufficient_stock, sku_taken. */
+            /** @description Stable machine code: validation_failed, malformed_json, unauthorized, forbidden, not_found, conflict, payload_too_large, unsupported_media_type, rate_limit_exceeded, internal_error, token_expired, insufficient_scope, webhook_target_not_allowed, bad_gateway, service_unavailable, gateway_timeout, or a domain code such as invalid_transition, transition_not_allowed_for_partner, price_change_requires_confirmation, price_locked, force_token_invalid, force_token_expired, force_token_already_used, force_token_price_mismatch, use_price_endpoint, insufficient_stock, sku_taken, no_items_applied. */
             code: string;
             /** @description Field errors (for `validation_failed`). */
             errors?: components["schemas"]["ProblemFieldError"][];
@@ -3120,6 +3136,20 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            /** @description No item could be applied, so nothing changed (`no_items_applied`): a batch that did nothing is answered as a failure, not as a 200 whose summary counts only errors. `errors[]` has each item's error with its pointer; `results` and `summary` are those a 200 would carry. Fix the items and send the batch again. */
+            422: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AvailabilityFailure"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
