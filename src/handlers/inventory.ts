@@ -1,12 +1,13 @@
 // Inventory, reservations, availability batches and the bulk sync job.
 import { emptyInventory, skuIndex, type SkuOwner } from '../domain/catalog.ts';
 import { isExpired, reserve, setStock, stockSignals, syncAvailability, unreserve, type StockSignal } from '../domain/inventory.ts';
+import { batchOutcome } from '../domain/batch-outcome.ts';
 import { paginate } from '../domain/pagination.ts';
 import { applyAvailability } from '../domain/storefront.ts';
 import type { InventoryItem, Product, Reservation, TenantState, Variant } from '../domain/types.ts';
 import type { HandlerContext, Handlers, MarketplaceOperationId } from '../server/handler.ts';
 import { requireTenant } from '../server/handler.ts';
-import { conflict, invalid, notFound } from '../server/problem.ts';
+import { conflict, invalid, notFound, Problem } from '../server/problem.ts';
 import type { Tenant } from '../store/store.ts';
 import { newId } from '../store/ids.ts';
 import { accepted, newJob, runJob } from './jobs.ts';
@@ -160,11 +161,17 @@ export const inventoryHandlers: Handlers<MarketplaceOperationId> = {
     const findTarget = availabilityTargets(state);
     const summary = { applied: 0, unchanged: 0, errors: 0 };
     const notes = new Set<string>();
-    const results = body.items.map((entry: { id: string; status: 'active' | 'inactive'; in_stock: number }) => {
+    const results = body.items.map((entry: { id: string; status: 'active' | 'inactive'; in_stock: number }, index: number) => {
       const target = findTarget(entry.id);
       if (!target) {
         summary.errors++;
-        return { id: entry.id, result: 'error' as const, code: 'not_found', message: `${entry.id} is not a product or variant of this tenant (deleted products count as gone)` };
+        return {
+          id: entry.id,
+          result: 'error' as const,
+          code: 'not_found',
+          pointer: `/body/items/${index}/id`,
+          message: `${entry.id} is not a product or variant of this tenant (deleted products count as gone)`,
+        };
       }
       const outcome = applyAvailability(target.item, { status: entry.status, in_stock: entry.in_stock }, at);
       for (const note of outcome.notes) notes.add(note);
@@ -172,6 +179,7 @@ export const inventoryHandlers: Handlers<MarketplaceOperationId> = {
       if (outcome.result === 'applied') ctx.events.emit(tenant.id, 'product.updated', structuredClone(target.product), now);
       return { id: entry.id, result: outcome.result };
     });
+    if (batchOutcome(summary.applied + summary.unchanged, summary.errors) === 'failed') throw nothingApplied(results, summary);
     return { status: 200, body: { results, summary }, notes: [...notes] };
   },
 
@@ -189,6 +197,20 @@ export const inventoryHandlers: Handlers<MarketplaceOperationId> = {
     return { status: 200, body: job };
   },
 };
+
+type AvailabilityResult = { id: string; result: string; code?: string; pointer?: string; message?: string };
+
+/** A batch of which no item could be applied changed nothing: a 422 listing every item's error. */
+function nothingApplied(results: AvailabilityResult[], summary: { applied: number; unchanged: number; errors: number }): Problem {
+  const errors = results.map((r) => ({ pointer: r.pointer!, message: r.message! }));
+  const shown = errors.slice(0, 3).map((e) => `${e.pointer}: ${e.message}`).join('; ');
+  return new Problem(
+    422,
+    'no_items_applied',
+    `None of the ${results.length} item(s) was applied, so nothing changed: ${shown}${errors.length > 3 ? `; and ${errors.length - 3} more (see errors)` : ''}. Send ids of your own products and variants (GET /api/v2/products lists them).`,
+    { errors, results, summary },
+  );
+}
 
 /** Product and variant ids of a batch, resolved through one index built on first need. */
 function availabilityTargets(state: TenantState) {
@@ -228,9 +250,13 @@ function syncLine(tenant: Tenant, ctx: HandlerContext, items: SyncLine[]) {
       owners ??= skuIndex(state);
       item = adoptSku(state, owners.get(entry.sku.toLowerCase()), now);
     }
-    if (!item) return { ok: false as const, key: entry.sku, code: 'unknown_sku', message: `SKU ${entry.sku} belongs to no product or variant of this tenant` };
+    if (!item) {
+      const message = `SKU ${entry.sku} belongs to no product or variant of this tenant`;
+      return { ok: false as const, key: entry.sku, code: 'unknown_sku', message, errors: [{ pointer: `/body/items/${index}/sku`, message: 'belongs to no product or variant of this tenant' }] };
+    }
     if (!locations.has(entry.location)) {
-      return { ok: false as const, key: entry.sku, code: 'unknown_location', message: `location ${entry.location} does not exist (GET /api/v2/locations lists them)` };
+      const message = `location ${entry.location} does not exist (GET /api/v2/locations lists them)`;
+      return { ok: false as const, key: entry.sku, code: 'unknown_location', message, errors: [{ pointer: `/body/items/${index}/location`, message }] };
     }
     publish(tenant, ctx, item, setStock(item, entry.location, entry.quantity, now));
     return { ok: true as const, key: entry.sku };

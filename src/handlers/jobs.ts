@@ -1,6 +1,7 @@
 // Asynchronous bulk jobs (inventory sync, bulk products): accepted with 202 and a Location, then
 // worked off the request path a chunk per event-loop turn, so other requests are served between
 // chunks. Progress and per-line errors are visible on GET /api/v2/jobs/{job_id} as they happen.
+import { finishedJobState } from '../domain/batch-outcome.ts';
 import type { Job } from '../domain/types.ts';
 import type { DocumentedAs, HandlerContext } from '../server/handler.ts';
 import type { Tenant } from '../store/store.ts';
@@ -33,8 +34,9 @@ export function accepted(job: Job): DocumentedAs<'syncInventory', 202> & Documen
 
 /**
  * Runs `processLine(index)` for every line, in chunks. `prepare` runs once when the job starts
- * (e.g. to build a lookup index). The job ends `completed` (per-line failures are in `errors`),
- * or `failed` if processing itself broke; either way an event says so.
+ * (e.g. to build a lookup index). Once every line is processed the job ends `completed` (all lines
+ * applied), `completed_with_errors` (some failed, listed in `errors`) or `failed` (none applied),
+ * and `job.completed` says so; if processing itself broke it ends `failed` with `job.failed`.
  */
 export function runJob(
   tenant: Tenant,
@@ -45,11 +47,11 @@ export function runJob(
   const state = tenant.state;
   let processLine: ((index: number) => LineOutcome) | null = null;
   let index = 0;
-  const finish = (final: 'completed' | 'failed') => {
+  const finish = (final: Job['state'], event: 'job.completed' | 'job.failed') => {
     job.state = final;
     job.completed_at = ctx.now().toISOString();
     ctx.store.changed();
-    ctx.events.emit(tenant.id, final === 'completed' ? 'job.completed' : 'job.failed', structuredClone(job), ctx.now());
+    ctx.events.emit(tenant.id, event, structuredClone(job), ctx.now());
   };
   const step = () => {
     // A reset replaced the tenant's world: this job belonged to the old one, which nobody sees any more.
@@ -76,11 +78,11 @@ export function runJob(
     } catch (error) {
       console.error(`marketplace-sandbox: job ${job.id} failed at line ${index}:`, error);
       job.errors.push({ index, key: '', code: 'job_failed', message: 'The sandbox failed while processing this line; the job stopped here. This is a sandbox bug: please report it.' });
-      finish('failed');
+      finish('failed', 'job.failed');
       return;
     }
     if (index < job.progress.total) setImmediate(step);
-    else finish('completed');
+    else finish(finishedJobState(job.progress), 'job.completed');
   };
   setImmediate(step);
 }

@@ -1,5 +1,6 @@
-// The availability batch: per-item results, the 1000-item limit (413), what `inactive` and
-// `in_stock: 0` mean for the storefront, its events, and the practice notes it leaves.
+// The availability batch: per-item results with the pointer of each failure, a 422 when no item
+// could be applied, the 1000-item limit (413), what `inactive` and `in_stock: 0` mean for the
+// storefront, its events, and the practice notes it leaves.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Product } from '../../src/domain/types.ts';
 import { inventoryHandlers } from '../../src/handlers/inventory.ts';
@@ -18,7 +19,7 @@ afterAll(() => recorder.stop());
 const batch = (items: unknown[]) => sb.call('POST', '/api/v2/availability', { body: { items } });
 
 describe('availability batch', () => {
-  it('answers a result per item: applied, unchanged or error with its reason', async () => {
+  it('answers a result per item: applied, unchanged or error with its reason and pointer', async () => {
     const state = stateOf(sb);
     const product = simpleProduct(state);
     const vp = variantProduct(state);
@@ -32,16 +33,48 @@ describe('availability batch', () => {
       { id: deleted.id, status: 'active', in_stock: 1 },
     ]);
     expect(res.status).toBe(200);
-    expect(res.body.results.map((r: any) => [r.id, r.result, r.code])).toEqual([
-      [product.id, 'applied', undefined],
-      [vp.variants[0]!.id, 'unchanged', undefined],
-      ['prod_doesnotexist', 'error', 'not_found'],
-      ['var_doesnotexist', 'error', 'not_found'],
-      [deleted.id, 'error', 'not_found'],
+    expect(res.body.results.map((r: any) => [r.id, r.result, r.code, r.pointer])).toEqual([
+      [product.id, 'applied', undefined, undefined],
+      [vp.variants[0]!.id, 'unchanged', undefined, undefined],
+      ['prod_doesnotexist', 'error', 'not_found', '/body/items/2/id'],
+      ['var_doesnotexist', 'error', 'not_found', '/body/items/3/id'],
+      [deleted.id, 'error', 'not_found', '/body/items/4/id'],
     ]);
     expect(res.body.summary).toEqual({ applied: 1, unchanged: 1, errors: 3 });
     expect((await sb.call('GET', `/api/v2/products/${product.id}`)).body.availability).toEqual({ status: 'active', in_stock: 7 });
     expect(recorder.of('product.updated').filter((e) => e.data.id === product.id).at(-1)?.data.availability.in_stock).toBe(7);
+  });
+
+  it('answers 422 no_items_applied, listing every error with its pointer, when no item could be applied', async () => {
+    const product = simpleProduct(stateOf(sb), 4);
+    const before = (await sb.call('GET', `/api/v2/products/${product.id}`)).body.availability;
+    const seen = recorder.events.length;
+    // The spec's old example: ids of another world, so the batch does nothing at all.
+    const res = await batch([
+      { id: 'prod_8f3k2m9x', status: 'active', in_stock: 40 },
+      { id: 'var_2m7x9q4p', status: 'inactive', in_stock: 0 },
+    ]);
+    const problem = expectProblem(res, 422, 'no_items_applied');
+    expect(problem.errors).toEqual([
+      { pointer: '/body/items/0/id', message: expect.stringContaining('prod_8f3k2m9x is not a product or variant of this tenant') },
+      { pointer: '/body/items/1/id', message: expect.stringContaining('var_2m7x9q4p is not a product or variant of this tenant') },
+    ]);
+    expect(problem.summary).toEqual({ applied: 0, unchanged: 0, errors: 2 });
+    expect(problem.results.map((r: any) => [r.result, r.pointer])).toEqual([
+      ['error', '/body/items/0/id'],
+      ['error', '/body/items/1/id'],
+    ]);
+    expect(problem.detail).toMatch(/None of the 2 item\(s\) was applied/);
+    expect(recorder.events.length).toBe(seen);
+    expect((await sb.call('GET', `/api/v2/products/${product.id}`)).body.availability).toEqual(before);
+
+    // An item already as asked is not a failure: the batch answers 200.
+    const unchangedOnly = await batch([
+      { id: product.id, ...before },
+      { id: 'prod_doesnotexist', status: 'active', in_stock: 1 },
+    ]);
+    expect(unchangedOnly.status).toBe(200);
+    expect(unchangedOnly.body.summary).toEqual({ applied: 0, unchanged: 1, errors: 1 });
   });
 
   it('takes 1000 items; 1001 answer 413 problem+json naming the limit', async () => {

@@ -29,12 +29,15 @@ export function advance(sb: TestSandbox, ms: number, id = TENANT_A): void {
   tenant.clock = advanceClock(tenant.clock, ms);
 }
 
-/** Polls GET /api/v2/jobs/{id} until the job is completed or failed (bounded). */
+/** The states a job ends in (specs/marketplace.openapi.yaml, JobState). */
+export const FINISHED_JOB_STATES = ['completed', 'completed_with_errors', 'failed'];
+
+/** Polls GET /api/v2/jobs/{id} until the job is finished (bounded). */
 export async function waitForJob(sb: TestSandbox, jobId: string, key?: string): Promise<any> {
   for (let i = 0; i < 2000; i++) {
     const res = await sb.call('GET', `/api/v2/jobs/${jobId}`, { key });
     if (res.status !== 200) throw new Error(`GET job ${jobId}: ${res.status} ${JSON.stringify(res.body)}`);
-    if (res.body.state === 'completed' || res.body.state === 'failed') return res.body;
+    if (FINISHED_JOB_STATES.includes(res.body.state)) return res.body;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   throw new Error(`job ${jobId} did not finish`);

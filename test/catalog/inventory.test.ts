@@ -50,7 +50,7 @@ describe('single inventory updates', () => {
 });
 
 describe('inventory sync job', () => {
-  it('answers 202 with a Location, then reports state, progress, per-line errors and job.completed', async () => {
+  it('answers 202 with a Location, then reports state, progress, per-line errors with pointers and job.completed', async () => {
     const sku = simpleProduct(stateOf(sb)).sku;
     const res = await sb.call('POST', '/api/v2/inventory/sync', {
       body: {
@@ -66,17 +66,40 @@ describe('inventory sync job', () => {
     expect(res.body).toMatchObject({ job_id: expect.stringMatching(/^job_/), state: 'queued' });
     expect(res.headers.get('location')).toBe(`/api/v2/jobs/${res.body.job_id}`);
     const job = await waitForJob(sb, res.body.job_id);
-    expect(job).toMatchObject({ type: 'inventory_sync', state: 'completed', progress: { total: 4, processed: 4, succeeded: 2, failed: 2 } });
-    expect(job.errors.map((e: any) => [e.index, e.key, e.code])).toEqual([
-      [1, 'ghost-sku', 'unknown_sku'],
-      [2, sku, 'unknown_location'],
+    // Two of four lines failed: the state says the job is partial, each failure points at its line.
+    expect(job).toMatchObject({ type: 'inventory_sync', state: 'completed_with_errors', progress: { total: 4, processed: 4, succeeded: 2, failed: 2 } });
+    expect(job.errors.map((e: any) => [e.index, e.key, e.code, e.errors.map((f: any) => f.pointer)])).toEqual([
+      [1, 'ghost-sku', 'unknown_sku', ['/body/items/1/sku']],
+      [2, sku, 'unknown_location', ['/body/items/2/location']],
     ]);
     expect(job.started_at).not.toBeNull();
     expect(job.completed_at).not.toBeNull();
     const item = (await sb.call('GET', `/api/v2/inventory/${sku}`)).body;
     expect(item.locations).toEqual(expect.arrayContaining([{ location_id: 'loc_berlin', quantity: 11 }, { location_id: 'loc_hamburg', quantity: 6 }]));
-    expect(recorder.of('job.completed').find((e) => e.data.id === job.id)?.data.state).toBe('completed');
+    expect(recorder.of('job.completed').find((e) => e.data.id === job.id)?.data.state).toBe('completed_with_errors');
     expectProblem(await sb.call('GET', '/api/v2/jobs/job_unknown'), 404, 'not_found');
+  });
+
+  it('ends failed when no line could be applied, and completed when every line was', async () => {
+    const before = (await sb.call('GET', '/api/v2/inventory?location=loc_berlin&limit=1')).body.pagination.total;
+    // The lines of the spec's old example: SKUs and locations this tenant does not have.
+    const none = await sb.call('POST', '/api/v2/inventory/sync', {
+      body: { items: [{ sku: 'KB-1042', quantity: 30, location: 'loc_prg01' }, { sku: 'MS-0077', quantity: 5, location: 'loc_brn02' }] },
+    });
+    expect(none.status).toBe(202);
+    const failed = await waitForJob(sb, none.body.job_id);
+    expect(failed).toMatchObject({ state: 'failed', progress: { total: 2, processed: 2, succeeded: 0, failed: 2 } });
+    expect(failed.errors.map((e: any) => [e.code, e.errors[0].pointer])).toEqual([
+      ['unknown_sku', '/body/items/0/sku'],
+      ['unknown_sku', '/body/items/1/sku'],
+    ]);
+    expect(failed.completed_at).not.toBeNull();
+    expect(recorder.of('job.completed').find((e) => e.data.id === failed.id)?.data.state).toBe('failed');
+    expect((await sb.call('GET', '/api/v2/inventory?location=loc_berlin&limit=1')).body.pagination.total).toBe(before);
+
+    const sku = simpleProduct(stateOf(sb), 1).sku;
+    const all = await sb.call('POST', '/api/v2/inventory/sync', { body: { items: [{ sku, quantity: 3, location: 'loc_hamburg' }] } });
+    expect(await waitForJob(sb, all.body.job_id)).toMatchObject({ state: 'completed', progress: { succeeded: 1, failed: 0 }, errors: [] });
   });
 
   it('takes 10 000 SKUs in one job (and answers 10 001 with 413)', async () => {

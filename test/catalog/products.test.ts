@@ -219,7 +219,8 @@ describe('bulk products', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(res.headers.get('location')).toBe(`/api/v2/jobs/${res.body.job_id}`);
     const job = await waitForJob(sb, res.body.job_id);
-    expect(job).toMatchObject({ type: 'products_bulk', state: 'completed', progress: { total: 6, processed: 6, succeeded: 2, failed: 4 } });
+    // Some lines failed: the job says so in its state, not only in its counters.
+    expect(job).toMatchObject({ type: 'products_bulk', state: 'completed_with_errors', progress: { total: 6, processed: 6, succeeded: 2, failed: 4 } });
     const byIndex = Object.fromEntries(job.errors.map((e: any) => [e.index, e]));
     expect(byIndex[1]).toMatchObject({ key: 'bulk-bad-ean', code: 'validation_failed', errors: [expect.objectContaining({ pointer: '/body/products/1/ean' })] });
     expect(byIndex[2].errors.map((e: any) => e.pointer)).toContain('/body/products/2/title');
@@ -232,7 +233,17 @@ describe('bulk products', () => {
     const created = await sb.call('GET', `/api/v2/products/${job.results[1].id}`);
     expect(created.body).toMatchObject({ sku: 'bulk-ok-2', status: 'draft', videos: [expect.objectContaining({ video_id: 'dQw4w9WgXcQ' })] });
     const completed = recorder.of('job.completed').find((e) => e.data.id === job.id);
-    expect(completed?.data.progress.succeeded).toBe(2);
+    expect(completed?.data).toMatchObject({ state: 'completed_with_errors', progress: { succeeded: 2 } });
+  });
+
+  it('end failed when no line creates a product', async () => {
+    const res = await sb.call('POST', '/api/v2/products/bulk', { body: { products: [{ sku: 'bulk-none-1' }, productBody(state, 'bulk-none-2', { ean: '4006381333932' })] } });
+    expect(res.status).toBe(202);
+    const job = await waitForJob(sb, res.body.job_id);
+    expect(job).toMatchObject({ state: 'failed', progress: { total: 2, succeeded: 0, failed: 2 }, results: [] });
+    expect(job.errors.map((e: any) => e.index)).toEqual([0, 1]);
+    expect(recorder.of('job.completed').find((e) => e.data.id === job.id)?.data.state).toBe('failed');
+    expect((await sb.call('GET', '/api/v2/products?q=bulk-none')).body.pagination.total).toBe(0);
   });
 
   it('take 1 to 1000 products: 1001 answers 413 problem+json, an empty list 400', async () => {

@@ -129,9 +129,11 @@ describe('marketplace-sandbox serve', () => {
     const body = JSON.stringify({ items: [{ id: 'prod_doesnotexist', status: 'active', in_stock: 1 }] });
     const stream = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode(body)), c.close()) });
     const chunked = await fetch(`${running.url}/api/v2/availability`, { method: 'POST', headers: auth, body: stream, duplex: 'half' } as RequestInit);
-    expect(chunked.status).toBe(200);
+    // Read and judged: its only item names an unknown id, so the batch applied nothing (422).
+    expect(chunked.status).toBe(422);
+    expect((await chunked.json()).errors).toEqual([expect.objectContaining({ pointer: '/body/items/0/id' })]);
     const journal = await (await fetch(`${running.url}/__sandbox/requests?operation_id=updateAvailability`, { headers: { authorization: 'Bearer sandbox-admin-token' } })).json();
-    expect(journal.data.at(-1)).toMatchObject({ method: 'POST', status: 200, request_bytes: Buffer.byteLength(body) });
+    expect(journal.data.at(-1)).toMatchObject({ method: 'POST', status: 422, request_bytes: Buffer.byteLength(body) });
     expect(await stop(running.child)).toBe(0);
   });
 

@@ -59,7 +59,7 @@ export interface paths {
         put?: never;
         /**
          * Create products in bulk (asynchronous)
-         * @description Queues a job creating up to 1000 products and answers 202 with the job's `Location`. Each line is a `ProductCreate` (inline `variants` allowed) and stands on its own: it is checked against the same schema and catalogue rules as `createProduct`; a valid line becomes a `draft` product (listed in the job's `results` with its id), an invalid one is reported in the job's `errors` with field errors pointing into this request (`/body/products/<index>/…`), without affecting the other lines. More than 1000 lines answer 413.
+         * @description Queues a job creating up to 1000 products and answers 202 with the job's `Location`. Each line is a `ProductCreate` (inline `variants` allowed) and stands on its own: it is checked against the same schema and catalogue rules as `createProduct`; a valid line becomes a `draft` product (listed in the job's `results` with its id), an invalid one is reported in the job's `errors` with field errors pointing into this request (`/body/products/<index>/…`), without affecting the other lines. The job ends `completed` when every line created a product, `completed_with_errors` when some did, `failed` when none did. More than 1000 lines answer 413.
          */
         post: operations["createProductsBulk"];
         delete?: never;
@@ -93,7 +93,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -124,7 +127,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -151,9 +157,15 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
-                /** @description Variant id. */
+                /**
+                 * @description Variant id.
+                 * @example var_m6mygk0j
+                 */
                 variant_id: components["parameters"]["VariantIdPath"];
             };
             cookie?: never;
@@ -176,7 +188,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -199,9 +214,15 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
-                /** @description Variant id. */
+                /**
+                 * @description Variant id.
+                 * @example var_m6mygk0j
+                 */
                 variant_id: components["parameters"]["VariantIdPath"];
             };
             cookie?: never;
@@ -224,7 +245,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -253,7 +277,7 @@ export interface paths {
         put?: never;
         /**
          * Update availability in bulk
-         * @description Sets storefront status and buyable stock of up to 1000 products or variants in one request. Items are processed independently: the answer is 200 with a per-item result even when some items fail (unknown id, deleted product …). More than 1000 items answer 413. `status: inactive` hides an item from the storefront (shoppers cannot find or buy it; the partner API still shows it, see the `visible` filter of `listProducts`); `in_stock: 0` keeps it visible but not buyable (sold out).
+         * @description Sets storefront status and buyable stock of up to 1000 products or variants in one request. Items are processed independently. When at least one item is applied (or already as asked: `unchanged`) the answer is 200 with a result per item; an item that failed (unknown id, deleted product …) has `result: error` with its `code`, `message` and the `pointer` of the offending member (`/body/items/3/id`). When no item could be applied the batch changed nothing, and the answer says so: 422 `no_items_applied`, a problem listing every item's error in `errors[]` (with its pointer) and the same per-item `results` and `summary` a 200 would carry. A batch that did nothing is never a 200. More than 1000 items answer 413. `status: inactive` hides an item from the storefront (shoppers cannot find or buy it; the partner API still shows it, see the `visible` filter of `listProducts`); `in_stock: 0` keeps it visible but not buyable (sold out).
          */
         post: operations["updateAvailability"];
         delete?: never;
@@ -287,7 +311,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Sku of a product or variant. */
+                /**
+                 * @description Sku of a product or variant.
+                 * @example hph-763039
+                 */
                 sku: components["parameters"]["SkuPath"];
             };
             cookie?: never;
@@ -320,7 +347,7 @@ export interface paths {
         put?: never;
         /**
          * Sync inventory in bulk (asynchronous)
-         * @description Queues a job setting the absolute stock of up to 10000 sku/location lines. Poll the job at the `Location` header (`getJob`); per-line errors are reported in the job. More than 10000 lines answer 413.
+         * @description Queues a job setting the absolute stock of up to 10000 sku/location lines. Poll the job at the `Location` header (`getJob`) until it is finished: `completed` when every line was applied, `completed_with_errors` when some lines failed (unknown sku or location; each listed in the job's `errors` with the pointer of its line, `/body/items/2/sku`), `failed` when no line could be applied (the job changed nothing). The 202 only says the lines were accepted for processing. More than 10000 lines answer 413.
          */
         post: operations["syncInventory"];
         delete?: never;
@@ -374,7 +401,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Reservation id. */
+                /**
+                 * @description Reservation id.
+                 * @example res_5t1w8k3c
+                 */
                 reservation_id: components["parameters"]["ReservationIdPath"];
             };
             cookie?: never;
@@ -397,14 +427,17 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Job id. */
+                /**
+                 * @description Job id.
+                 * @example job_4f8d2k6m
+                 */
                 job_id: components["parameters"]["JobIdPath"];
             };
             cookie?: never;
         };
         /**
          * Get a job
-         * @description Returns the state, progress and per-line errors of an asynchronous job.
+         * @description Returns the state, progress and per-line errors of an asynchronous job. A job is finished when its `state` is `completed` (every line applied), `completed_with_errors` (some lines failed: see `errors`, each with the pointer of its line) or `failed` (no line applied, or processing broke); `job.completed` is emitted when its lines are all processed, whatever the outcome (its `state` tells which), `job.failed` when processing itself broke.
          */
         get: operations["getJob"];
         put?: never;
@@ -480,7 +513,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Order id. */
+                /**
+                 * @description Order id.
+                 * @example ord_ieeflno1
+                 */
                 order_id: components["parameters"]["OrderIdPath"];
             };
             cookie?: never;
@@ -503,8 +539,11 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Order id. */
-                order_id: components["parameters"]["OrderIdPath"];
+                /**
+                 * @description Order id (the example is an order in `shipping`).
+                 * @example ord_jgl4txmc
+                 */
+                order_id: components["schemas"]["OrderId"];
             };
             cookie?: never;
         };
@@ -526,8 +565,11 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Order id. */
-                order_id: components["parameters"]["OrderIdPath"];
+                /**
+                 * @description Order id (the example is an `open` order).
+                 * @example ord_g0m8de6d
+                 */
+                order_id: components["schemas"]["OrderId"];
             };
             cookie?: never;
         };
@@ -549,8 +591,11 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Order id. */
-                order_id: components["parameters"]["OrderIdPath"];
+                /**
+                 * @description Order id (the example is an order in `shipping`).
+                 * @example ord_jgl4txmc
+                 */
+                order_id: components["schemas"]["OrderId"];
             };
             cookie?: never;
         };
@@ -576,7 +621,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Shipment id. */
+                /**
+                 * @description Shipment id.
+                 * @example shp_xqmx0ai0
+                 */
                 shipment_id: components["parameters"]["ShipmentIdPath"];
             };
             cookie?: never;
@@ -619,7 +667,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Return id. */
+                /**
+                 * @description Return id.
+                 * @example ret_ueyiqz1b
+                 */
                 return_id: components["parameters"]["ReturnIdPath"];
             };
             cookie?: never;
@@ -666,7 +717,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Category id. */
+                /**
+                 * @description Category id.
+                 * @example cat_07twnttu
+                 */
                 category_id: components["parameters"]["CategoryIdPath"];
             };
             cookie?: never;
@@ -709,7 +763,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Brand id. */
+                /**
+                 * @description Brand id.
+                 * @example brand_t6xbh3pn
+                 */
                 brand_id: components["parameters"]["BrandIdPath"];
             };
             cookie?: never;
@@ -776,7 +833,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
             };
             cookie?: never;
@@ -807,7 +867,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
             };
             cookie?: never;
@@ -830,7 +893,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
             };
             cookie?: never;
@@ -853,9 +919,15 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
-                /** @description Webhook delivery id. */
+                /**
+                 * @description Webhook delivery id.
+                 * @example dlv_1x7c4n9b
+                 */
                 delivery_id: components["parameters"]["DeliveryIdPath"];
             };
             cookie?: never;
@@ -879,22 +951,22 @@ export interface components {
     schemas: {
         /**
          * @description Product id (`prod_…`).
-         * @example prod_8f3k2m9x
+         * @example prod_0gu6dt60
          */
         ProductId: string;
         /**
          * @description Variant id (`var_…`).
-         * @example var_2m7x9q4p
+         * @example var_m6mygk0j
          */
         VariantId: string;
         /**
          * @description Order id (`ord_…`).
-         * @example ord_9d4h7v2n
+         * @example ord_ieeflno1
          */
         OrderId: string;
         /**
          * @description Order item id (`oit_…`).
-         * @example oit_6b2r8m1z
+         * @example oit_l0eg4xor
          */
         OrderItemId: string;
         /**
@@ -924,47 +996,47 @@ export interface components {
         EventId: string;
         /**
          * @description Shipment id (`shp_…`).
-         * @example shp_3c8n1q7d
+         * @example shp_xqmx0ai0
          */
         ShipmentId: string;
         /**
          * @description Return id (`ret_…`).
-         * @example ret_7k2p9w4e
+         * @example ret_ueyiqz1b
          */
         ReturnId: string;
         /**
          * @description Category id (`cat_…`).
-         * @example cat_7h2k4p
+         * @example cat_07twnttu
          */
         CategoryId: string;
         /**
          * @description Brand id (`brand_…`).
-         * @example brand_4k9d2x
+         * @example brand_t6xbh3pn
          */
         BrandId: string;
         /**
          * @description Label id (`lbl_…`).
-         * @example lbl_3n8q1z
+         * @example lbl_gddzx80l
          */
         LabelId: string;
         /**
          * @description Stock location id (`loc_…`).
-         * @example loc_prg01
+         * @example loc_berlin
          */
         LocationId: string;
         /**
          * @description The partner's own stock keeping unit. Unique per partner across products and variants.
-         * @example KB-1042
+         * @example hph-763039
          */
         Sku: string;
         /**
          * @description EAN-13 (GTIN-13) barcode with a valid check digit.
-         * @example 4006381333931
+         * @example 4195117261997
          */
         Ean: string;
         /**
          * @description EAN-8, EAN-13 or GTIN-14 barcode; the check digit is verified. Stored and returned as 13 digits.
-         * @example 4006381333931
+         * @example 4195117261997
          */
         EanInput: string;
         /**
@@ -979,14 +1051,16 @@ export interface components {
         Price: number;
         /**
          * @description ISO 3166-1 alpha-2 country code.
-         * @example CZ
+         * @example DE
          */
         CountryCode: string;
         /**
          * @description Category parameter values keyed by the parameter's snake_case name (see `Category.parameters`).
          * @example {
-         *       "color": "black",
-         *       "layout": "us"
+         *       "colour": "navy",
+         *       "connectivity": "bluetooth",
+         *       "battery_life_hours": "25",
+         *       "form_factor": "in_ear"
          *     }
          */
         Parameters: {
@@ -1003,10 +1077,10 @@ export interface components {
          */
         ReturnStatus: "announced" | "received" | "accepted" | "rejected";
         /**
-         * @description Asynchronous job state.
+         * @description Asynchronous job state. `queued` and `running` until every line is processed; then `completed` (every line applied), `completed_with_errors` (some lines applied, the failed ones are listed in `errors`) or `failed` (no line applied: the job changed nothing; or processing itself broke, with error code `job_failed`). The last three are final: stop polling on any of them.
          * @enum {string}
          */
-        JobState: "queued" | "running" | "completed" | "failed";
+        JobState: "queued" | "running" | "completed" | "completed_with_errors" | "failed";
         /** @description Page-based pagination metadata. */
         Pagination: {
             /** @description Current page (1-based). */
@@ -1333,6 +1407,8 @@ export interface components {
             result: "applied" | "unchanged" | "error";
             /** @description Machine-readable error code (only for `error`). */
             code?: string;
+            /** @description JSON pointer of the offending member of the request, e.g. `/body/items/3/id` (only for `error`). */
+            pointer?: string;
             /** @description Human-readable error message (only for `error`). */
             message?: string;
         };
@@ -1347,6 +1423,20 @@ export interface components {
                 /** @description Items already in the requested state. */
                 unchanged: number;
                 /** @description Items rejected. */
+                errors: number;
+            };
+        };
+        /** @description A 422 `no_items_applied` problem: no item of the batch could be applied. `errors[]` lists every item's error with its pointer; `results` and `summary` are those of a 200 answer. */
+        AvailabilityFailure: components["schemas"]["Problem"] & {
+            /** @description One result per item, in request order (all `error`). */
+            results: components["schemas"]["AvailabilityItemResult"][];
+            /** @description Counts per result (`applied` and `unchanged` are 0). */
+            summary: {
+                /** @description Items changed (0). */
+                applied: number;
+                /** @description Items already in the requested state (0). */
+                unchanged: number;
+                /** @description Items rejected (all of them). */
                 errors: number;
             };
         };
@@ -1463,7 +1553,7 @@ export interface components {
             code: string;
             /** @description Human-readable message. */
             message: string;
-            /** @description Field errors of the line, pointing into the job's request body (`/body/products/3/ean`). */
+            /** @description Field errors of the line, pointing into the job's request body (`/body/products/3/ean`, `/body/items/2/location`). */
             errors?: components["schemas"]["ProblemFieldError"][];
         };
         /** @description A line of a bulk job that succeeded. */
@@ -1495,7 +1585,7 @@ export interface components {
                 /** @description Lines rejected. */
                 failed: number;
             };
-            /** @description Per-line errors. */
+            /** @description Per-line errors, each with the pointer of the offending member of the request in its `errors[]`. */
             errors: components["schemas"]["JobItemError"][];
             /** @description `products_bulk` jobs only: the lines that succeeded and the product each created. */
             results?: components["schemas"]["JobItemResult"][];
@@ -1511,7 +1601,7 @@ export interface components {
             started_at: string | null;
             /**
              * Format: date-time
-             * @description End of processing, null until completed or failed.
+             * @description End of processing, null while queued or running.
              */
             completed_at: string | null;
         };
@@ -2055,7 +2145,7 @@ export interface components {
              * @description The request path of this occurrence.
              */
             instance?: string;
-            /** @description Stable machine code: validation_failed, malformed_json, unauthorized, forbidden, not_found, conflict, payload_too_large, unsupported_media_type, rate_limit_exceeded, internal_error, token_expired, insufficient_scope, webhook_target_not_allowed, bad_gateway, service_unavailable, gateway_timeout, or a domain code such as invalid_transition, transition_not_allowed_for_partner, price_change_requires_confirmation, price_locked, force_token_invalid, force_token_expired, force_token_already_used, force_token_price_mismatch, use_price_endpoint, insufficient_stock, sku_taken. */
+            /** @description Stable machine code: validation_failed, malformed_json, unauthorized, forbidden, not_found, conflict, payload_too_large, unsupported_media_type, rate_limit_exceeded, internal_error, token_expired, insufficient_scope, webhook_target_not_allowed, bad_gateway, service_unavailable, gateway_timeout, or a domain code such as invalid_transition, transition_not_allowed_for_partner, price_change_requires_confirmation, price_locked, force_token_invalid, force_token_expired, force_token_already_used, force_token_price_mismatch, use_price_endpoint, insufficient_stock, sku_taken, no_items_applied. */
             code: string;
             /** @description Field errors (for `validation_failed`). */
             errors?: components["schemas"]["ProblemFieldError"][];
@@ -2266,29 +2356,65 @@ export interface components {
         };
     };
     parameters: {
-        /** @description Product id. */
+        /**
+         * @description Product id.
+         * @example prod_0gu6dt60
+         */
         ProductIdPath: components["schemas"]["ProductId"];
-        /** @description Variant id. */
+        /**
+         * @description Variant id.
+         * @example var_m6mygk0j
+         */
         VariantIdPath: components["schemas"]["VariantId"];
-        /** @description Sku of a product or variant. */
+        /**
+         * @description Sku of a product or variant.
+         * @example hph-763039
+         */
         SkuPath: components["schemas"]["Sku"];
-        /** @description Job id. */
+        /**
+         * @description Job id.
+         * @example job_4f8d2k6m
+         */
         JobIdPath: components["schemas"]["JobId"];
-        /** @description Reservation id. */
+        /**
+         * @description Reservation id.
+         * @example res_5t1w8k3c
+         */
         ReservationIdPath: components["schemas"]["ReservationId"];
-        /** @description Order id. */
+        /**
+         * @description Order id.
+         * @example ord_ieeflno1
+         */
         OrderIdPath: components["schemas"]["OrderId"];
-        /** @description Shipment id. */
+        /**
+         * @description Shipment id.
+         * @example shp_xqmx0ai0
+         */
         ShipmentIdPath: components["schemas"]["ShipmentId"];
-        /** @description Return id. */
+        /**
+         * @description Return id.
+         * @example ret_ueyiqz1b
+         */
         ReturnIdPath: components["schemas"]["ReturnId"];
-        /** @description Category id. */
+        /**
+         * @description Category id.
+         * @example cat_07twnttu
+         */
         CategoryIdPath: components["schemas"]["CategoryId"];
-        /** @description Brand id. */
+        /**
+         * @description Brand id.
+         * @example brand_t6xbh3pn
+         */
         BrandIdPath: components["schemas"]["BrandId"];
-        /** @description Webhook subscription id. */
+        /**
+         * @description Webhook subscription id.
+         * @example wh_6v3m9t2k
+         */
         WebhookIdPath: components["schemas"]["WebhookId"];
-        /** @description Webhook delivery id. */
+        /**
+         * @description Webhook delivery id.
+         * @example dlv_1x7c4n9b
+         */
         DeliveryIdPath: components["schemas"]["DeliveryId"];
         /** @description Page number, 1-based. */
         Page: number;
@@ -2386,7 +2512,10 @@ export interface operations {
     listProducts: {
         parameters: {
             query?: {
-                /** @description Only products in this category. */
+                /**
+                 * @description Only products in this category.
+                 * @example cat_07twnttu
+                 */
                 category?: components["schemas"]["CategoryId"];
                 /** @description Only products of this brand. */
                 brand?: components["schemas"]["BrandId"];
@@ -2394,7 +2523,10 @@ export interface operations {
                 price_min?: number;
                 /** @description Maximum price (inclusive). */
                 price_max?: number;
-                /** @description true: only items with `availability.in_stock > 0`; false: only items without stock. */
+                /**
+                 * @description true: only items with `availability.in_stock > 0`; false: only items without stock.
+                 * @example true
+                 */
                 in_stock?: boolean;
                 /** @description Full-text search on title, description and sku. */
                 q?: string;
@@ -2564,7 +2696,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -2601,8 +2736,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
-                product_id: components["parameters"]["ProductIdPath"];
+                /**
+                 * @description Product id (the example is a draft product).
+                 * @example prod_9ce40rzz
+                 */
+                product_id: components["schemas"]["ProductId"];
             };
             cookie?: never;
         };
@@ -2636,7 +2774,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -2679,7 +2820,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -2716,7 +2860,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -2761,9 +2908,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
-                /** @description Variant id. */
+                /**
+                 * @description Variant id.
+                 * @example var_m6mygk0j
+                 */
                 variant_id: components["parameters"]["VariantIdPath"];
             };
             cookie?: never;
@@ -2803,7 +2956,10 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -2850,9 +3006,15 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
-                /** @description Variant id. */
+                /**
+                 * @description Variant id.
+                 * @example var_m6mygk0j
+                 */
                 variant_id: components["parameters"]["VariantIdPath"];
             };
             cookie?: never;
@@ -2894,7 +3056,10 @@ export interface operations {
     getPriceHistory: {
         parameters: {
             query?: {
-                /** @description Only this variant's history. */
+                /**
+                 * @description Only this variant's history.
+                 * @example var_m6mygk0j
+                 */
                 variant_id?: components["schemas"]["VariantId"];
                 /** @description Page number, 1-based. */
                 page?: components["parameters"]["Page"];
@@ -2903,7 +3068,10 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Product id. */
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
                 product_id: components["parameters"]["ProductIdPath"];
             };
             cookie?: never;
@@ -2968,6 +3136,20 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            /** @description No item could be applied, so nothing changed (`no_items_applied`): a batch that did nothing is answered as a failure, not as a 200 whose summary counts only errors. `errors[]` has each item's error with its pointer; `results` and `summary` are those a 200 would carry. Fix the items and send the batch again. */
+            422: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AvailabilityFailure"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -2978,7 +3160,10 @@ export interface operations {
     listInventory: {
         parameters: {
             query?: {
-                /** @description Only items with stock records at this location. */
+                /**
+                 * @description Only items with stock records at this location.
+                 * @example loc_hamburg
+                 */
                 location?: components["schemas"]["LocationId"];
                 /** @description true: only items with `available <= low_stock_threshold`. */
                 low_stock?: boolean;
@@ -3022,7 +3207,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Sku of a product or variant. */
+                /**
+                 * @description Sku of a product or variant.
+                 * @example hph-763039
+                 */
                 sku: components["parameters"]["SkuPath"];
             };
             cookie?: never;
@@ -3059,7 +3247,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Sku of a product or variant. */
+                /**
+                 * @description Sku of a product or variant.
+                 * @example hph-763039
+                 */
                 sku: components["parameters"]["SkuPath"];
             };
             cookie?: never;
@@ -3226,7 +3417,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Reservation id. */
+                /**
+                 * @description Reservation id.
+                 * @example res_5t1w8k3c
+                 */
                 reservation_id: components["parameters"]["ReservationIdPath"];
             };
             cookie?: never;
@@ -3263,7 +3457,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Job id. */
+                /**
+                 * @description Job id.
+                 * @example job_4f8d2k6m
+                 */
                 job_id: components["parameters"]["JobIdPath"];
             };
             cookie?: never;
@@ -3331,7 +3528,12 @@ export interface operations {
     listOrders: {
         parameters: {
             query?: {
-                /** @description Only orders in one of these statuses (repeat the parameter: `status=open&status=shipping`). */
+                /**
+                 * @description Only orders in one of these statuses (repeat the parameter: `status=open&status=shipping`).
+                 * @example [
+                 *       "open"
+                 *     ]
+                 */
                 status?: components["schemas"]["OrderStatus"][];
                 /** @description Only orders created at or after this time. */
                 date_from?: string;
@@ -3415,7 +3617,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Order id. */
+                /**
+                 * @description Order id.
+                 * @example ord_ieeflno1
+                 */
                 order_id: components["parameters"]["OrderIdPath"];
             };
             cookie?: never;
@@ -3452,8 +3657,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Order id. */
-                order_id: components["parameters"]["OrderIdPath"];
+                /**
+                 * @description Order id (the example is an order in `shipping`).
+                 * @example ord_jgl4txmc
+                 */
+                order_id: components["schemas"]["OrderId"];
             };
             cookie?: never;
         };
@@ -3496,8 +3704,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Order id. */
-                order_id: components["parameters"]["OrderIdPath"];
+                /**
+                 * @description Order id (the example is an `open` order).
+                 * @example ord_g0m8de6d
+                 */
+                order_id: components["schemas"]["OrderId"];
             };
             cookie?: never;
         };
@@ -3540,8 +3751,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Order id. */
-                order_id: components["parameters"]["OrderIdPath"];
+                /**
+                 * @description Order id (the example is an order in `shipping`).
+                 * @example ord_jgl4txmc
+                 */
+                order_id: components["schemas"]["OrderId"];
             };
             cookie?: never;
         };
@@ -3577,8 +3791,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Order id. */
-                order_id: components["parameters"]["OrderIdPath"];
+                /**
+                 * @description Order id (the example is an order in `shipping`).
+                 * @example ord_jgl4txmc
+                 */
+                order_id: components["schemas"]["OrderId"];
             };
             cookie?: never;
         };
@@ -3622,7 +3839,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Shipment id. */
+                /**
+                 * @description Shipment id.
+                 * @example shp_xqmx0ai0
+                 */
                 shipment_id: components["parameters"]["ShipmentIdPath"];
             };
             cookie?: never;
@@ -3659,7 +3879,10 @@ export interface operations {
             query?: {
                 /** @description Only returns in this status. */
                 status?: components["schemas"]["ReturnStatus"];
-                /** @description Only returns of this order. */
+                /**
+                 * @description Only returns of this order.
+                 * @example ord_m3e6eom2
+                 */
                 order_id?: components["schemas"]["OrderId"];
                 /** @description Page number, 1-based. */
                 page?: components["parameters"]["Page"];
@@ -3701,7 +3924,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Return id. */
+                /**
+                 * @description Return id.
+                 * @example ret_ueyiqz1b
+                 */
                 return_id: components["parameters"]["ReturnIdPath"];
             };
             cookie?: never;
@@ -3738,7 +3964,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Return id. */
+                /**
+                 * @description Return id.
+                 * @example ret_ueyiqz1b
+                 */
                 return_id: components["parameters"]["ReturnIdPath"];
             };
             cookie?: never;
@@ -3815,7 +4044,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Category id. */
+                /**
+                 * @description Category id.
+                 * @example cat_07twnttu
+                 */
                 category_id: components["parameters"]["CategoryIdPath"];
             };
             cookie?: never;
@@ -3892,7 +4124,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Brand id. */
+                /**
+                 * @description Brand id.
+                 * @example brand_t6xbh3pn
+                 */
                 brand_id: components["parameters"]["BrandIdPath"];
             };
             cookie?: never;
@@ -4035,7 +4270,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
             };
             cookie?: never;
@@ -4072,7 +4310,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
             };
             cookie?: never;
@@ -4107,7 +4348,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
             };
             cookie?: never;
@@ -4150,7 +4394,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
             };
             cookie?: never;
@@ -4192,7 +4439,10 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
             };
             cookie?: never;
@@ -4229,9 +4479,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Webhook subscription id. */
+                /**
+                 * @description Webhook subscription id.
+                 * @example wh_6v3m9t2k
+                 */
                 webhook_id: components["parameters"]["WebhookIdPath"];
-                /** @description Webhook delivery id. */
+                /**
+                 * @description Webhook delivery id.
+                 * @example dlv_1x7c4n9b
+                 */
                 delivery_id: components["parameters"]["DeliveryIdPath"];
             };
             cookie?: never;

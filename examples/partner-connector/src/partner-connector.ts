@@ -179,7 +179,8 @@ export class PartnerConnector {
     for (;;) {
       const early = this.finishedJobs.get(jobId);
       const job = early ?? (await this.client.getJob(jobId));
-      if (job.state === 'completed' || job.state === 'failed') {
+      // Finished: every line applied, some failed (see job.errors), or none applied.
+      if (job.state === 'completed' || job.state === 'completed_with_errors' || job.state === 'failed') {
         this.finishedJobs.delete(jobId);
         return job;
       }

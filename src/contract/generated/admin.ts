@@ -125,7 +125,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The snapshot's name. */
+                /**
+                 * @description The snapshot's name.
+                 * @example before-checkout-test
+                 */
                 name: components["parameters"]["SnapshotName"];
             };
             cookie?: never;
@@ -148,7 +151,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The snapshot's name. */
+                /**
+                 * @description The snapshot's name.
+                 * @example before-checkout-test
+                 */
                 name: components["parameters"]["SnapshotName"];
             };
             cookie?: never;
@@ -327,7 +333,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
             };
             cookie?: never;
@@ -356,7 +365,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
             };
             cookie?: never;
@@ -379,9 +391,15 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
-                /** @description A product (`prod_…`) or variant (`var_…`) of the tenant. */
+                /**
+                 * @description A product (`prod_…`) or variant (`var_…`) of the tenant.
+                 * @example prod_nuwo9hmj
+                 */
                 item_id: string;
             };
             cookie?: never;
@@ -411,7 +429,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
             };
             cookie?: never;
@@ -439,9 +460,15 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
-                /** @description The key's id from the key list (the key itself never goes into a URL). */
+                /**
+                 * @description The key's id from the key list (the key itself never goes into a URL).
+                 * @example key_9c3e7a1f5b2d8e46
+                 */
                 key_id: string;
             };
             cookie?: never;
@@ -464,7 +491,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
             };
             cookie?: never;
@@ -491,9 +521,15 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
-                /** @description The client. */
+                /**
+                 * @description The client.
+                 * @example cli_5d2a8f1c7e3b
+                 */
                 client_id: string;
             };
             cookie?: never;
@@ -516,7 +552,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
             };
             cookie?: never;
@@ -1245,10 +1284,11 @@ export interface components {
                 /**
                  * @example {
                  *       "type": "/problems/payload_too_large",
-                 *       "title": "Payload Too Large",
+                 *       "title": "Content Too Large",
                  *       "status": 413,
                  *       "detail": "The request body exceeds 268435456 bytes; split it into smaller requests.",
-                 *       "code": "payload_too_large"
+                 *       "code": "payload_too_large",
+                 *       "instance": "/__sandbox/state"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -1265,8 +1305,12 @@ export interface components {
                  *       "type": "/problems/invalid_transition",
                  *       "title": "Conflict",
                  *       "status": 409,
-                 *       "detail": "The marketplace cannot move an order from delivered to cancelled. Allowed next statuses for the marketplace are none (final status).",
-                 *       "code": "invalid_transition"
+                 *       "detail": "The marketplace cannot move an order from delivered to cancelled. Its allowed next statuses: none (final status).",
+                 *       "code": "invalid_transition",
+                 *       "current_status": "delivered",
+                 *       "requested_status": "cancelled",
+                 *       "allowed_next_statuses": [],
+                 *       "instance": "/__sandbox/orders/ord_95p0yd7h/move"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -1290,7 +1334,8 @@ export interface components {
                  *           "pointer": "/body/tenant_id",
                  *           "message": "must match pattern \"^ten_[A-Za-z0-9_]+$\""
                  *         }
-                 *       ]
+                 *       ],
+                 *       "instance": "/__sandbox/reset"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -1309,8 +1354,9 @@ export interface components {
                  *       "type": "/problems/admin_token_required",
                  *       "title": "Unauthorized",
                  *       "status": 401,
-                 *       "detail": "The control API needs \"Authorization Bearer <admin token>\".",
-                 *       "code": "admin_token_required"
+                 *       "detail": "The control API needs \"Authorization: Bearer <admin token>\" (env SANDBOX_ADMIN_TOKEN; see the README for the default).",
+                 *       "code": "admin_token_required",
+                 *       "instance": "/__sandbox/tenants"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -1327,8 +1373,10 @@ export interface components {
                  *       "type": "/problems/not_found",
                  *       "title": "Not Found",
                  *       "status": 404,
-                 *       "detail": "Tenant ten_unknown does not exist.",
-                 *       "code": "not_found"
+                 *       "detail": "Tenant ten_unknown does not exist for this tenant.",
+                 *       "code": "not_found",
+                 *       "resource_id": "ten_unknown",
+                 *       "instance": "/__sandbox/reset"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -1346,7 +1394,11 @@ export interface components {
                  *       "title": "Unsupported Media Type",
                  *       "status": 415,
                  *       "detail": "Content-Type \"text/plain\" is not accepted by createTenant; send application/json.",
-                 *       "code": "unsupported_media_type"
+                 *       "code": "unsupported_media_type",
+                 *       "accepted": [
+                 *         "application/json"
+                 *       ],
+                 *       "instance": "/__sandbox/tenants"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -1354,9 +1406,15 @@ export interface components {
         };
     };
     parameters: {
-        /** @description The tenant; the first default tenant (ten_nordwind) when omitted. */
+        /**
+         * @description The tenant; the first default tenant (ten_nordwind) when omitted.
+         * @example ten_nordwind
+         */
         TenantIdQuery: string;
-        /** @description The snapshot's name. */
+        /**
+         * @description The snapshot's name.
+         * @example before-checkout-test
+         */
         SnapshotName: string;
     };
     requestBodies: never;
@@ -1385,7 +1443,7 @@ export interface operations {
                      *       "status": "ok",
                      *       "version": "0.1.0",
                      *       "tenants": 2,
-                     *       "uptime_seconds": 12.5
+                     *       "uptime_seconds": 1.606
                      *     }
                      */
                     "application/json": components["schemas"]["Health"];
@@ -1419,7 +1477,21 @@ export interface operations {
                      *           ],
                      *           "seed": 20260101,
                      *           "scenario": "default",
-                     *           "created_at": "2026-01-15T09:00:00.000Z",
+                     *           "created_at": "2026-12-03T08:14:24.471Z",
+                     *           "counts": {
+                     *             "products": 243,
+                     *             "orders": 120
+                     *           }
+                     *         },
+                     *         {
+                     *           "tenant_id": "ten_suedhafen",
+                     *           "name": "Südhafen Versand AG",
+                     *           "api_keys": [
+                     *             "mk_test_suedhafen_4b8e1c6a9f2d53e7"
+                     *           ],
+                     *           "seed": 20260101,
+                     *           "scenario": "default",
+                     *           "created_at": "2026-12-03T08:14:24.471Z",
                      *           "counts": {
                      *             "products": 240,
                      *             "orders": 120
@@ -1508,8 +1580,8 @@ export interface operations {
                      * @example {
                      *       "tenant_id": "ten_nordwind",
                      *       "scenario": "order-lifecycle",
-                     *       "duration_ms": 0.6,
-                     *       "build_ms": 0,
+                     *       "duration_ms": 1.061,
+                     *       "build_ms": 48.003,
                      *       "counts": {
                      *         "products": 240,
                      *         "orders": 80
@@ -1545,15 +1617,15 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "name": "default",
-                     *           "description": "The embedded default world.",
+                     *           "description": "The embedded default world — 240 products (a quarter with variants), inventory in two warehouses, 120 orders over every status, enterprise plan, no faults.",
                      *           "sets": [],
                      *           "built": true
                      *         },
                      *         {
-                     *           "name": "rate-limited",
-                     *           "description": "Basic plan with today's quota nearly used up.",
+                     *           "name": "empty",
+                     *           "description": "Catalog reference data only (categories with their parameters, brands, labels, locations) — no products, no stock, no orders. For connectors that start from a blank shop.",
                      *           "sets": [
-                     *             "rate_limits"
+                     *             "fixture"
                      *           ],
                      *           "built": false
                      *         }
@@ -1569,7 +1641,10 @@ export interface operations {
     listSnapshots: {
         parameters: {
             query?: {
-                /** @description Only this tenant's snapshots. */
+                /**
+                 * @description Only this tenant's snapshots.
+                 * @example ten_nordwind
+                 */
                 tenant_id?: string;
             };
             header?: never;
@@ -1590,12 +1665,12 @@ export interface operations {
                      *         {
                      *           "name": "before-checkout-test",
                      *           "tenant_id": "ten_nordwind",
-                     *           "scenario": "order-lifecycle",
-                     *           "created_at": "2026-11-23T10:00:00.000Z",
-                     *           "sandbox_time": "2026-01-15T09:00:00.000Z",
+                     *           "scenario": "default",
+                     *           "created_at": "2026-12-03T08:14:26.122Z",
+                     *           "sandbox_time": "2026-01-15T10:00:01.443Z",
                      *           "counts": {
-                     *             "products": 240,
-                     *             "orders": 80
+                     *             "products": 243,
+                     *             "orders": 122
                      *           }
                      *         }
                      *       ]
@@ -1640,11 +1715,11 @@ export interface operations {
                      *       "name": "before-checkout-test",
                      *       "tenant_id": "ten_nordwind",
                      *       "scenario": "default",
-                     *       "created_at": "2026-11-23T10:00:00.000Z",
-                     *       "sandbox_time": "2026-01-15T09:00:00.000Z",
+                     *       "created_at": "2026-12-03T08:14:26.122Z",
+                     *       "sandbox_time": "2026-01-15T10:00:01.443Z",
                      *       "counts": {
-                     *         "products": 240,
-                     *         "orders": 120
+                     *         "products": 243,
+                     *         "orders": 122
                      *       }
                      *     }
                      */
@@ -1660,12 +1735,18 @@ export interface operations {
     deleteSnapshot: {
         parameters: {
             query?: {
-                /** @description The tenant; the first default tenant (ten_nordwind) when omitted. */
+                /**
+                 * @description The tenant; the first default tenant (ten_nordwind) when omitted.
+                 * @example ten_nordwind
+                 */
                 tenant_id?: components["parameters"]["TenantIdQuery"];
             };
             header?: never;
             path: {
-                /** @description The snapshot's name. */
+                /**
+                 * @description The snapshot's name.
+                 * @example before-checkout-test
+                 */
                 name: components["parameters"]["SnapshotName"];
             };
             cookie?: never;
@@ -1687,12 +1768,18 @@ export interface operations {
     restoreSnapshot: {
         parameters: {
             query?: {
-                /** @description The tenant; the first default tenant (ten_nordwind) when omitted. */
+                /**
+                 * @description The tenant; the first default tenant (ten_nordwind) when omitted.
+                 * @example ten_nordwind
+                 */
                 tenant_id?: components["parameters"]["TenantIdQuery"];
             };
             header?: never;
             path: {
-                /** @description The snapshot's name. */
+                /**
+                 * @description The snapshot's name.
+                 * @example before-checkout-test
+                 */
                 name: components["parameters"]["SnapshotName"];
             };
             cookie?: never;
@@ -1710,7 +1797,7 @@ export interface operations {
                      *       "tenant_id": "ten_nordwind",
                      *       "snapshot": "before-checkout-test",
                      *       "scenario": "default",
-                     *       "duration_ms": 0.8
+                     *       "duration_ms": 1.365
                      *     }
                      */
                     "application/json": components["schemas"]["SnapshotRestored"];
@@ -1724,7 +1811,10 @@ export interface operations {
     exportState: {
         parameters: {
             query?: {
-                /** @description The tenant; the first default tenant (ten_nordwind) when omitted. */
+                /**
+                 * @description The tenant; the first default tenant (ten_nordwind) when omitted.
+                 * @example ten_nordwind
+                 */
                 tenant_id?: components["parameters"]["TenantIdQuery"];
             };
             header?: never;
@@ -1739,37 +1829,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "format": "marketplace-sandbox/tenant-state",
-                     *       "version": 1,
-                     *       "tenant_id": "ten_nordwind",
-                     *       "scenario": "empty",
-                     *       "clock": {
-                     *         "mode": "manual",
-                     *         "factor": 1,
-                     *         "anchor_wall_ms": 1763892000000,
-                     *         "anchor_sandbox_ms": 1768467600000,
-                     *         "started_at_ms": 1768467600000
-                     *       },
-                     *       "settings": {},
-                     *       "state": {
-                     *         "categories": [],
-                     *         "brands": [],
-                     *         "labels": [],
-                     *         "locations": [],
-                     *         "products": {},
-                     *         "inventory": {},
-                     *         "reservations": {},
-                     *         "orders": {},
-                     *         "shipments": {},
-                     *         "returns": {},
-                     *         "webhooks": {},
-                     *         "deliveries": {},
-                     *         "jobs": {}
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["TenantStateExport"];
                 };
             };
@@ -1781,7 +1840,10 @@ export interface operations {
     importState: {
         parameters: {
             query?: {
-                /** @description The tenant; the first default tenant (ten_nordwind) when omitted. */
+                /**
+                 * @description The tenant; the first default tenant (ten_nordwind) when omitted.
+                 * @example ten_nordwind
+                 */
                 tenant_id?: components["parameters"]["TenantIdQuery"];
             };
             header?: never;
@@ -1790,37 +1852,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "format": "marketplace-sandbox/tenant-state",
-                 *       "version": 1,
-                 *       "tenant_id": "ten_nordwind",
-                 *       "scenario": "empty",
-                 *       "clock": {
-                 *         "mode": "manual",
-                 *         "factor": 1,
-                 *         "anchor_wall_ms": 1763892000000,
-                 *         "anchor_sandbox_ms": 1768467600000,
-                 *         "started_at_ms": 1768467600000
-                 *       },
-                 *       "settings": {},
-                 *       "state": {
-                 *         "categories": [],
-                 *         "brands": [],
-                 *         "labels": [],
-                 *         "locations": [],
-                 *         "products": {},
-                 *         "inventory": {},
-                 *         "reservations": {},
-                 *         "orders": {},
-                 *         "shipments": {},
-                 *         "returns": {},
-                 *         "webhooks": {},
-                 *         "deliveries": {},
-                 *         "jobs": {}
-                 *       }
-                 *     }
-                 */
                 "application/json": components["schemas"]["TenantStateExport"];
             };
         };
@@ -1854,7 +1885,10 @@ export interface operations {
     getClock: {
         parameters: {
             query?: {
-                /** @description The tenant; the first default tenant (ten_nordwind) when omitted. */
+                /**
+                 * @description The tenant; the first default tenant (ten_nordwind) when omitted.
+                 * @example ten_nordwind
+                 */
                 tenant_id?: components["parameters"]["TenantIdQuery"];
             };
             header?: never;
@@ -1872,11 +1906,11 @@ export interface operations {
                     /**
                      * @example {
                      *       "tenant_id": "ten_nordwind",
-                     *       "now": "2026-01-15T09:00:00.000Z",
+                     *       "now": "2026-01-15T09:00:01.430Z",
                      *       "mode": "realtime",
                      *       "factor": 1,
-                     *       "next_move_at": "2026-01-15T09:04:12.000Z",
-                     *       "upcoming_moves": 9
+                     *       "next_move_at": "2026-01-15T09:01:00.000Z",
+                     *       "upcoming_moves": 12
                      *     }
                      */
                     "application/json": components["schemas"]["Clock"];
@@ -1915,11 +1949,11 @@ export interface operations {
                     /**
                      * @example {
                      *       "tenant_id": "ten_nordwind",
-                     *       "now": "2026-01-15T09:00:00.000Z",
+                     *       "now": "2026-01-15T09:00:01.443Z",
                      *       "mode": "manual",
                      *       "factor": 1,
-                     *       "next_move_at": "2026-01-15T09:04:12.000Z",
-                     *       "upcoming_moves": 9
+                     *       "next_move_at": "2026-01-15T09:01:00.000Z",
+                     *       "upcoming_moves": 12
                      *     }
                      */
                     "application/json": components["schemas"]["Clock"];
@@ -1959,15 +1993,29 @@ export interface operations {
                     /**
                      * @example {
                      *       "tenant_id": "ten_nordwind",
-                     *       "from": "2026-01-15T09:00:00.000Z",
-                     *       "now": "2026-01-15T10:00:00.000Z",
+                     *       "from": "2026-01-15T09:00:01.443Z",
+                     *       "now": "2026-01-15T10:00:01.443Z",
                      *       "moves": [
                      *         {
-                     *           "order_id": "ord_k3m9x2q7w1z4",
+                     *           "order_id": "ord_0pyal6f0",
                      *           "from_status": "blocked",
                      *           "to_status": "open",
-                     *           "at": "2026-01-15T09:04:12.000Z",
-                     *           "reason": "cash_on_delivery_accepted"
+                     *           "at": "2026-01-15T09:01:00.000Z",
+                     *           "reason": "payment_received"
+                     *         },
+                     *         {
+                     *           "order_id": "ord_1sq36omt",
+                     *           "from_status": "blocked",
+                     *           "to_status": "open",
+                     *           "at": "2026-01-15T09:01:00.000Z",
+                     *           "reason": "payment_received"
+                     *         },
+                     *         {
+                     *           "order_id": "ord_3q9xvrxw",
+                     *           "from_status": "blocked",
+                     *           "to_status": "open",
+                     *           "at": "2026-01-15T09:01:00.000Z",
+                     *           "reason": "payment_received"
                      *         }
                      *       ]
                      *     }
@@ -1994,7 +2042,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "tenant_id": "ten_nordwind",
-                 *       "count": 5,
+                 *       "count": 2,
                  *       "payment_mix": {
                  *         "prepaid": 0.5,
                  *         "cash_on_delivery": 0.5
@@ -2018,19 +2066,30 @@ export interface operations {
                     /**
                      * @example {
                      *       "tenant_id": "ten_nordwind",
-                     *       "requested": 1,
+                     *       "requested": 2,
                      *       "seed": 20260221,
                      *       "orders": [
                      *         {
                      *           "id": "ord_k3m9x2q7w1z4",
-                     *           "order_number": "MS-2026-000031",
+                     *           "order_number": "MS-2026-000075",
                      *           "status": "blocked",
                      *           "payment_method": "cash_on_delivery",
                      *           "fulfilment": "partner",
-                     *           "total": 84.9,
+                     *           "total": 654.92,
                      *           "currency": "EUR",
-                     *           "item_count": 2,
-                     *           "created_at": "2026-01-15T09:00:00.000Z"
+                     *           "item_count": 3,
+                     *           "created_at": "2026-01-15T09:00:01.387Z"
+                     *         },
+                     *         {
+                     *           "id": "ord_7p2w9x4k1m3q",
+                     *           "order_number": "MS-2026-000076",
+                     *           "status": "blocked",
+                     *           "payment_method": "prepaid",
+                     *           "fulfilment": "partner",
+                     *           "total": 1108.46,
+                     *           "currency": "EUR",
+                     *           "item_count": 3,
+                     *           "created_at": "2026-01-15T09:00:01.387Z"
                      *         }
                      *       ]
                      *     }
@@ -2048,7 +2107,10 @@ export interface operations {
     getOrderRules: {
         parameters: {
             query?: {
-                /** @description The tenant; the first default tenant (ten_nordwind) when omitted. */
+                /**
+                 * @description The tenant; the first default tenant (ten_nordwind) when omitted.
+                 * @example ten_nordwind
+                 */
                 tenant_id?: components["parameters"]["TenantIdQuery"];
             };
             header?: never;
@@ -2135,7 +2197,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The order (`ord_…`). */
+                /**
+                 * @description The order (`ord_…`).
+                 * @example ord_rjwgz1bq
+                 */
                 order_id: string;
             };
             cookie?: never;
@@ -2161,10 +2226,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "order_id": "ord_k3m9x2q7w1z4",
+                     *       "order_id": "ord_rjwgz1bq",
                      *       "from_status": "shipping",
                      *       "to_status": "cancelled",
-                     *       "at": "2026-01-15T11:30:00.000Z",
+                     *       "at": "2026-01-15T09:00:01.421Z",
                      *       "reason": "scenario"
                      *     }
                      */
@@ -2183,7 +2248,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
             };
             cookie?: never;
@@ -2215,7 +2283,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
             };
             cookie?: never;
@@ -2258,7 +2329,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
             };
             cookie?: never;
@@ -2275,13 +2349,13 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "item_id": "prod_8f3k2m9x",
-                     *           "product_id": "prod_8f3k2m9x",
+                     *           "item_id": "prod_nuwo9hmj",
+                     *           "product_id": "prod_nuwo9hmj",
                      *           "variant_id": null,
                      *           "campaign": "Black Friday",
                      *           "force_price": 69.9,
                      *           "currency": "EUR",
-                     *           "starts_at": "2026-01-15T09:00:00.000Z",
+                     *           "starts_at": "2026-01-15T09:00:01.338Z",
                      *           "ends_at": "2026-01-16T09:00:00.000Z"
                      *         }
                      *       ]
@@ -2299,9 +2373,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
-                /** @description A product (`prod_…`) or variant (`var_…`) of the tenant. */
+                /**
+                 * @description A product (`prod_…`) or variant (`var_…`) of the tenant.
+                 * @example prod_nuwo9hmj
+                 */
                 item_id: string;
             };
             cookie?: never;
@@ -2327,13 +2407,13 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "item_id": "prod_8f3k2m9x",
-                     *       "product_id": "prod_8f3k2m9x",
+                     *       "item_id": "prod_nuwo9hmj",
+                     *       "product_id": "prod_nuwo9hmj",
                      *       "variant_id": null,
                      *       "campaign": "Black Friday",
                      *       "force_price": 69.9,
                      *       "currency": "EUR",
-                     *       "starts_at": "2026-01-15T09:00:00.000Z",
+                     *       "starts_at": "2026-01-15T09:00:01.338Z",
                      *       "ends_at": "2026-01-16T09:00:00.000Z"
                      *     }
                      */
@@ -2351,9 +2431,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
-                /** @description A product (`prod_…`) or variant (`var_…`) of the tenant. */
+                /**
+                 * @description A product (`prod_…`) or variant (`var_…`) of the tenant.
+                 * @example prod_nuwo9hmj
+                 */
                 item_id: string;
             };
             cookie?: never;
@@ -2376,7 +2462,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
             };
             cookie?: never;
@@ -2393,7 +2482,7 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "key_id": "key_2f8d4c1a9e7b3d05",
+                     *           "key_id": "key_df10aff187489075",
                      *           "api_key": "mk_test_nordwind_7d3f9a2c5e8b41d6",
                      *           "label": null,
                      *           "scopes": [
@@ -2406,7 +2495,7 @@ export interface operations {
                      *             "returns",
                      *             "webhooks"
                      *           ],
-                     *           "created_at": "2026-01-15T09:00:00.000Z"
+                     *           "created_at": "2026-12-03T08:14:24.471Z"
                      *         }
                      *       ]
                      *     }
@@ -2423,7 +2512,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
             };
             cookie?: never;
@@ -2458,7 +2550,7 @@ export interface operations {
                      *         "products",
                      *         "orders"
                      *       ],
-                     *       "created_at": "2026-01-15T09:30:00.000Z"
+                     *       "created_at": "2026-12-03T08:14:25.860Z"
                      *     }
                      */
                     "application/json": components["schemas"]["ApiKey"];
@@ -2475,9 +2567,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
-                /** @description The key's id from the key list (the key itself never goes into a URL). */
+                /**
+                 * @description The key's id from the key list (the key itself never goes into a URL).
+                 * @example key_9c3e7a1f5b2d8e46
+                 */
                 key_id: string;
             };
             cookie?: never;
@@ -2500,7 +2598,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
             };
             cookie?: never;
@@ -2530,7 +2631,7 @@ export interface operations {
                      *             "returns",
                      *             "webhooks"
                      *           ],
-                     *           "created_at": "2026-01-15T09:00:00.000Z"
+                     *           "created_at": "2026-12-03T08:14:24.471Z"
                      *         }
                      *       ]
                      *     }
@@ -2547,7 +2648,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
             };
             cookie?: never;
@@ -2576,13 +2680,13 @@ export interface operations {
                     /**
                      * @example {
                      *       "client_id": "cli_5d2a8f1c7e3b",
-                     *       "client_secret": "cs_test_8e1c4a7f2b9d3e6a0c5f8b1d4e7a2c9f",
+                     *       "client_secret": "cs_test_0aadea882645f62d1160237e10dd636c",
                      *       "name": "Order sync",
                      *       "scopes": [
                      *         "orders",
                      *         "shipments"
                      *       ],
-                     *       "created_at": "2026-01-15T09:30:00.000Z"
+                     *       "created_at": "2026-12-03T08:14:25.885Z"
                      *     }
                      */
                     "application/json": components["schemas"]["OAuthClient"];
@@ -2599,9 +2703,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
-                /** @description The client. */
+                /**
+                 * @description The client.
+                 * @example cli_5d2a8f1c7e3b
+                 */
                 client_id: string;
             };
             cookie?: never;
@@ -2624,7 +2734,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
             };
             cookie?: never;
@@ -2644,17 +2757,25 @@ export interface operations {
                      *       "daily_quota": 1000000,
                      *       "burst_per_minute": 1000,
                      *       "groups": {
+                     *         "oauth": 60,
                      *         "product_reads": 1000,
+                     *         "product_create": 100,
+                     *         "bulk": 10,
+                     *         "inventory": 2000,
                      *         "order_reads": 500,
-                     *         "bulk": 10
+                     *         "webhooks": 100,
+                     *         "product_update": 200,
+                     *         "inventory_sync": 100,
+                     *         "reservations": 5000,
+                     *         "product_delete": 50,
+                     *         "order_create": 200,
+                     *         "order_cancel": 100
                      *       },
                      *       "usage": {
-                     *         "minute_resets_in_seconds": 42,
-                     *         "burst_used": 3,
-                     *         "daily_used": 120,
-                     *         "groups_used": {
-                     *           "product_reads": 3
-                     *         }
+                     *         "minute_resets_in_seconds": 60,
+                     *         "burst_used": 0,
+                     *         "daily_used": 0,
+                     *         "groups_used": {}
                      *       }
                      *     }
                      */
@@ -2670,7 +2791,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The tenant. */
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
                 tenant_id: string;
             };
             cookie?: never;
@@ -2702,9 +2826,19 @@ export interface operations {
                      *       "daily_quota": 10000,
                      *       "burst_per_minute": 50,
                      *       "groups": {
+                     *         "oauth": 60,
                      *         "product_reads": 1000,
+                     *         "product_create": 100,
+                     *         "bulk": 10,
+                     *         "inventory": 2000,
                      *         "order_reads": 20,
-                     *         "bulk": 10
+                     *         "webhooks": 100,
+                     *         "product_update": 200,
+                     *         "inventory_sync": 100,
+                     *         "reservations": 5000,
+                     *         "product_delete": 50,
+                     *         "order_create": 200,
+                     *         "order_cancel": 100
                      *       },
                      *       "usage": {
                      *         "minute_resets_in_seconds": 60,
@@ -2726,7 +2860,10 @@ export interface operations {
     getFaults: {
         parameters: {
             query?: {
-                /** @description The tenant; the first default tenant (ten_nordwind) when omitted. */
+                /**
+                 * @description The tenant; the first default tenant (ten_nordwind) when omitted.
+                 * @example ten_nordwind
+                 */
                 tenant_id?: components["parameters"]["TenantIdQuery"];
             };
             header?: never;
@@ -2761,6 +2898,16 @@ export interface operations {
                      *             "status": 503,
                      *             "retry_after_seconds": 2
                      *           }
+                     *         },
+                     *         {
+                     *           "paths": [
+                     *             "/api/v2/inventory/*"
+                     *           ],
+                     *           "every_nth": {
+                     *             "n": 5,
+                     *             "status": 500
+                     *           },
+                     *           "id": "rule_2"
                      *         }
                      *       ]
                      *     }
@@ -2847,14 +2994,14 @@ export interface operations {
                      *           }
                      *         },
                      *         {
-                     *           "id": "rule_2",
                      *           "paths": [
                      *             "/api/v2/inventory/*"
                      *           ],
                      *           "every_nth": {
                      *             "n": 5,
                      *             "status": 500
-                     *           }
+                     *           },
+                     *           "id": "rule_2"
                      *         }
                      *       ]
                      *     }
@@ -2871,7 +3018,10 @@ export interface operations {
     clearFaults: {
         parameters: {
             query?: {
-                /** @description The tenant; the first default tenant (ten_nordwind) when omitted. */
+                /**
+                 * @description The tenant; the first default tenant (ten_nordwind) when omitted.
+                 * @example ten_nordwind
+                 */
                 tenant_id?: components["parameters"]["TenantIdQuery"];
             };
             header?: never;
@@ -2895,7 +3045,10 @@ export interface operations {
     listRequests: {
         parameters: {
             query?: {
-                /** @description The tenant; the first default tenant (ten_nordwind) when omitted. */
+                /**
+                 * @description The tenant; the first default tenant (ten_nordwind) when omitted.
+                 * @example ten_nordwind
+                 */
                 tenant_id?: components["parameters"]["TenantIdQuery"];
                 /** @description Only requests of this operationId. */
                 operation_id?: string;
@@ -2924,41 +3077,29 @@ export interface operations {
                      * @example {
                      *       "tenant_id": "ten_nordwind",
                      *       "capacity": 1000,
-                     *       "total": 1,
+                     *       "total": 49,
                      *       "data": [
                      *         {
-                     *           "id": "req_42",
-                     *           "at": "2026-03-02T10:15:00.120Z",
-                     *           "sandbox_at": "2026-01-15T09:12:03.120Z",
-                     *           "method": "GET",
-                     *           "path": "/api/v2/orders",
-                     *           "query": "status=open",
-                     *           "operation_id": "listOrders",
-                     *           "status": 503,
-                     *           "latency_ms": 812.4,
+                     *           "id": "req_49",
+                     *           "at": "2026-12-03T08:14:25.796Z",
+                     *           "sandbox_at": "2026-01-15T09:00:01.217Z",
+                     *           "method": "DELETE",
+                     *           "path": "/api/v2/products/prod_9ce40rzz",
+                     *           "query": "",
+                     *           "operation_id": "deleteProduct",
+                     *           "status": 204,
+                     *           "latency_ms": 0.614,
                      *           "request_bytes": 0,
-                     *           "response_bytes": 214,
-                     *           "credential": "oauth_token",
+                     *           "response_bytes": 0,
+                     *           "credential": "api_key",
                      *           "rate_limit": {
                      *             "allowed": true,
-                     *             "policy": "order_reads",
-                     *             "limit": 500,
-                     *             "remaining": 497,
-                     *             "reset_seconds": 48
+                     *             "policy": "product_delete",
+                     *             "limit": 50,
+                     *             "remaining": 49,
+                     *             "reset_seconds": 59
                      *           },
-                     *           "faults": [
-                     *             {
-                     *               "rule_id": "slow-orders",
-                     *               "kind": "latency",
-                     *               "latency_ms": 810
-                     *             },
-                     *             {
-                     *               "rule_id": "slow-orders",
-                     *               "kind": "error",
-                     *               "status": 503,
-                     *               "retry_after_seconds": 2
-                     *             }
-                     *           ],
+                     *           "faults": [],
                      *           "notes": []
                      *         }
                      *       ]
@@ -2975,7 +3116,10 @@ export interface operations {
     clearRequests: {
         parameters: {
             query?: {
-                /** @description The tenant; the first default tenant (ten_nordwind) when omitted. */
+                /**
+                 * @description The tenant; the first default tenant (ten_nordwind) when omitted.
+                 * @example ten_nordwind
+                 */
                 tenant_id?: components["parameters"]["TenantIdQuery"];
             };
             header?: never;
@@ -3031,47 +3175,14 @@ export interface operations {
                     /**
                      * @example {
                      *       "tenant_id": "ten_nordwind",
-                     *       "ok": false,
-                     *       "matched": 0,
+                     *       "ok": true,
+                     *       "matched": 1,
                      *       "expected": {
                      *         "min": 1,
                      *         "max": null
                      *       },
-                     *       "reason": "0 request(s) matched; expected at least 1. The closest requests are listed in near_misses.",
-                     *       "near_misses": [
-                     *         {
-                     *           "request": {
-                     *             "id": "req_7",
-                     *             "at": "2026-03-02T10:15:00.120Z",
-                     *             "sandbox_at": "2026-01-15T09:12:03.120Z",
-                     *             "method": "PATCH",
-                     *             "path": "/api/v2/orders/ord_9d4h7v2n/status",
-                     *             "query": "",
-                     *             "operation_id": "updateOrderStatus",
-                     *             "status": 409,
-                     *             "latency_ms": 1.8,
-                     *             "request_bytes": 21,
-                     *             "response_bytes": 301,
-                     *             "credential": "api_key",
-                     *             "rate_limit": {
-                     *               "allowed": true,
-                     *               "policy": "order_create",
-                     *               "limit": 200,
-                     *               "remaining": 199,
-                     *               "reset_seconds": 60
-                     *             },
-                     *             "faults": [],
-                     *             "notes": []
-                     *           },
-                     *           "mismatches": [
-                     *             {
-                     *               "field": "status",
-                     *               "expected": 200,
-                     *               "actual": 409
-                     *             }
-                     *           ]
-                     *         }
-                     *       ]
+                     *       "reason": "1 request(s) matched, as expected (at least 1).",
+                     *       "near_misses": []
                      *     }
                      */
                     "application/json": components["schemas"]["Verification"];
@@ -3086,7 +3197,10 @@ export interface operations {
     getJournalSettings: {
         parameters: {
             query?: {
-                /** @description The tenant; the first default tenant (ten_nordwind) when omitted. */
+                /**
+                 * @description The tenant; the first default tenant (ten_nordwind) when omitted.
+                 * @example ten_nordwind
+                 */
                 tenant_id?: components["parameters"]["TenantIdQuery"];
             };
             header?: never;
