@@ -12,6 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Document, isScalar, parseDocument, visit, type Pair, type YAMLMap } from 'yaml';
 import { resolveLocal } from '../src/contract/operations.ts';
+import { valueAt } from '../src/contract/json-pointer.ts';
 import { loadSpecs, requestExamples, serveFreshWorld } from '../test/support/spec-examples.ts';
 
 /** How many list entries an example keeps (default 1): short lists are shown whole. */
@@ -80,15 +81,15 @@ try {
       if (res.status !== example.status) throw new Error(`${spec.file} ${example.operationId} answered ${res.status}, not ${example.status}: ${JSON.stringify(res.body)}`);
       if (!res.contentType?.includes('json')) continue;
       const mediaKeys = ['paths', example.path, example.method.toLowerCase(), 'responses', String(example.status), 'content', 'application/json'];
-      const media = spec.doc.paths[example.path][example.method.toLowerCase()].responses[String(example.status)].content['application/json'];
+      const media = valueAt(spec.doc, mediaKeys) as { example?: unknown; examples?: Record<string, { $ref?: string }> };
       let keys: string[];
       if (media.example !== undefined) keys = [...mediaKeys, 'example'];
       else {
         const names = Object.keys(media.examples ?? {});
         const name = names.includes(example.name) ? example.name : names[0]!;
-        const ref: string | undefined = media.examples[name].$ref;
+        const ref: string | undefined = media.examples?.[name]?.$ref;
         keys = ref ? [...ref.slice(2).split('/'), 'value'] : [...mediaKeys, 'examples', name, 'value'];
-        if (ref) resolveLocal(spec.doc, media.examples[name]); // a broken $ref fails here, not half-way through writing
+        if (ref) resolveLocal(spec.doc, media.examples![name]!); // a broken $ref fails here, not half-way through writing
       }
       const id = `${spec.file} ${keys.join('/')}`;
       if (written.has(id)) continue;

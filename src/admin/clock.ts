@@ -3,7 +3,7 @@
 import { clockNow, setClockMode } from '../clock/clock.ts';
 import { upcomingMarketplaceMoves } from '../domain/marketplace-schedule.ts';
 import type { HandlerContext, AdminOperationId, Handlers } from '../server/handler.ts';
-import { conflict, invalid, notFound } from '../server/problem.ts';
+import { conflict, invalid, notFound, tenantNotFound } from '../server/problem.ts';
 import { DEFAULT_TENANTS, type Tenant } from '../store/store.ts';
 import { advanceTenantClock, orderRules, watchedSince } from '../orders/marketplace-moves.ts';
 
@@ -11,7 +11,7 @@ import { advanceTenantClock, orderRules, watchedSince } from '../orders/marketpl
 export function targetTenant(ctx: HandlerContext, tenantId: string | undefined): Tenant {
   const id = tenantId ?? DEFAULT_TENANTS[0].id;
   const tenant = ctx.store.tenant(id);
-  if (!tenant) throw notFound('Tenant', id);
+  if (!tenant) throw tenantNotFound(id);
   return tenant;
 }
 

@@ -4,13 +4,13 @@ import { clockNow } from '../clock/clock.ts';
 import { FORCE_TOKEN_TTL_SECONDS, pricingOf, recordPrice, runningCampaign } from '../domain/pricing.ts';
 import type { CampaignPrice, Product, Variant } from '../domain/types.ts';
 import type { HandlerContext, AdminOperationId, Handlers } from '../server/handler.ts';
-import { invalid, notFound } from '../server/problem.ts';
+import { invalid, notFound, tenantNotFound } from '../server/problem.ts';
 import type { Tenant } from '../store/store.ts';
 import { own } from '../state/copy-on-write.ts';
 
 function tenantOf(ctx: HandlerContext, id: string): Tenant {
   const tenant = ctx.store.tenant(id);
-  if (!tenant) throw notFound('Tenant', id);
+  if (!tenant) throw tenantNotFound(id);
   return tenant;
 }
 

@@ -23,6 +23,7 @@ import type { Product, TenantState, Variant } from '../domain/types.ts';
 import type { HandlerContext, Handlers, MarketplaceOperationId } from '../server/handler.ts';
 import { requireTenant } from '../server/handler.ts';
 import { conflict, invalid, notFound, Problem } from '../server/problem.ts';
+import { batchOutcome } from '../domain/batch-outcome.ts';
 import { newId } from '../store/ids.ts';
 import { own } from '../state/copy-on-write.ts';
 
@@ -144,21 +145,28 @@ export const productHandlers: Handlers<MarketplaceOperationId> = {
     const ids: string[] =
       body?.product_ids ?? Object.values(state.products).filter((p) => isVisible(p) && p.status === 'draft').map((p) => p.id);
     const summary = { activated: 0, already_live: 0, errors: 0 };
-    const results = ids.map((id) => {
+    // Checked before anything changes: a batch of which nothing can go through changes nothing.
+    const results = ids.map((id, i) => {
       const product = own(state.products, id);
       if (!product || !isVisible(product)) {
         summary.errors++;
-        return { id, result: 'error' as const, code: 'not_found', message: `Product ${id} does not exist for this tenant (or was deleted).` };
+        const pointer = `/body/product_ids/${i}`;
+        return { id, result: 'error' as const, code: 'not_found', pointer, message: `${id} is not a product of this tenant (or was deleted)` };
       }
-      if (!activate(product, now)) {
-        summary.already_live++;
-        return { id, result: 'already_live' as const };
-      }
-      summary.activated++;
-      emit(ctx, 'product.activated', product);
-      return { id, result: 'activated' as const };
+      return { id, result: 'found' as const, product };
     });
-    return { status: 200, body: { results, summary }, notes: summary.already_live ? ['unchanged_update'] : [] };
+    if (ids.length > 0 && batchOutcome(ids.length - summary.errors, summary.errors) === 'failed') throw nothingActivated(results);
+    const answered = results.map((r) => {
+      if (r.result === 'error') return r;
+      if (activate(r.product, now)) {
+        summary.activated++;
+        emit(ctx, 'product.activated', r.product);
+        return { id: r.id, result: 'activated' as const };
+      }
+      summary.already_live++;
+      return { id: r.id, result: 'already_live' as const };
+    });
+    return { status: 200, body: { results: answered, summary }, notes: summary.already_live ? ['unchanged_update'] : [] };
   },
 
   deleteProduct({ path }, ctx) {
@@ -197,3 +205,15 @@ export const productHandlers: Handlers<MarketplaceOperationId> = {
     return { status: 201, body: variant, headers: { location: `/api/v2/products/${product.id}/variants/${variant.id}` } };
   },
 };
+
+/** No listed product could be activated or was live already: a 422 listing every id's error. */
+function nothingActivated(results: { id: string; result: string; code?: string; pointer?: string; message?: string }[]): Problem {
+  const errors = results.map((r) => ({ pointer: r.pointer!, message: r.message! }));
+  const shown = errors.slice(0, 3).map((e) => `${e.pointer}: ${e.message}`).join('; ');
+  return new Problem(
+    422,
+    'no_items_applied',
+    `None of the ${results.length} product(s) was activated, so nothing changed: ${shown}${errors.length > 3 ? `; and ${errors.length - 3} more (see errors)` : ''}. Send ids of your own products (GET /api/v2/products?status=draft lists the drafts).`,
+    { errors, results, summary: { activated: 0, already_live: 0, errors: results.length } },
+  );
+}

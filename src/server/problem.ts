@@ -68,6 +68,10 @@ export class Problem extends Error {
 export const notFound = (what: string, id: string): Problem =>
   new Problem(404, 'not_found', `${what} ${id} does not exist for this tenant.`, { resource_id: id });
 
+/** A control-API call naming a tenant the sandbox does not have. */
+export const tenantNotFound = (id: string): Problem =>
+  new Problem(404, 'not_found', `There is no tenant ${id}; GET /__sandbox/tenants lists the tenants.`, { resource_id: id });
+
 export const conflict = (code: string, detail: string, extra: Record<string, unknown> = {}): Problem =>
   new Problem(409, code, detail, extra);
 

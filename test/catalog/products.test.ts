@@ -184,7 +184,7 @@ describe('drafts and activation', () => {
     expect(res.status).toBe(200);
     expect(res.body.results).toEqual([
       { id: a.body.id, result: 'activated' },
-      { id: 'prod_unknown1', result: 'error', code: 'not_found', message: expect.any(String) },
+      { id: 'prod_unknown1', result: 'error', code: 'not_found', pointer: '/body/product_ids/1', message: expect.any(String) },
     ]);
     expect((await sb.call('GET', `/api/v2/products/${a.body.id}`)).body.status).toBe('live');
     expect((await sb.call('GET', `/api/v2/products/${b.body.id}`)).body.status).toBe('draft');
@@ -192,6 +192,15 @@ describe('drafts and activation', () => {
 
     const again = await sb.call('POST', '/api/v2/products/activate', { body: { product_ids: [a.body.id] } });
     expect(again.body.summary).toEqual({ activated: 0, already_live: 1, errors: 0 });
+  });
+
+  it('an activation of which no id can go through changes nothing and answers 422 no_items_applied with each pointer', async () => {
+    const draft = Object.values(state.products).find((p) => p.status === 'draft' && !p.deleted_at)!;
+    const res = await sb.call('POST', '/api/v2/products/activate', { body: { product_ids: ['prod_unknown1', 'prod_unknown2'] } });
+    expectProblem(res, 422, 'no_items_applied');
+    expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual(['/body/product_ids/0', '/body/product_ids/1']);
+    expect(res.body.summary).toEqual({ activated: 0, already_live: 0, errors: 2 });
+    expect((await sb.call('GET', `/api/v2/products/${draft.id}`)).body.status).toBe('draft');
   });
 
   it('without a body every draft goes live', async () => {

@@ -38,10 +38,12 @@ describe('spec examples', () => {
   it('catch an example that drifts from the world', () => {
     // The check itself, on examples made wrong on purpose: each mistake is reported.
     const marketplace = structuredClone(specs[0]!);
-    const body = marketplace.doc.paths['/api/v2/webhooks'].post.requestBody.content['application/json'].examples;
+    // Reached into by hand, to break it: the document's own type has no use here.
+    const paths = marketplace.doc.paths as Record<string, any>;
+    const body = paths['/api/v2/webhooks'].post.requestBody.content['application/json'].examples;
     const first = Object.keys(body)[0]!;
     body[first] = { value: { url: 'https://partner.example.com/hooks', events: ['return.created'] } };
-    marketplace.doc.paths['/api/v2/inventory/{sku}'].patch.requestBody.content['application/json'].examples = {
+    paths['/api/v2/inventory/{sku}'].patch.requestBody.content['application/json'].examples = {
       wrong: { value: { quantity: 3, location: 'loc_prg01' } },
     };
     const { findings } = checkExamples([marketplace, specs[1]!], world);

@@ -1373,7 +1373,7 @@ export interface components {
                  *       "type": "/problems/not_found",
                  *       "title": "Not Found",
                  *       "status": 404,
-                 *       "detail": "Tenant ten_unknown does not exist for this tenant.",
+                 *       "detail": "There is no tenant ten_unknown; GET /__sandbox/tenants lists the tenants.",
                  *       "code": "not_found",
                  *       "resource_id": "ten_unknown",
                  *       "instance": "/__sandbox/reset"

@@ -79,7 +79,7 @@ export interface paths {
         put?: never;
         /**
          * Activate draft products
-         * @description Moves `draft` products to `live` and emits `product.activated` for each. Without a body (or without `product_ids`) every draft product of the partner is activated. Each id gets its own result: `activated`, `already_live`, or `error` (unknown or deleted id). Availability is not touched: a product is on the storefront when it is `live` and its availability status is `active`.
+         * @description Moves `draft` products to `live` and emits `product.activated` for each. Without a body (or without `product_ids`) every draft product of the partner is activated. Each id gets its own result: `activated`, `already_live`, or `error` (unknown or deleted id, with the `pointer` of the id). When no listed product could be activated or was live already, nothing changed and the answer is 422 `no_items_applied`, as for the availability batch. Availability is not touched: a product is on the storefront when it is `live` and its availability status is `active`.
          */
         post: operations["activateProducts"];
         delete?: never;
@@ -1305,19 +1305,7 @@ export interface components {
         /** @description Per-product outcome of an activation. */
         ActivationResult: {
             /** @description One result per product, in request order. */
-            results: {
-                /** @description The product id. */
-                id: string;
-                /**
-                 * @description What happened to this product.
-                 * @enum {string}
-                 */
-                result: "activated" | "already_live" | "error";
-                /** @description Machine-readable error code (only for `error`). */
-                code?: string;
-                /** @description Human-readable error message (only for `error`). */
-                message?: string;
-            }[];
+            results: components["schemas"]["ActivationItemResult"][];
             /** @description Counts per result. */
             summary: {
                 /** @description Products moved to `live`. */
@@ -1325,6 +1313,36 @@ export interface components {
                 /** @description Products that were live already. */
                 already_live: number;
                 /** @description Ids that are unknown or deleted. */
+                errors: number;
+            };
+        };
+        /** @description Outcome for one product of an activation. */
+        ActivationItemResult: {
+            /** @description The product id. */
+            id: string;
+            /**
+             * @description What happened to this product.
+             * @enum {string}
+             */
+            result: "activated" | "already_live" | "error";
+            /** @description Machine-readable error code (only for `error`). */
+            code?: string;
+            /** @description The id's place in the request, `/body/product_ids/3` (only for `error`). */
+            pointer?: string;
+            /** @description Human-readable error message (only for `error`). */
+            message?: string;
+        };
+        /** @description A 422 `no_items_applied` problem: no listed product could be activated or was live already. `errors[]` lists every id's error with its pointer; `results` and `summary` are those of a 200 answer. */
+        ActivationFailure: components["schemas"]["Problem"] & {
+            /** @description One result per product, in request order (all `error`). */
+            results: components["schemas"]["ActivationItemResult"][];
+            /** @description Counts per result (`activated` and `already_live` are 0). */
+            summary: {
+                /** @description Products moved to `live` (0). */
+                activated: number;
+                /** @description Products that were live already (0). */
+                already_live: number;
+                /** @description Ids that are unknown or deleted (all of them). */
                 errors: number;
             };
         };
@@ -2684,6 +2702,20 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            /** @description No listed product could be activated or was live already, so nothing changed (`no_items_applied`). `errors[]` has each id's error with its pointer; `results` and `summary` are those a 200 would carry. */
+            422: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ActivationFailure"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
