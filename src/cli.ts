@@ -75,6 +75,20 @@ Environment:
     await serveSandbox(opts);
   });
 
+program
+  .command('export')
+  .description('Write the API for other tools.')
+  .command('postman')
+  .description('Write the partner API as a Postman collection (v2.1): a folder per tag, a "Happy path" folder for the default data, bearer auth with the test key.')
+  .option('--out <file>', 'write it to this file (default: stdout)')
+  .option('--base-url <url>', 'the collection variable baseUrl: where the sandbox is', 'http://127.0.0.1:4300')
+  .option('--key <key>', 'the collection variable apiKey (default: the first default tenant\'s test key)')
+  .option('--spec <file>', 'another OpenAPI 3.x document (converted now, without the happy path)')
+  .action(async (opts: import('./reference/postman-export.ts').ExportPostmanOptions) => {
+    const { exportPostman } = await import('./reference/postman-export.ts'); // the converter loads only here
+    await exportPostman(opts);
+  });
+
 registerCheckCommands(program, VERSION);
 registerVerifyPactCommand(program);
 registerScenarioCommands(program);

@@ -22,6 +22,8 @@ export type SecurityRequirement = Record<string, string[]>;
 
 export interface OpenApiDocument {
   openapi: string;
+  /** Title and version, shown by the reference pages and the Postman collection. */
+  info?: { title?: string; version?: string; [field: string]: unknown };
   paths?: Record<string, PathItem | Reference>;
   components?: { schemas?: Record<string, JsonSchema>; [kind: string]: unknown };
   /** Alternatives of the document-wide security requirement. */

@@ -36,6 +36,7 @@ import type { HandlerContext } from './handler.ts';
 import { mountContract, type MountedContract } from './pipeline.ts';
 import { isWrite, type Policy } from './policy.ts';
 import { operationRouter } from './router.ts';
+import { mountReference } from '../reference/index.ts';
 import { Problem, problemResponse, type FieldError } from './problem.ts';
 
 export { ADMIN_SPEC, DEFAULT_SPEC, VERSION } from '../sandbox-files.ts';
@@ -204,6 +205,9 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     compileLater: !options.specFile,
     onError,
   });
+
+  // /, /docs, /openapi.json|yaml, /__sandbox/openapi.json|yaml, /postman.json (src/reference/README.md).
+  mountReference(app, { partner: apiDoc, admin: adminDoc, specGiven: options.specFile, adminToken, store });
 
   app.notFound((c) => {
     const methods = api.allowedMethods(c.req.path) ?? admin.allowedMethods(c.req.path);

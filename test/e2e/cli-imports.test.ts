@@ -1,6 +1,6 @@
 // A CLI command loads only what it runs: `--version`, `--help` and the client commands (reset,
 // snapshot, sla, webhook-sla, conformance, verify-pact --url) never load the server, Prism or the
-// store. Checked on the build (dist/, as the bin runs it) by following every static import from
+// store; `export postman` no server; `serve` none of the reference pages until they are asked for. Checked on the build (dist/, as the bin runs it) by following every static import from
 // the entry module: what a command imports dynamically, in its action, is loaded only when it runs.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -45,6 +45,19 @@ describe('what a command loads', () => {
     const { modules, packages } = staticGraph(`${dist}scenarios/commands.js`);
     expect(relative(modules).filter((m) => m.startsWith('server/') || m.startsWith('store/') || m.startsWith('handlers/'))).toEqual([]);
     expect([...packages].filter((p) => SERVER_PACKAGES.includes(p))).toEqual([]);
+  });
+
+  it('export postman loads no server, and the converter only when a conversion is needed', () => {
+    const { modules, packages } = staticGraph(`${dist}reference/postman-export.js`);
+    expect(relative(modules).filter((m) => m.startsWith('server/') || m.startsWith('handlers/'))).toEqual([]);
+    // (The default tenants' key comes from the store module, which brings lowdb, ajv and faker; no HTTP server.)
+    expect([...packages].filter((p) => ['hono', '@hono/node-server', '@stoplight/prism-http', 'openapi-to-postmanv2', 'swagger-ui-dist'].includes(p))).toEqual([]);
+  });
+
+  it('serve loads none of the reference (docs page, documents, Postman) until a request asks for it', () => {
+    const { modules, packages } = staticGraph(`${dist}server/serve.js`);
+    expect(relative(modules).filter((m) => m.startsWith('reference/'))).toEqual(['reference/index.js']);
+    expect([...packages].filter((p) => ['openapi-to-postmanv2', 'swagger-ui-dist', 'openapi-fetch'].includes(p))).toEqual([]);
   });
 
   it('the checks run against a sandbox over HTTP: sla, webhook-sla and conformance load no server', () => {
