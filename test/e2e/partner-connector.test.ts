@@ -22,6 +22,13 @@ import { startInProcessSandbox, type RunningSandbox } from '../../src/pact/in-pr
 let running: RunningSandbox;
 let tenantId: string;
 let apiKey: string;
+/** The body of a typed-client call that must succeed (the connector's client, `api`). */
+async function answered<T>(call: Promise<{ data?: T; response: Response }>): Promise<T> {
+  const { data, response } = await call;
+  expect(response.ok, `${response.status} ${response.url}`).toBe(true);
+  return data!;
+}
+
 const requests: string[] = [];
 
 /** A control-API call that must succeed. */
@@ -106,9 +113,9 @@ describe('the reference connector against the sandbox', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const hook = await clientFor().call('post', '/api/v2/webhooks', {
+      const hook = await answered(clientFor().api.POST('/api/v2/webhooks', {
         body: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/marketplace`, events: ['order.status_changed'] },
-      });
+      }));
       receiver = new WebhookReceiver(hook.secret);
       await control('POST', `/__sandbox/orders/${accepted[2]}/move`, { tenant_id: tenantId, to: 'cancelled', reason: 'Customer withdrew the order' });
       for (let i = 0; i < 200 && events.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
@@ -124,7 +131,7 @@ describe('the reference connector against the sandbox', () => {
 
   it('updates availability of 1200 items in two batch calls', async () => {
     const ids: string[] = [];
-    for (let page = 1; ids.length < 200; page++) ids.push(...(await clientFor().call('get', '/api/v2/products', { query: { page, limit: 100 } })).data.map((p) => p.id));
+    for (let page = 1; ids.length < 200; page++) ids.push(...(await answered(clientFor().api.GET('/api/v2/products', { params: { query: { page, limit: 100 } } }))).data.map((p) => p.id));
     const items = Array.from({ length: 1200 }, (_, i) => ({ id: ids[i % ids.length]!, status: 'active' as const, in_stock: 5 + (i % 7) }));
     requests.length = 0;
     const result = await connectorFor().pushAvailability(items);
@@ -134,7 +141,7 @@ describe('the reference connector against the sandbox', () => {
   });
 
   it('confirms a large price change with the force token it is given', async () => {
-    const product = (await clientFor().call('get', '/api/v2/products', { query: { limit: 50 } })).data.find((p) => p.status === 'live' && p.variants.length === 0)!;
+    const product = (await answered(clientFor().api.GET('/api/v2/products', { params: { query: { limit: 50 } } }))).data.find((p) => p.status === 'live' && p.variants.length === 0)!;
     const doubled = Math.round(product.price * 200) / 100;
     requests.length = 0;
     const result = await connectorFor().setPrice({ productId: product.id }, doubled, product.currency);
@@ -143,10 +150,10 @@ describe('the reference connector against the sandbox', () => {
   });
 
   it('syncs inventory through a job and polls it until it completes', async () => {
-    const skus = (await clientFor().call('get', '/api/v2/inventory', { query: { limit: 3 } })).data.map((i) => i.sku);
+    const skus = (await answered(clientFor().api.GET('/api/v2/inventory', { params: { query: { limit: 3 } } }))).data.map((i) => i.sku);
     const job = await connectorFor().syncInventory(skus.map((sku, i) => ({ sku, quantity: 10 + i, location: 'loc_berlin' })));
     expect(job).toMatchObject({ state: 'completed', progress: { total: 3, succeeded: 3, failed: 0 } });
-    expect((await clientFor().call('get', '/api/v2/inventory/{sku}', { path: { sku: skus[0]! } })).locations).toContainEqual({ location_id: 'loc_berlin', quantity: 10 });
+    expect((await answered(clientFor().api.GET('/api/v2/inventory/{sku}', { params: { path: { sku: skus[0]! } } }))).locations).toContainEqual({ location_id: 'loc_berlin', quantity: 10 });
   });
 
   it('authenticates with OAuth client credentials and refreshes the token when it expires', async () => {

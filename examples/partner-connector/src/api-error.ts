@@ -1,6 +1,6 @@
 // What the connector throws when the marketplace says no. The API answers every error as RFC 9457
 // problem details with a stable `code`; the connector branches on that code, never on the text.
-import type { components } from './marketplace-api.generated.ts';
+import type { components } from 'marketplace-sandbox/client';
 
 export type Problem = components['schemas']['Problem'];
 

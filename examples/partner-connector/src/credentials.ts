@@ -4,7 +4,7 @@
 //   is refreshed with its refresh token shortly before it expires. Refresh tokens rotate: the old
 //   one dies when it is used, so the newest one is always kept, and only one refresh runs at a time
 //   (two parallel refreshes with the same token would look like a replay and revoke the family).
-import type { components } from './marketplace-api.generated.ts';
+import type { components } from 'marketplace-sandbox/client';
 import { DEFAULT_BACKOFF, sendWithBackoff, type BackoffPolicy } from './rate-limit-backoff.ts';
 
 type Token = components['schemas']['Token'];

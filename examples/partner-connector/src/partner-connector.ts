@@ -19,7 +19,7 @@ import type {
   Order,
   PriceResult,
 } from './marketplace-client.ts';
-import type { components } from './marketplace-api.generated.ts';
+import type { components } from 'marketplace-sandbox/client';
 import type { MarketplaceEvent } from './webhook-receiver.ts';
 
 type Currency = components['schemas']['Currency'];

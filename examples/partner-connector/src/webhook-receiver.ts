@@ -3,7 +3,7 @@
 // secret. Verify over the exact raw bytes (never over re-serialised JSON), reject stale
 // timestamps (replays), and de-duplicate by event id: retries deliver the same event again.
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import type { components } from './marketplace-api.generated.ts';
+import type { components } from 'marketplace-sandbox/client';
 
 type Schemas = components['schemas'];
 
