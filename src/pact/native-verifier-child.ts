@@ -9,7 +9,7 @@ import pactCore from '@pact-foundation/pact-core';
 const pact = ((pactCore as { default?: unknown }).default ?? pactCore) as { verifyPacts(options: unknown): Promise<string> };
 
 const [optionsFile, resultFile] = process.argv.slice(2) as [string, string];
-const options = JSON.parse(readFileSync(optionsFile, 'utf8'));
+const options: unknown = JSON.parse(readFileSync(optionsFile, 'utf8'));
 try {
   const output = await pact.verifyPacts(options);
   writeFileSync(resultFile, JSON.stringify({ passed: true, output }));

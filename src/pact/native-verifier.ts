@@ -7,15 +7,26 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isRecord } from './pact-file.ts';
 
 export interface NativeVerdict {
   /** Per interaction, in the order verified: `result` is "OK" or "Error". */
   interactionResults: { description: string; result: string; duration?: string }[];
   /** `interaction` is "Verifying a pact between C and P Given S - description". */
-  errors: { interaction: string; mismatch: { type: string; mismatches?: { path?: string; mismatch: string }[]; message?: string } }[];
+  errors: { interaction: string; mismatch: { type: string; mismatches?: EngineMismatch[]; message?: string } }[];
   /** The engine's own human-readable output (ANSI coloured). */
   output: string[];
   result: boolean;
+}
+
+/** One mismatch as the engine reports it; header mismatches name the header (`key`) and its `actual` value. */
+export interface EngineMismatch {
+  type?: string;
+  path?: string;
+  key?: string;
+  actual?: unknown;
+  expected?: unknown;
+  mismatch: string;
 }
 
 export interface NativeRun {
@@ -60,11 +71,13 @@ export async function runNativeVerifier(run: NativeRun): Promise<NativeVerdict> 
       child.on('error', reject);
       child.on('exit', () => resolve());
     });
-    const result = JSON.parse(await readFile(resultFile, 'utf8').catch(() => '{"passed":false,"output":"the verifier process died without a result"}'));
+    const result: unknown = JSON.parse(await readFile(resultFile, 'utf8').catch(() => '{"passed":false,"output":"the verifier process died without a result"}'));
+    const output = isRecord(result) && typeof result.output === 'string' ? result.output : 'the verifier process wrote no output';
     try {
-      return JSON.parse(result.output) as NativeVerdict;
+      // The engine's own JSON (pact_ffi's verification result).
+      return JSON.parse(output) as NativeVerdict;
     } catch {
-      throw new Error(`the Pact verifier could not run: ${result.output}`);
+      throw new Error(`the Pact verifier could not run: ${output}`);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

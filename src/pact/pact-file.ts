@@ -38,7 +38,7 @@ export interface PactInteraction {
   /** Provider-state expressions the interaction expects values for (`${order_id}` → order_id). */
   injected: string[];
   /** The interaction as it is in the file. */
-  raw: Record<string, any>;
+  raw: PactRecord;
 }
 
 export interface PactDocument {
@@ -48,8 +48,18 @@ export interface PactDocument {
   /** '2.0.0', '3.0.0', '4.0', … as the file says. */
   specification: string;
   interactions: PactInteraction[];
-  raw: Record<string, any>;
+  raw: PactRecord;
 }
+
+/** A JSON object of a pact file, as read: its members are narrowed where they are used. */
+export type PactRecord = Record<string, unknown>;
+
+export function isRecord(value: unknown): value is PactRecord {
+  return !!value && typeof value === 'object' && !Array.isArray(value);
+}
+
+const recordAt = (value: unknown): PactRecord => (isRecord(value) ? value : {});
+const listAt = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 export class PactFileError extends Error {}
 
@@ -74,69 +84,76 @@ export async function loadPacts(location: string, fetchFn: typeof fetch = fetch)
 }
 
 export function parsePact(text: string, source: string): PactDocument {
-  let raw: any;
+  let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
     throw new PactFileError(`${source} is not JSON: ${(error as Error).message}`);
   }
-  if (!raw || typeof raw !== 'object' || !raw.consumer?.name || !raw.provider?.name) {
+  const consumer = isRecord(raw) ? recordAt(raw.consumer).name : undefined;
+  const provider = isRecord(raw) ? recordAt(raw.provider).name : undefined;
+  if (!isRecord(raw) || typeof consumer !== 'string' || !consumer || typeof provider !== 'string' || !provider) {
     throw new PactFileError(`${source} is not a pact file: it needs consumer.name and provider.name.`);
   }
-  const meta = raw.metadata ?? {};
-  const specification = String(meta.pactSpecification?.version ?? meta['pact-specification']?.version ?? meta.pactSpecificationVersion ?? '2.0.0');
+  const meta = recordAt(raw.metadata);
+  const version = recordAt(meta.pactSpecification).version ?? recordAt(meta['pact-specification']).version ?? meta.pactSpecificationVersion ?? '2.0.0';
   const interactions: PactInteraction[] = [];
-  for (const item of raw.interactions ?? []) interactions.push(parseInteraction(item, source));
+  for (const item of listAt(raw.interactions)) interactions.push(parseInteraction(item, source));
   // v3 message pacts keep their messages apart.
-  for (const item of raw.messages ?? []) interactions.push(parseInteraction({ ...item, type: 'Asynchronous/Messages' }, source));
+  for (const item of listAt(raw.messages)) interactions.push(parseInteraction(isRecord(item) ? { ...item, type: 'Asynchronous/Messages' } : item, source, item));
   if (interactions.length === 0) throw new PactFileError(`${source} has no interactions.`);
-  return { source, consumer: raw.consumer.name, provider: raw.provider.name, specification, interactions, raw };
+  return { source, consumer, provider, specification: String(version), interactions, raw };
 }
 
-function parseInteraction(item: any, source: string): PactInteraction {
-  if (typeof item?.description !== 'string') throw new PactFileError(`${source}: an interaction has no description.`);
+/** `raw` is the object as it is in the file (a v3 message's, before its type was added). */
+function parseInteraction(item: unknown, source: string, raw: unknown = item): PactInteraction {
+  if (!isRecord(item) || typeof item.description !== 'string') throw new PactFileError(`${source}: an interaction has no description.`);
+  const description = item.description;
   const states: ProviderState[] = Array.isArray(item.providerStates)
-    ? item.providerStates.map((s: any) => ({ name: String(s.name), params: s.params ?? {} }))
+    ? item.providerStates.map((state: unknown) => ({ name: String(recordAt(state).name), params: recordAt(recordAt(state).params) }))
     : typeof item.providerState === 'string' && item.providerState
       ? [{ name: item.providerState, params: {} }]
       : [];
-  const injected = [...new Set([...JSON.stringify(item.request?.generators ?? {}).matchAll(/\$\{([A-Za-z0-9_.-]+)\}/g)].map((m) => m[1]!))];
-  const isMessage = item.type === 'Asynchronous/Messages' || item.type === 'Synchronous/Messages' || (!item.request && ('contents' in item || 'metaData' in item || 'metadata' in item));
+  const request = isRecord(item.request) ? item.request : null;
+  const response = isRecord(item.response) ? item.response : null;
+  const injected = [...new Set([...JSON.stringify(request?.generators ?? {}).matchAll(/\$\{([A-Za-z0-9_.-]+)\}/g)].map((m) => m[1]!))];
+  const isMessage = item.type === 'Asynchronous/Messages' || item.type === 'Synchronous/Messages' || (!request && ('contents' in item || 'metaData' in item || 'metadata' in item));
+  const kept = isRecord(raw) ? raw : item;
   if (isMessage) {
     return {
-      description: item.description,
+      description,
       states,
       kind: 'message',
-      message: { content: messageContent(item.contents), metadata: item.metadata ?? item.metaData ?? {} },
+      message: { content: messageContent(item.contents), metadata: recordAt(item.metadata ?? item.metaData) },
       injected,
-      raw: item,
+      raw: kept,
     };
   }
-  if (!item.request || !item.response) throw new PactFileError(`${source}: interaction "${item.description}" has no request or response.`);
-  const requestHeaders = lowerHeaders(item.request.headers);
-  const responseHeaders = lowerHeaders(item.response.headers);
-  const requestType = contentTypeOf(item.request.body, requestHeaders);
-  const responseType = contentTypeOf(item.response.body, responseHeaders);
+  if (!request || !response) throw new PactFileError(`${source}: interaction "${description}" has no request or response.`);
+  const requestHeaders = lowerHeaders(request.headers);
+  const responseHeaders = lowerHeaders(response.headers);
+  const requestType = contentTypeOf(request.body, requestHeaders);
+  const responseType = contentTypeOf(response.body, responseHeaders);
   return {
-    description: item.description,
+    description,
     states,
     kind: 'http',
     request: {
-      method: String(item.request.method ?? 'GET').toUpperCase(),
-      path: String(item.request.path ?? '/'),
-      query: parseQuery(item.request.query),
+      method: String(request.method ?? 'GET').toUpperCase(),
+      path: String(request.path ?? '/'),
+      query: parseQuery(request.query),
       headers: requestHeaders,
-      body: bodyValue(item.request.body, requestType),
+      body: bodyValue(request.body, requestType),
       contentType: requestType,
     },
     response: {
-      status: Number(item.response.status ?? 200),
+      status: Number(response.status ?? 200),
       headers: responseHeaders,
-      body: bodyValue(item.response.body, responseType),
+      body: bodyValue(response.body, responseType),
       contentType: responseType,
     },
     injected,
-    raw: item,
+    raw: kept,
   };
 }
 
@@ -204,11 +221,31 @@ function messageContent(contents: unknown): unknown {
   return contents;
 }
 
+/**
+ * The regular expressions the interaction's response headers are matched with, by header name in
+ * lower case: v2 rules (`"$.headers.Name": {match: "regex", regex}`) and v3/v4 rules
+ * (`header: {Name: {matchers: [{match: "regex", regex}]}}`).
+ */
+export function responseHeaderRegexes(interaction: PactInteraction): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const add = (name: string, rule: unknown) => {
+    const regex = recordAt(rule).regex;
+    if (typeof regex === 'string' && (recordAt(rule).match ?? 'regex') === 'regex') out.set(name.toLowerCase(), [...(out.get(name.toLowerCase()) ?? []), regex]);
+  };
+  const rules = recordAt(recordAt(interaction.raw.response).matchingRules);
+  for (const [key, rule] of Object.entries(rules)) {
+    const v2 = /^\$\.headers?(?:\.([^.[\]]+)|\['([^']+)'\])$/.exec(key);
+    if (v2) add(v2[1] ?? v2[2]!, rule);
+  }
+  for (const [name, rule] of Object.entries(recordAt(rules.header))) for (const matcher of listAt(recordAt(rule).matchers)) add(name, matcher);
+  return out;
+}
+
 /** The same pact with only some of its interactions, as a pact file text. */
 export function pactWithout(doc: PactDocument, keep: (interaction: PactInteraction) => boolean): string {
-  const kept = new Set(doc.interactions.filter(keep).map((i) => i.raw));
+  const kept = new Set<unknown>(doc.interactions.filter(keep).map((i) => i.raw));
   const raw = { ...doc.raw };
-  if (Array.isArray(raw.interactions)) raw.interactions = raw.interactions.filter((i: unknown) => kept.has(i as Record<string, any>));
-  if (Array.isArray(raw.messages)) raw.messages = raw.messages.filter((i: any) => [...kept].some((k) => k.description === i.description && k.contents === i.contents));
+  if (Array.isArray(raw.interactions)) raw.interactions = raw.interactions.filter((i: unknown) => kept.has(i));
+  if (Array.isArray(raw.messages)) raw.messages = raw.messages.filter((i: unknown) => kept.has(i));
   return JSON.stringify(raw, null, 2);
 }

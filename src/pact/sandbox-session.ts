@@ -8,7 +8,8 @@
 // real ones of the fresh tenant (see credential-rewrite.ts).
 import { ControlClient, type ControlAnswer } from '../control/client.ts';
 
-export type SandboxAnswer = ControlAnswer;
+/** Bodies stay `unknown` until read through `expectJson` (a spec type) or `problemOf` (narrowed). */
+export type SandboxAnswer = ControlAnswer<unknown>;
 
 export class SandboxSessionError extends Error {}
 
@@ -71,7 +72,7 @@ export class SandboxSession {
 
   /** A control-API call (admin token). */
   control(method: string, path: string, body?: unknown): Promise<SandboxAnswer> {
-    return this.controlApi.request(method, path, body);
+    return this.controlApi.request<unknown>(method, path, body);
   }
 
   /** A partner-API call with the tenant's key (or another bearer token). */
@@ -88,11 +89,21 @@ export class SandboxSession {
   async expect(status: number | number[], method: string, path: string, body?: unknown, key?: string): Promise<SandboxAnswer> {
     const answer = path.startsWith('/__sandbox') ? await this.control(method, path, body) : await this.partner(method, path, body, key);
     const wanted = Array.isArray(status) ? status : [status];
-    if (!wanted.includes(answer.status)) {
-      const detail = answer.body?.detail ?? answer.body?.error_description ?? JSON.stringify(answer.body);
-      throw new SandboxSessionError(`${method} ${path} answered ${answer.status}${answer.body?.code ? ` ${answer.body.code}` : ''}: ${detail}`);
-    }
+    if (!wanted.includes(answer.status)) throw new SandboxSessionError(`${method} ${path} answered ${answer.status}${refusal(answer.body)}`);
     return answer;
+  }
+
+  /**
+   * The JSON body of a call that must answer `status`, as the spec documents it (`T`, a type from
+   * src/contract/generated/). The in-process sandbox runs in strict mode, so its answers are checked
+   * against the spec; a sandbox at --url that answers without a JSON object is named here.
+   */
+  async expectJson<T extends object>(status: number, method: string, path: string, body?: unknown, key?: string): Promise<T> {
+    const answer = await this.expect(status, method, path, body, key);
+    if (!answer.body || typeof answer.body !== 'object') {
+      throw new SandboxSessionError(`${method} ${path} answered ${answer.status} without a JSON body (${JSON.stringify(answer.body ?? '').slice(0, 120)}): is ${this.url} a marketplace-sandbox?`);
+    }
+    return answer.body as T;
   }
 
   private async send(method: string, path: string, headers: Record<string, string>, body: unknown): Promise<SandboxAnswer> {
@@ -111,4 +122,30 @@ export class SandboxSession {
     }
     return { status: response.status, headers: response.headers, body: parsed };
   }
+}
+
+/** What a refused call's body says: problem+json (`code`, `detail`), an OAuth error (`error_description`). */
+export interface Refusal {
+  code?: string;
+  detail?: string;
+  error_description?: string;
+  force_token?: string;
+}
+
+/** The members of a problem or OAuth error body that are strings; {} for any other body. */
+export function problemOf(body: unknown): Refusal {
+  if (!body || typeof body !== 'object') return {};
+  const out: Refusal = {};
+  for (const key of ['code', 'detail', 'error_description', 'force_token'] as const) {
+    const value = (body as Record<string, unknown>)[key];
+    if (typeof value === 'string') out[key] = value;
+  }
+  return out;
+}
+
+/** " code: detail" of a refused call, for error messages. */
+export function refusal(body: unknown): string {
+  const problem = problemOf(body);
+  const detail = problem.detail ?? problem.error_description ?? JSON.stringify(body ?? '');
+  return `${problem.code ? ` ${problem.code}` : ''}: ${detail}`;
 }

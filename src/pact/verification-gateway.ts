@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rewriteAuthorization, rewriteForm } from './credential-rewrite.ts';
-import type { PactInteraction } from './pact-file.ts';
+import { isRecord, type PactInteraction } from './pact-file.ts';
 import type { StateResolver } from './provider-states.ts';
 import type { SandboxSession } from './sandbox-session.ts';
 import { produceMessage, type WebhookCapture } from './webhook-messages.ts';
@@ -62,13 +62,17 @@ export class VerificationGateway {
     capture: WebhookCapture | null,
   ): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'POST' && path === '/_pactSetup') return this.stateChange(res, JSON.parse(body.toString('utf8') || '{}'), session, resolver);
-    if (req.method === 'POST' && path === '/_messages') return this.message(res, JSON.parse(body.toString('utf8') || '{}'), session, messages, capture);
+    if (req.method === 'POST' && path === '/_pactSetup') return this.stateChange(res, stateChangeOf(jsonOf(body)), session, resolver);
+    if (req.method === 'POST' && path === '/_messages') {
+      const request = jsonOf(body);
+      const description = isRecord(request) && typeof request.description === 'string' ? request.description : '';
+      return this.message(res, description, session, messages, capture);
+    }
     return this.forward(req, res, body, session);
   }
 
   /** Setup calls come once per state (an empty state for interactions without one), then as many teardowns. */
-  private async stateChange(res: ServerResponse, change: { state?: string; params?: Record<string, unknown>; action?: string }, session: SandboxSession, resolver: StateResolver): Promise<void> {
+  private async stateChange(res: ServerResponse, change: StateChange, session: SandboxSession, resolver: StateResolver): Promise<void> {
     if (change.action === 'teardown') {
       this.openSetups = Math.max(0, this.openSetups - 1);
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
@@ -86,7 +90,7 @@ export class VerificationGateway {
     }
     trace.states.push(change.state);
     try {
-      const provided = await resolver.setUp(session, { name: change.state, params: change.params ?? {} });
+      const provided = await resolver.setUp(session, { name: change.state, params: change.params });
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(provided));
     } catch (error) {
       // The verifier retries a failed state change: report the reason once.
@@ -96,8 +100,7 @@ export class VerificationGateway {
     }
   }
 
-  private async message(res: ServerResponse, request: { description?: string }, session: SandboxSession, messages: PactInteraction[], capture: WebhookCapture | null): Promise<void> {
-    const description = request.description ?? '';
+  private async message(res: ServerResponse, description: string, session: SandboxSession, messages: PactInteraction[], capture: WebhookCapture | null): Promise<void> {
     const expected = messages.find((m) => m.description === description);
     try {
       if (!expected || !capture) throw new Error(`the pact has no message "${description}"`);
@@ -138,6 +141,26 @@ export class VerificationGateway {
     (this.server as { closeAllConnections?: () => void }).closeAllConnections?.();
     await closed;
   }
+}
+
+/** The verifier's state-change call: `{state, params, action}` (action "setup" or "teardown"). */
+interface StateChange {
+  state?: string;
+  params: Record<string, unknown>;
+  action?: string;
+}
+
+function jsonOf(body: Buffer): unknown {
+  return JSON.parse(body.toString('utf8') || '{}');
+}
+
+function stateChangeOf(body: unknown): StateChange {
+  const change = isRecord(body) ? body : {};
+  return {
+    state: typeof change.state === 'string' ? change.state : undefined,
+    params: isRecord(change.params) ? change.params : {},
+    action: typeof change.action === 'string' ? change.action : undefined,
+  };
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -1,4 +1,5 @@
 // The outcome of `verify-pact`, per interaction, as text for a terminal and as JUnit XML for CI.
+import type { KnownStateForm } from './provider-states.ts';
 import type { DriftFinding } from './spec-drift.ts';
 
 export type InteractionStatus = 'passed' | 'failed' | 'unknown-state';
@@ -24,6 +25,8 @@ export interface VerificationReport {
   tenantId: string;
   specChecked: boolean;
   results: InteractionResult[];
+  /** The provider-state forms the sandbox knows, with their aliases: once per run, when a state was unknown. */
+  knownStates?: KnownStateForm[];
 }
 
 export function reportPassed(report: VerificationReport): boolean {
@@ -62,6 +65,7 @@ export function formatReport(report: VerificationReport, color = false): string 
     for (const finding of r.drift) lines.push(`          spec drift at ${finding.pointer}: ${finding.message}`);
     for (const note of r.notes) lines.push(paint('2', `          note: ${note}`));
   }
+  if (report.knownStates) lines.push('', ...knownStatesText(report.knownStates));
   const s = summarise(report);
   lines.push(
     '',
@@ -69,6 +73,16 @@ export function formatReport(report: VerificationReport, color = false): string 
     reportPassed(report) ? paint('32', 'VERIFIED') : paint('31', 'NOT VERIFIED'),
   );
   return lines.join('\n');
+}
+
+/** The known forms, each with its aliases: printed once, after the interactions. */
+function knownStatesText(forms: KnownStateForm[]): string[] {
+  const lines = ['Provider states the sandbox knows (a form, then its aliases; or describe a state in a states file with --states FILE):'];
+  for (const form of forms) {
+    lines.push(`  - ${form.form}`);
+    if (form.aliases.length) lines.push(...indent(`also: ${form.aliases.join(' · ')}`, '      '));
+  }
+  return lines;
 }
 
 function indent(text: string, prefix: string): string[] {

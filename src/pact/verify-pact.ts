@@ -7,16 +7,17 @@
 //   3. runs the Pact verifier engine against the verification gateway, which resets the tenant
 //      before each interaction, sets up its states, produces its messages and forwards its requests;
 //   4. checks each HTTP interaction against the spec (unless --no-check-spec);
-//   5. reports per interaction (text, optional JUnit XML).
+//   5. reports per interaction (text, optional JUnit XML); when a state was unknown, the report
+//      lists the known forms once (`knownStates`), and each unknown state names its nearest form.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveAdminToken } from '../control/admin-token.ts';
 import { DEFAULT_SPEC } from '../sandbox-files.ts';
 import type { RunningSandbox } from './in-process-sandbox.ts';
-import { runNativeVerifier, type NativeVerdict } from './native-verifier.ts';
-import { loadPacts, pactWithout, type PactDocument, type PactInteraction } from './pact-file.ts';
-import { loadStatesFile, StateResolver, unknownStateMessage } from './provider-states.ts';
+import { runNativeVerifier, type EngineMismatch, type NativeVerdict } from './native-verifier.ts';
+import { loadPacts, pactWithout, responseHeaderRegexes, type PactDocument, type PactInteraction } from './pact-file.ts';
+import { knownStateForms, loadStatesFile, StateResolver, unknownStateMessage, type StatesFile } from './provider-states.ts';
 import { SandboxSession } from './sandbox-session.ts';
 import { SpecCrossCheck } from './spec-drift.ts';
 import { VerificationGateway, type InteractionTrace } from './verification-gateway.ts';
@@ -45,7 +46,8 @@ export interface VerifyPactOptions {
 
 export async function verifyPact(options: VerifyPactOptions): Promise<VerificationReport> {
   const docs = await loadPacts(options.source);
-  const resolver = new StateResolver(options.statesFile ? await loadStatesFile(options.statesFile) : null);
+  const statesFile = options.statesFile ? await loadStatesFile(options.statesFile) : null;
+  const resolver = new StateResolver(statesFile);
   const crossCheck = options.checkSpec === false ? null : await SpecCrossCheck.load(options.specFile ?? DEFAULT_SPEC);
 
   let running: RunningSandbox | null = null;
@@ -74,12 +76,13 @@ export async function verifyPact(options: VerifyPactOptions): Promise<Verificati
         verdict = await runNativeVerifier({ pactFile: file, provider: doc.provider, gatewayUrl: gateway.url, gatewayPort: gateway.port, onOutput: options.onEngineOutput });
       }
       const traces = gateway.traces.slice(tracesBefore);
-      for (const { interaction, result } of resultsOf(doc, verdict, traces, gateway, unknown, options.statesFile !== undefined)) {
+      for (const { interaction, result } of resultsOf(doc, verdict, traces, gateway, unknown, statesFile)) {
         if (crossCheck) result.drift = crossCheck.check(interaction).findings;
         results.push(result);
       }
     }
     const report: VerificationReport = { sandbox: options.url ?? `an in-process sandbox (${url})`, tenantId: session.tenantId, specChecked: crossCheck !== null, results };
+    if (results.some((r) => r.status === 'unknown-state')) report.knownStates = knownStateForms();
     if (options.junitFile) await writeFile(options.junitFile, junitXml(report));
     return report;
   } finally {
@@ -96,7 +99,7 @@ function resultsOf(
   traces: InteractionTrace[],
   gateway: VerificationGateway,
   unknown: (i: PactInteraction) => string[],
-  hadStatesFile: boolean,
+  statesFile: StatesFile | null,
 ): { interaction: PactInteraction; result: InteractionResult }[] {
   const pact = `${doc.consumer} → ${doc.provider}`;
   const used = new Set<number>();
@@ -113,7 +116,7 @@ function resultsOf(
     };
     const missing = unknown(interaction);
     if (missing.length > 0) {
-      return { interaction, result: { ...base, status: 'unknown-state' as const, problems: missing.map((name) => unknownStateMessage(name, hadStatesFile)) } };
+      return { interaction, result: { ...base, status: 'unknown-state' as const, problems: missing.map((name) => unknownStateMessage(name, statesFile)) } };
     }
     // The engine verifies the interactions in file order; descriptions may repeat (with other states).
     const at = verdict?.interactionResults.findIndex((r, i) => !used.has(i) && r.description === interaction.description) ?? -1;
@@ -127,9 +130,7 @@ function resultsOf(
       ...(trace?.errors ?? []),
       ...(gateway.messageErrors.has(interaction.description) ? [`producing the message: ${gateway.messageErrors.get(interaction.description)}`] : []),
       ...errors.flatMap((e) =>
-        e.mismatch.mismatches?.length
-          ? e.mismatch.mismatches.map((m) => (m.path ? `${m.path}: ${m.mismatch}` : m.mismatch).replace(/\u001b\[[0-9;]*m/g, ''))
-          : [String(e.mismatch.message ?? JSON.stringify(e.mismatch))],
+        e.mismatch.mismatches?.length ? e.mismatch.mismatches.map((m) => mismatchText(m, interaction)) : [String(e.mismatch.message ?? JSON.stringify(e.mismatch))],
       ),
     ];
     const passed = outcome.result === 'OK' && problems.length === 0;
@@ -142,6 +143,35 @@ function resultsOf(
     };
     return { interaction, result };
   });
+}
+
+/** A mismatch as the report shows it, with what the engine's words leave out where partners trip. */
+function mismatchText(m: EngineMismatch, interaction: PactInteraction): string {
+  const text = (m.path ? `${m.path}: ${m.mismatch}` : m.mismatch).replace(/\u001b\[[0-9;]*m/g, '');
+  const partial = m.type === 'HeaderMismatch' && typeof m.key === 'string' && typeof m.actual === 'string' ? partialHeaderMatch(interaction, m.key, m.actual) : null;
+  return partial ? `${text}\n${partial}` : text;
+}
+
+/**
+ * Pact matches a header regex against the whole value, where most regex tools look for a match
+ * anywhere: a rule that finds a match inside the value but not across all of it gets that said.
+ */
+function partialHeaderMatch(interaction: PactInteraction, header: string, actual: string): string | null {
+  for (const regex of responseHeaderRegexes(interaction).get(header.toLowerCase()) ?? []) {
+    let anywhere: RegExp;
+    try {
+      anywhere = new RegExp(regex);
+    } catch {
+      continue; // a Rust regex JavaScript cannot read: nothing to say about it
+    }
+    if (!anywhere.test(actual) || new RegExp(`^(?:${regex})$`).test(actual)) continue;
+    const atStart = new RegExp(`^(?:${regex})`).test(actual);
+    const atEnd = new RegExp(`(?:${regex})$`).test(actual);
+    const grouped = regex.includes('|') ? `(?:${regex})` : regex;
+    const whole = atStart && !atEnd ? `${grouped}.*` : atEnd && !atStart ? `.*${grouped}` : `.*${grouped}.*`;
+    return `Pact regexes must match the whole header value: '${regex}' matches only part of '${actual}'. To accept the rest of the value, write '${whole}'.`;
+  }
+  return null;
 }
 
 function duration(text: string | undefined): number | null {

@@ -6,8 +6,11 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { findOrder, openUnconfirmedOrder, orderInStatus, product, setPrice, sku as skuFor, type OrderTarget } from './provider-states.ts';
+import type { components } from '../contract/generated/marketplace.ts';
+import { findOrder, firstStock, isOrderTarget, locationOf, openUnconfirmedOrder, orderInStatus, product, setPrice, sku as skuFor } from './provider-states.ts';
 import { SandboxSessionError, type SandboxSession } from './sandbox-session.ts';
+
+type Schemas = components['schemas'];
 
 export interface ProducedMessage {
   content: unknown;
@@ -70,7 +73,7 @@ export class WebhookCapture {
   /** Subscribes the tenant to `type`, runs `action`, and returns the first verified delivery of that type. */
   async capture(session: SandboxSession, type: string, action: () => Promise<void>, timeoutMs = 5000): Promise<ProducedMessage> {
     const path = `/${randomBytes(6).toString('hex')}`;
-    const subscription = await session.expect(201, 'POST', '/api/v2/webhooks', { url: this.baseUrl + path, events: [type], description: 'pact verification' });
+    const subscription = await session.expectJson<Schemas['WebhookSubscriptionCreated']>(201, 'POST', '/api/v2/webhooks', { url: this.baseUrl + path, events: [type], description: 'pact verification' });
     const arrived = new Promise<Delivery>((resolve, reject) => {
       const timer = setTimeout(() => reject(new SandboxSessionError(`no ${type} webhook arrived within ${timeoutMs} ms of the action that should emit it`)), timeoutMs);
       this.waiting.push({ path, type, resolve: (d) => (clearTimeout(timer), resolve(d)) });
@@ -78,7 +81,7 @@ export class WebhookCapture {
     arrived.catch(() => {}); // the action may fail first; its error wins
     await action();
     const delivery = await arrived;
-    checkSignature(subscription.body.secret, delivery);
+    checkSignature(subscription.secret, delivery);
     const contentType = String(delivery.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();
     return { content: JSON.parse(delivery.body), metadata: { 'content-type': contentType, 'x-event-type': type } };
   }
@@ -103,7 +106,9 @@ function checkSignature(secret: string, delivery: Delivery): void {
   }
 }
 
-type Trigger = (session: SandboxSession, data: Record<string, any>) => Promise<void>;
+/** The `data` of the message the pact expects: what it names (an order id, a status, a SKU …) steers the action. */
+type ExpectedData = Record<string, unknown>;
+type Trigger = (session: SandboxSession, data: ExpectedData) => Promise<void>;
 
 const MARKETPLACE_MOVES = new Set(['open', 'cancelled', 'lost']);
 
@@ -113,13 +118,19 @@ async function moveOrder(s: SandboxSession, orderId: string, to: string): Promis
     await s.expect(200, 'POST', `/__sandbox/orders/${orderId}/move`, { tenant_id: s.tenantId, to, reason: 'The customer withdrew the order' });
     return;
   }
-  await orderInStatus(s, orderId, to as OrderTarget);
+  if (!isOrderTarget(to)) throw new SandboxSessionError(`the verification cannot move an order to ${to} for a message`);
+  await orderInStatus(s, orderId, to);
 }
 
-async function orderOfState(s: SandboxSession, data: Record<string, any>): Promise<string> {
-  const provided = s.provided.order_id;
-  if (typeof provided === 'string') return provided;
-  return openUnconfirmedOrder(s, typeof data.id === 'string' ? data.id : 'ord_example');
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+async function orderOfState(s: SandboxSession, data: ExpectedData): Promise<string> {
+  return text(s.provided.order_id) ?? openUnconfirmedOrder(s, text(data.id) ?? 'ord_example');
+}
+
+async function productOfState(s: SandboxSession, data: ExpectedData, member: string): Promise<Schemas['Product']> {
+  const id = text(s.provided.product_id) ?? (await product(s, String(data[member] ?? 'prod_example')));
+  return s.expectJson<Schemas['Product']>(200, 'GET', `/api/v2/products/${id}`);
 }
 
 const TRIGGERS: Record<string, Trigger> = {
@@ -129,39 +140,37 @@ const TRIGGERS: Record<string, Trigger> = {
   'order.status_changed': async (s, data) => {
     const id = await orderOfState(s, data);
     const order = await findOrder(s, id);
-    if (typeof data.previous_status === 'string' && order?.status !== data.previous_status) await orderInStatus(s, id, data.previous_status as OrderTarget);
-    await moveOrder(s, id, typeof data.status === 'string' ? data.status : 'cancelled');
+    if (isOrderTarget(data.previous_status) && order?.status !== data.previous_status) await orderInStatus(s, id, data.previous_status);
+    await moveOrder(s, id, text(data.status) ?? 'cancelled');
   },
   'order.cancelled': async (s, data) => moveOrder(s, await orderOfState(s, data), 'cancelled'),
   'order.confirmed': async (s, data) => {
     await s.expect(200, 'PATCH', `/api/v2/orders/${await orderOfState(s, data)}/status`, { confirmed: true });
   },
   'price.updated': async (s, data) => {
-    const id = typeof s.provided.product_id === 'string' ? s.provided.product_id : await product(s, String(data.product_id ?? 'prod_example'));
-    const current = (await s.expect(200, 'GET', `/api/v2/products/${id}`)).body;
+    const current = await productOfState(s, data, 'product_id');
     const price = typeof data.price === 'number' && data.price !== current.price ? data.price : Math.round(current.price * 110) / 100;
-    await setPrice(s, id, price, current.currency);
+    await setPrice(s, current.id, price, current.currency);
   },
   'job.completed': async (s) => {
-    const item = (await s.expect(200, 'GET', '/api/v2/inventory?limit=1')).body.data[0];
-    const location = item.locations[0]?.location_id ?? (await s.expect(200, 'GET', '/api/v2/locations')).body.data[0].id;
+    const { item, location } = await firstStock(s);
     await s.expect(202, 'POST', '/api/v2/inventory/sync', { items: [{ sku: item.sku, quantity: item.quantity + 1, location }] });
   },
   'inventory.updated': async (s, data) => stock(s, data, (item) => item.quantity + 1),
   'inventory.low_stock': async (s, data) => stock(s, data, (item) => item.reserved + Math.max(1, item.low_stock_threshold)),
   'inventory.out_of_stock': async (s, data) => stock(s, data, (item) => Math.min(item.quantity, item.reserved)),
   'product.updated': async (s, data) => {
-    const id = typeof s.provided.product_id === 'string' ? s.provided.product_id : await product(s, String(data.id ?? 'prod_example'));
-    const current = (await s.expect(200, 'GET', `/api/v2/products/${id}`)).body;
-    await s.expect(200, 'POST', '/api/v2/availability', { items: [{ id, status: 'active', in_stock: (current.availability.in_stock + 1) % 10000 }] });
+    const current = await productOfState(s, data, 'id');
+    await s.expect(200, 'POST', '/api/v2/availability', { items: [{ id: current.id, status: 'active', in_stock: (current.availability.in_stock + 1) % 10000 }] });
   },
 };
 
-async function stock(s: SandboxSession, data: Record<string, any>, quantity: (item: any) => number): Promise<void> {
-  const code = typeof s.provided.sku === 'string' ? s.provided.sku : await skuFor(s, String(data.sku ?? 'sku-example'));
-  const item = (await s.expect(200, 'GET', `/api/v2/inventory/${encodeURIComponent(code)}`)).body;
-  const location = item.locations[0]?.location_id ?? (await s.expect(200, 'GET', '/api/v2/locations')).body.data[0].id;
-  const atLocation = item.locations.find((l: { location_id: string }) => l.location_id === location)?.quantity ?? 0;
+/** Sets the SKU's stock so that its total becomes `quantity(item)`, at one location. */
+async function stock(s: SandboxSession, data: ExpectedData, quantity: (item: Schemas['InventoryItem']) => number): Promise<void> {
+  const code = text(s.provided.sku) ?? (await skuFor(s, String(data.sku ?? 'sku-example')));
+  const item = await s.expectJson<Schemas['InventoryItem']>(200, 'GET', `/api/v2/inventory/${encodeURIComponent(code)}`);
+  const location = await locationOf(s, item);
+  const atLocation = item.locations.find((l) => l.location_id === location)?.quantity ?? 0;
   const others = item.quantity - atLocation;
   await s.expect(200, 'PATCH', `/api/v2/inventory/${encodeURIComponent(code)}`, { quantity: Math.max(0, quantity(item) - others), location });
 }
@@ -174,6 +183,7 @@ export async function produceMessage(session: SandboxSession, capture: WebhookCa
   if (!type) throw new SandboxSessionError(`cannot tell which event "${expected.description}" is: give its content a "type" member (e.g. "order.created")`);
   const trigger = TRIGGERS[type];
   if (!trigger) throw new SandboxSessionError(`the verification cannot make the sandbox emit ${type} (it can: ${PRODUCIBLE_EVENTS.join(', ')})`);
-  const data = ((expected.content as { data?: unknown } | null)?.data ?? {}) as Record<string, any>;
+  const content = expected.content as { data?: unknown } | null;
+  const data: ExpectedData = content?.data && typeof content.data === 'object' && !Array.isArray(content.data) ? (content.data as ExpectedData) : {};
   return capture.capture(session, type, () => trigger(session, data));
 }
