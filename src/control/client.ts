@@ -20,11 +20,8 @@ export interface ControlClientOptions {
   timeoutMs?: number;
 }
 
-/**
- * A control-API answer, whatever its status. The default stays `any` (not `unknown`) while
- * src/pact/ reads its answers (`SandboxAnswer`) unnarrowed; that code is being typed separately.
- */
-export interface ControlAnswer<T = any> {
+/** A control-API answer, whatever its status: the body is `unknown` until the caller names its type. */
+export interface ControlAnswer<T = unknown> {
   status: number;
   headers: Headers;
   /** Parsed JSON; the text when it is not JSON; undefined when empty. */

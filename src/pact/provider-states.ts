@@ -351,7 +351,8 @@ export async function openUnconfirmedOrder(s: SandboxSession, asked?: string): P
 
 export async function orderInStatus(s: SandboxSession, asked: string | undefined, target: OrderTarget): Promise<Provided> {
   const named = asked === undefined ? null : await findOrder(s, asked);
-  if (asked !== undefined && named?.status === target) {
+  // "order X is open" means open and confirmed (the partner accepted it); an unconfirmed open order is walked there.
+  if (asked !== undefined && named?.status === target && (target !== 'open' || named.confirmed)) {
     s.aliases.set(asked, asked);
     return { order_id: asked, ...(target === 'shipped' ? { shipped_at: statusTime(named, 'shipped') } : {}) };
   }

@@ -53,7 +53,8 @@ const page = (body: HtmlEscapedString, csp: string): Response =>
 
 /** Bearer (http) and apiKey schemes of a document: where try-it puts a key. */
 function keySchemes(doc: OpenApiDocument): string[] {
-  return Object.entries<any>(doc.components?.securitySchemes ?? {})
+  const schemes = (doc.components?.securitySchemes ?? {}) as Record<string, { type?: unknown; scheme?: unknown } | null>;
+  return Object.entries(schemes)
     .filter(([, scheme]) => (scheme?.type === 'http' && String(scheme.scheme).toLowerCase() === 'bearer') || scheme?.type === 'apiKey')
     .map(([name]) => name);
 }

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CONTROL_API_PAGE, controlApiPage } from '../../scripts/control-api-docs.ts';
+import { PACT_PAGE, pactPage } from '../../scripts/pact-states-docs.ts';
 import { listOperations, loadDocument } from '../../src/contract/operations.ts';
 import { PLANS } from '../../src/domain/rate-limit.ts';
 import { EVENT_TYPES } from '../../src/events/builders.ts';
@@ -26,6 +27,10 @@ function tableRows(text: string): string[][] {
 describe('docs that mirror the source', () => {
   it('docs/control-api.md is what specs/sandbox-admin.openapi.yaml generates (else: npm run docs)', async () => {
     expect(await readFile(CONTROL_API_PAGE, 'utf8')).toBe(await controlApiPage());
+  });
+
+  it("docs/pact.md lists every provider-state form verify-pact knows, as src/pact/provider-states.ts has them (else: npm run docs)", async () => {
+    expect(await readFile(PACT_PAGE, 'utf8')).toBe(await pactPage());
   });
 
   it.each(['docs/access.md', 'src/policies/rate-limit/README.md'])('the plans table of %s is PLANS', async (file) => {
