@@ -5,9 +5,9 @@ import { readFile } from 'node:fs/promises';
 import { createAjv } from '../contract/ajv.ts';
 import { parsePointer } from '../contract/json-pointer.ts';
 import { uniformDraws, unscrambledRandom } from '../domain/random.ts';
-import { parse as parseYaml } from 'yaml';
 import type { Operation } from '../contract/operations.ts';
 import { toFieldErrors, type OperationValidators } from '../contract/validators.ts';
+import { yamlLibrary } from '../contract/yaml-text.ts';
 
 export interface DataSetSource {
   /** `GET /path?query` relative to the base URL. */
@@ -91,7 +91,7 @@ const validateProfile = createAjv({ withFormats: false, allErrors: true, strict:
 export async function loadProfile(file: string): Promise<LoadProfile> {
   let data: unknown;
   try {
-    data = parseYaml(await readFile(file, 'utf8'));
+    data = yamlLibrary().parse(await readFile(file, 'utf8'));
   } catch (error) {
     throw new ProfileError(`Cannot read the profile ${file}: ${(error as Error).message}`);
   }

@@ -2,15 +2,14 @@
 // the budget of one operation. The most specific entry wins, figure by figure:
 //   operations.<operationId>  ▶  the first group that claims the operation  ▶  defaults
 import { readFile } from 'node:fs/promises';
-import { createAjv } from '../contract/ajv.ts';
+import { SLA_SCHEMA, schemaFileValidator } from '../contract/schema-files.ts';
 import type { ValidateFunction } from 'ajv';
-import { parse as parseYaml } from 'yaml';
 import { toFieldErrors } from '../contract/validators.ts';
 
-import { DEFAULT_SLA_FILE, SANDBOX_ROOT } from '../sandbox-files.ts';
+import { DEFAULT_SLA_FILE } from '../sandbox-files.ts';
+import { yamlLibrary } from '../contract/yaml-text.ts';
 
 export { DEFAULT_SLA_FILE };
-export const SLA_SCHEMA_FILE = `${SANDBOX_ROOT}specs/sla.schema.json`;
 
 /** The figures one budget may hold; each is optional below the defaults. */
 export interface BudgetFigures {
@@ -70,7 +69,7 @@ export async function loadSlaFile(file: string = DEFAULT_SLA_FILE): Promise<SlaF
   }
   let data: unknown;
   try {
-    data = parseYaml(text);
+    data = yamlLibrary().parse(text);
   } catch (error) {
     throw new SlaFileError(`${file} is not valid YAML: ${(error as Error).message}`);
   }
@@ -84,13 +83,9 @@ export async function loadSlaFile(file: string = DEFAULT_SLA_FILE): Promise<SlaF
 
 let compiled: ValidateFunction | null = null;
 
-/** specs/sla.schema.json, compiled on first use. */
+/** specs/sla.schema.json, loaded (or compiled) on first use. */
 async function slaValidator(): Promise<ValidateFunction> {
-  if (compiled) return compiled;
-  const schema = JSON.parse(await readFile(SLA_SCHEMA_FILE, 'utf8'));
-  const validate: ValidateFunction = createAjv({ withFormats: false, allErrors: true, strict: false }).compile(schema);
-  compiled = validate;
-  return validate;
+  return (compiled ??= await schemaFileValidator(SLA_SCHEMA));
 }
 
 /** `*` matches any run of characters; everything else is literal. */

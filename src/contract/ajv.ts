@@ -1,17 +1,15 @@
-// The one place that builds ajv instances. ajv and ajv-formats are CommonJS with a default export
-// that Node's ESM interop hands over as `{ default }`, hence the shim; the options stay the callers'.
-import Ajv2020Module from 'ajv/dist/2020.js';
-import AjvDraft7Module from 'ajv';
-import addFormatsModule from 'ajv-formats';
+// The one place that builds ajv instances. ajv is loaded on the first instance, not at import:
+// a start whose validators the build compiled (src/contract/built-validators.ts) never needs its
+// compiler, about 0.1 s of loading. ajv and ajv-formats are CommonJS, hence `require`.
+import { createRequire } from 'node:module';
+import type AjvDraft7Module from 'ajv';
 import type { Options } from 'ajv';
 
 type AjvClass = typeof AjvDraft7Module.default;
 export type AjvInstance = InstanceType<AjvClass>;
 
+const require = createRequire(import.meta.url);
 const defaultExport = <T>(module: T): T => (module as { default?: T }).default ?? module;
-const Ajv2020 = defaultExport(Ajv2020Module) as unknown as AjvClass;
-const AjvDraft7 = defaultExport(AjvDraft7Module) as unknown as AjvClass;
-const addFormats = defaultExport(addFormatsModule) as unknown as (ajv: AjvInstance) => void;
 
 export interface AjvSettings extends Omit<Options, 'formats'> {
   /** JSON Schema dialect: 2020-12 (OpenAPI 3.1, the sandbox's own schemas) or draft-07 (OpenAPI 3.0). Default 2020. */
@@ -21,7 +19,15 @@ export interface AjvSettings extends Omit<Options, 'formats'> {
 }
 
 export function createAjv({ dialect = '2020', withFormats = true, ...options }: AjvSettings = {}): AjvInstance {
-  const ajv = new (dialect === '2020' ? Ajv2020 : AjvDraft7)(options);
-  if (withFormats) addFormats(ajv);
+  const Ajv = defaultExport(require(dialect === '2020' ? 'ajv/dist/2020.js' : 'ajv')) as AjvClass;
+  const ajv = new Ajv(options);
+  if (withFormats) (defaultExport(require('ajv-formats')) as (ajv: AjvInstance) => void)(ajv);
   return ajv;
+}
+
+/** ajv's standalone code of the schemas registered under `names` (an ESM module exporting each by its name). */
+export function standaloneModule(ajv: AjvInstance, names: string[]): string {
+  const standaloneCode = defaultExport(require('ajv/dist/standalone')) as (ajv: AjvInstance, refs: Record<string, string>) => string;
+  // The code `require`s ajv's run-time helpers and ajv-formats' formats.
+  return `import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n${standaloneCode(ajv, Object.fromEntries(names.map((n) => [n, n])))}`;
 }

@@ -1,5 +1,6 @@
 // The operation index: every operation of an OpenAPI document as plain data the pipeline can
 // route and validate with. Built once at start from the document; nothing here runs per request.
+import { createHash } from 'node:crypto';
 import { parseLocalRef, valueAt } from './json-pointer.ts';
 import { readYamlFile } from './yaml-text.ts';
 
@@ -130,6 +131,18 @@ export async function loadDocument(file: string): Promise<OpenApiDocument> {
   return doc as OpenApiDocument;
 }
 
+const hashes = new WeakMap<OpenApiDocument, string>();
+
+/**
+ * A hash of the document's content: what the build keys its products of a document by (its
+ * Postman collection, its compiled validators), so an edited document misses them, never misuses them.
+ */
+export function documentHash(doc: OpenApiDocument): string {
+  let hash = hashes.get(doc);
+  if (!hash) hashes.set(doc, (hash = createHash('sha256').update(JSON.stringify(doc)).digest('hex').slice(0, 32)));
+  return hash;
+}
+
 /** Follows local `$ref`s (#/components/…) in non-schema objects: parameters, bodies, responses, headers. */
 export function resolveLocal<T>(doc: OpenApiDocument, node: T | Reference): T {
   let current: unknown = node;
@@ -156,7 +169,16 @@ export function toRoutePath(path: string): string {
   return path.replace(/\{([^}]+)\}/g, ':$1');
 }
 
+const listed = new WeakMap<OpenApiDocument, Operation[]>();
+
+/** The document's operations, resolved once per document (a start asks for them several times). */
 export function listOperations(doc: OpenApiDocument): Operation[] {
+  let operations = listed.get(doc);
+  if (!operations) listed.set(doc, (operations = resolveOperations(doc)));
+  return [...operations];
+}
+
+function resolveOperations(doc: OpenApiDocument): Operation[] {
   const operations: Operation[] = [];
   const rootSecurity = doc.security ?? [];
   for (const [path, rawItem] of Object.entries(doc.paths ?? {})) {

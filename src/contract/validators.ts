@@ -1,10 +1,14 @@
-// Request and response validators for every operation, compiled once at start with ajv.
-// Per request the pipeline only calls already-compiled functions (≈0.1 µs each).
+// Request and response validators for every operation, compiled once with ajv: by `npm run build`
+// for the shipped documents (ajv's standalone code in dist/validators/, loaded at start), at run
+// time for any other. Per request the pipeline only calls compiled functions (≈0.1 µs each).
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { createAjv as newAjv, type AjvInstance } from './ajv.ts';
+import { createAjv as newAjv, standaloneModule, type AjvInstance } from './ajv.ts';
 import { encodeSegment } from './json-pointer.ts';
 import type { FieldError } from '../server/problem.ts';
-import type { JsonSchema, OpenApiDocument, Operation } from './operations.ts';
+import { SANDBOX_ROOT } from '../sandbox-files.ts';
+import { documentHash, type JsonSchema, type OpenApiDocument, type Operation } from './operations.ts';
 
 /** Where a request's parts are validated, named as they appear in problem pointers. */
 export interface RequestParts {
@@ -24,12 +28,15 @@ export interface OperationValidators {
 
 const SPEC_ID = 'spec';
 
+/** Parameters and form bodies arrive as strings and are coerced; JSON bodies and answers are not. */
+type Coercion = 'plain' | 'coercing';
+
 /**
  * `checkSchemas`: validate the document's schemas against the JSON Schema meta-schema first. Off
  * for the shipped documents, which `npm run lint:spec` checks: that check compiles the meta-schema
- * in every instance, about 60 ms each at start.
+ * in every instance, about 60 ms each at start. `source`: keep each function's code (for the build).
  */
-function createAjv(doc: OpenApiDocument, coerce: boolean, checkSchemas = true): AjvInstance {
+function createAjv(doc: OpenApiDocument, coerce: boolean, checkSchemas: boolean, source = false): AjvInstance {
   const is31 = /^3\.1\./.test(doc.openapi);
   // strict: false because OpenAPI schemas carry `example`, `xml`, `discriminator`… next to JSON Schema.
   const ajv: AjvInstance = newAjv({
@@ -41,6 +48,7 @@ function createAjv(doc: OpenApiDocument, coerce: boolean, checkSchemas = true): 
     validateFormats: true,
     inlineRefs: false, // each component compiles once and is shared, instead of inlined per use
     validateSchema: checkSchemas,
+    ...(source ? { code: { source: true, esm: true } } : {}),
   });
   ajv.addSchema({ $id: SPEC_ID, components: doc.components ?? {} });
   return ajv;
@@ -62,53 +70,118 @@ export function isJsonMediaType(type: string): boolean {
   return base === 'application/json' || base.endsWith('+json') || base === '*/*';
 }
 
+// The build's validators of a document: one module per coercion, exporting each function under
+// the hash of what it checks, in a file named by the document's hash. An edited document misses
+// them and compiles at run time, so they can never be stale.
+const BUILT_DIR = `${SANDBOX_ROOT}dist/validators/`;
+type BuiltValidators = Record<Coercion, Record<string, ValidateFunction>>;
+const built = new WeakMap<OpenApiDocument, BuiltValidators>();
+
+export function builtValidatorsFile(doc: OpenApiDocument, coercion: Coercion): string {
+  return `${BUILT_DIR}${documentHash(doc)}.${coercion}.js`;
+}
+
+/** Loads the build's validators of `doc` if it made them; the compilers below then use them. */
+export async function loadBuiltValidators(doc: OpenApiDocument): Promise<boolean> {
+  if (built.has(doc)) return true;
+  const load = (coercion: Coercion) => {
+    const file = builtValidatorsFile(doc, coercion);
+    return readFile(file).then(
+      () => import(file) as Promise<Record<string, ValidateFunction>>,
+      () => undefined, // not built: compiled at run time
+    );
+  };
+  const [plain, coercing] = await Promise.all([load('plain'), load('coercing')]);
+  if (plain && coercing) built.set(doc, { plain, coercing });
+  return built.has(doc);
+}
+
+/**
+ * The compiler of a document's validators: each schema once, shared by every operation that uses
+ * it, from the build's module when it has it. `source`: for the build, keeps the code (see builtModules).
+ */
+function documentCompiler(doc: OpenApiDocument, checkSchemas: boolean, source = false) {
+  const instances: Partial<Record<Coercion, AjvInstance>> = {};
+  const names: Record<Coercion, Set<string>> = { plain: new Set(), coercing: new Set() };
+  const cache = new Map<string, ValidateFunction>();
+  const fromBuild = source ? undefined : built.get(doc);
+  const compile = (coercion: Coercion, tag: string, schema: JsonSchema): ValidateFunction => {
+    const key = `${coercion}:${tag}:${JSON.stringify(schema)}`;
+    let fn = cache.get(key);
+    if (fn) return fn;
+    const name = `v${createHash('sha1').update(key).digest('hex')}`;
+    fn = fromBuild?.[coercion][name];
+    if (!fn) {
+      const ajv = (instances[coercion] ??= createAjv(doc, coercion === 'coercing', checkSchemas, source));
+      ajv.addSchema(anchorRefs(schema) as object, name);
+      names[coercion].add(name);
+      fn = ajv.getSchema(name)!;
+    }
+    cache.set(key, fn);
+    return fn;
+  };
+  const modules = (): Record<Coercion, string> => ({
+    plain: standaloneModule((instances.plain ??= createAjv(doc, false, checkSchemas, source)), [...names.plain]),
+    coercing: standaloneModule((instances.coercing ??= createAjv(doc, true, checkSchemas, source)), [...names.coercing]),
+  });
+  return { compile, modules };
+}
+type DocumentCompiler = ReturnType<typeof documentCompiler>;
+
+/** What one operation needs to check a request (parameters, bodies). */
+function requestSide(compile: DocumentCompiler['compile'], op: Operation): Pick<OperationValidators, 'params' | 'bodies'> {
+  const paramSchema = buildParameterSchema(op);
+  const bodies = new Map<string, ValidateFunction>();
+  for (const [type, schema] of Object.entries(op.body?.content ?? {})) {
+    if (schema === undefined) continue;
+    // Form bodies arrive as strings: let ajv coerce them like parameters.
+    const form = type.startsWith('application/x-www-form-urlencoded');
+    bodies.set(type, compile(form ? 'coercing' : 'plain', form ? 'form' : 'json', schema));
+  }
+  return { params: paramSchema ? compile('coercing', 'params', paramSchema) : null, bodies };
+}
+
+/** What only strict mode and the checks read: the answers' schemas, the larger ones. */
+function responseSide(compile: DocumentCompiler['compile'], op: Operation): Map<string, ValidateFunction> {
+  const responses = new Map<string, ValidateFunction>();
+  for (const response of op.responses) {
+    for (const [type, schema] of Object.entries(response.content)) {
+      if (schema === undefined || !isJsonMediaType(type)) continue;
+      responses.set(`${response.status} ${type}`, compile('plain', 'json', schema));
+    }
+  }
+  return responses;
+}
+
 /**
  * Validators of every operation. `lazy`: each operation's are compiled on first use instead of
- * now (a shipped spec's take ~0.5 s, most of a cold start); `compileAll` then finishes the rest
+ * now (a shipped spec's take ~0.5 s without the build's); `compileAll` then finishes the rest
  * off the request path. Either way each schema is compiled once, never per request.
  */
 export function compileValidators(doc: OpenApiDocument, operations: Operation[], options: { lazy?: boolean } = {}): Map<string, OperationValidators> {
-  const plain = createAjv(doc, false, !options.lazy);
-  const coercing = createAjv(doc, true, !options.lazy);
-  const cache = new Map<string, ValidateFunction>();
-  const compile = (ajv: AjvInstance, schema: JsonSchema, tag: string): ValidateFunction => {
-    const key = `${tag}:${JSON.stringify(schema)}`;
-    let fn = cache.get(key);
-    if (!fn) {
-      fn = ajv.compile(anchorRefs(schema) as object);
-      cache.set(key, fn);
-    }
-    return fn;
-  };
-  // What a request needs (parameters, bodies) apart from what only strict mode and the checks read
-  // (responses, the larger schemas): a first request compiles no response validator it will not use.
-  const requestSide = (op: Operation): Pick<OperationValidators, 'params' | 'bodies'> => {
-    const paramSchema = buildParameterSchema(op);
-    const bodies = new Map<string, ValidateFunction>();
-    for (const [type, schema] of Object.entries(op.body?.content ?? {})) {
-      if (schema === undefined) continue;
-      // Form bodies arrive as strings: let ajv coerce them like parameters.
-      const form = type.startsWith('application/x-www-form-urlencoded');
-      bodies.set(type, compile(form ? coercing : plain, schema, form ? 'form' : 'json'));
-    }
-    return { params: paramSchema ? compile(coercing, paramSchema, 'params') : null, bodies };
-  };
-  const responseSide = (op: Operation): Map<string, ValidateFunction> => {
-    const responses = new Map<string, ValidateFunction>();
-    for (const response of op.responses) {
-      for (const [type, schema] of Object.entries(response.content)) {
-        if (schema === undefined || !isJsonMediaType(type)) continue;
-        responses.set(`${response.status} ${type}`, compile(plain, schema, 'json'));
-      }
-    }
-    return responses;
-  };
-
+  const { compile } = documentCompiler(doc, !options.lazy);
   const result = new Map<string, OperationValidators>();
   for (const op of operations) {
-    result.set(op.operationId, options.lazy ? onFirstUse(() => requestSide(op), () => responseSide(op)) : { ...requestSide(op), responses: responseSide(op) });
+    result.set(
+      op.operationId,
+      options.lazy ? onFirstUse(() => requestSide(compile, op), () => responseSide(compile, op)) : { ...requestSide(compile, op), responses: responseSide(compile, op) },
+    );
   }
   return result;
+}
+
+/**
+ * For `npm run build`: the standalone modules of every validator of `doc` (its operations' and a
+ * validator per component schema, as compileSchemaValidators asks for them), by coercion.
+ */
+export function builtModules(doc: OpenApiDocument, operations: Operation[]): Record<Coercion, string> {
+  const { compile, modules } = documentCompiler(doc, false, true);
+  for (const op of operations) {
+    requestSide(compile, op);
+    responseSide(compile, op);
+  }
+  for (const name of Object.keys(doc.components?.schemas ?? {})) compile('plain', 'schema', componentRef(name));
+  return modules();
 }
 
 /** Validators compiled when first read, each side on its own; a read after that is a getter and a field. */
@@ -195,11 +268,13 @@ export function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix: 
  * entities. Only for the shipped documents (lint-checked), so their schemas are not re-checked.
  */
 export function compileSchemaValidators(doc: OpenApiDocument, names: string[]): Map<string, ValidateFunction> {
-  const ajv = createAjv(doc, false, false);
+  const { compile } = documentCompiler(doc, false);
   const result = new Map<string, ValidateFunction>();
   for (const name of names) {
     if (!doc.components?.schemas?.[name]) throw new Error(`${name} is not a schema of the document's components`);
-    result.set(name, ajv.compile({ $ref: `${SPEC_ID}#/components/schemas/${name}` }));
+    result.set(name, compile('plain', 'schema', componentRef(name)));
   }
   return result;
 }
+
+const componentRef = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${encodeSegment(name)}` });

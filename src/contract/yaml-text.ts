@@ -12,8 +12,13 @@
 // one-byte, and the parked characters are put back into the strings that held them.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { SANDBOX_ROOT } from '../sandbox-files.ts';
-import { parse } from 'yaml';
+
+const require = createRequire(import.meta.url);
+
+/** The yaml library, loaded on first use: a start that reads only the build's parsed copies never needs it. */
+export const yamlLibrary = (): typeof import('yaml') => require('yaml') as typeof import('yaml');
 
 const PARK = '\u00a4';
 const WIDE = /[^\u0000-\u00ff]/u;
@@ -21,6 +26,7 @@ const PARKED = /\u00a4([0-9a-f]+)\u00a4/g;
 
 /** `yaml`'s parse, with one-byte strings wherever the characters allow it. */
 export function parseYamlText(text: string): unknown {
+  const { parse } = yamlLibrary();
   if (!WIDE.test(text) || text.includes(PARK)) return parse(text);
   const parked = text.replace(/[^\u0000-\u00ff]/gu, (ch) => `${PARK}${ch.codePointAt(0)!.toString(16)}${PARK}`);
   // replace() keeps the two-byte representation of its input; a Latin-1 round trip drops it.

@@ -17,7 +17,6 @@
 // with a note in the report saying which entity stood in. An alias that leaves the id out takes
 // any fitting entity, with no note.
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { createAjv } from '../contract/ajv.ts';
 import type { components as AdminComponents } from '../contract/generated/admin.ts';
 import type { components } from '../contract/generated/marketplace.ts';
@@ -25,6 +24,7 @@ import { parsePointer, valueAt } from '../contract/json-pointer.ts';
 import { toFieldErrors } from '../contract/validators.ts';
 import type { ProviderState } from './pact-file.ts';
 import { problemOf, refusal, SandboxSessionError, type SandboxSession } from './sandbox-session.ts';
+import { yamlLibrary } from '../contract/yaml-text.ts';
 import {
   compileTemplate,
   fillTemplate,
@@ -556,7 +556,7 @@ export async function loadStatesFile(file: string): Promise<StatesFile> {
   });
   let data: unknown;
   try {
-    data = parseYaml(text);
+    data = yamlLibrary().parse(text);
   } catch (error) {
     throw new StatesFileError(`states file ${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
   }

@@ -2,10 +2,10 @@
 // it, so a tool that imports it (Postman, Insomnia, a code generator, the docs page) calls this
 // sandbox. Serialised once per base URL and kept (PerBaseUrl); a request after that only sends bytes.
 import type { Context } from 'hono';
-import { stringify } from 'yaml';
 import type { OpenApiDocument } from '../contract/operations.ts';
 import { SECURE_HEADERS } from '../policies/secure-headers/index.ts';
 import { baseUrlOf, PerBaseUrl } from './base-url.ts';
+import { yamlLibrary } from '../contract/yaml-text.ts';
 
 /** The document as served from `baseUrl`: the same, with one server, that URL. */
 export function servedFrom(doc: OpenApiDocument, baseUrl: string): OpenApiDocument {
@@ -30,7 +30,7 @@ export class ServedDocument {
     const base = baseUrlOf(c.req.url, (h) => c.req.header(h));
     // lineWidth 0: descriptions stay on their lines instead of being folded at 80 columns.
     return this.#yaml
-      .get(base, () => stringify(servedFrom(this.doc, base), { lineWidth: 0 }))
+      .get(base, () => yamlLibrary().stringify(servedFrom(this.doc, base), { lineWidth: 0 }))
       .then((body) => answer(body, 'application/yaml; charset=utf-8'));
   }
 }

@@ -7,9 +7,8 @@
 // API), so `npm run build` does it for the shipped spec (scripts/build-postman-collection.mjs,
 // into dist/postman/, named by a hash of the document so an edited spec misses it); any other
 // document is converted once, on first use, and kept.
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { OpenApiDocument } from '../contract/operations.ts';
+import { documentHash, type OpenApiDocument } from '../contract/operations.ts';
 import { SANDBOX_ROOT } from '../sandbox-files.ts';
 import { happyPathData, happyPathFolder, type HappyPathWorld, type PostmanVariable } from './happy-path.ts';
 
@@ -28,7 +27,7 @@ const BUILT_DIR = `${SANDBOX_ROOT}dist/postman/`;
 
 /** dist/postman/<hash of the document>.json: what the build wrote for this document. */
 export function builtCollectionFile(doc: OpenApiDocument): string {
-  return `${BUILT_DIR}${createHash('sha256').update(JSON.stringify(doc)).digest('hex').slice(0, 32)}.json`;
+  return `${BUILT_DIR}${documentHash(doc)}.json`;
 }
 
 /** A built file: the collection and what built it (the build converts again when that changed). */

@@ -1,18 +1,16 @@
 // Scenario files (scenarios/<name>.yaml), read and validated once at start against
 // specs/scenario.schema.json. A broken file is refused with its path, the JSON pointer and the reason.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { createAjv } from '../contract/ajv.ts';
-import { YAMLParseError } from 'yaml';
-import { readYamlFile } from '../contract/yaml-text.ts';
+import { SCENARIO_SCHEMA, schemaFileValidator } from '../contract/schema-files.ts';
+import { readYamlFile, yamlLibrary } from '../contract/yaml-text.ts';
 import { toFieldErrors } from '../contract/validators.ts';
 import type { OrderRules } from '../domain/marketplace-schedule.ts';
 import type { OrderStatus } from '../domain/types.ts';
 
-import { SANDBOX_ROOT, SCENARIO_DIR } from '../sandbox-files.ts';
+import { SCENARIO_DIR } from '../sandbox-files.ts';
 
 export { SCENARIO_DIR };
-const SCHEMA_FILE = `${SANDBOX_ROOT}specs/scenario.schema.json`;
 
 export interface Scenario {
   name: string;
@@ -51,8 +49,7 @@ export class ScenarioError extends Error {
 export type PartCheck = (scenario: Scenario) => { pointer: string; message: string }[];
 
 export async function loadScenarios(dir = SCENARIO_DIR, checks: PartCheck[] = []): Promise<Map<string, Scenario>> {
-  const ajv = createAjv({ allErrors: true, strict: true });
-  const validate = ajv.compile(JSON.parse(await readFile(SCHEMA_FILE, 'utf8')));
+  const validate = await schemaFileValidator(SCENARIO_SCHEMA);
 
   const scenarios = new Map<string, Scenario>();
   const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
@@ -62,7 +59,7 @@ export async function loadScenarios(dir = SCENARIO_DIR, checks: PartCheck[] = []
     try {
       data = await readYamlFile(file);
     } catch (error) {
-      const where = error instanceof YAMLParseError ? ` (line ${error.linePos?.[0]?.line})` : '';
+      const where = error instanceof yamlLibrary().YAMLParseError ? ` (line ${error.linePos?.[0]?.line})` : '';
       throw new ScenarioError(file, '', `not valid YAML${where}: ${(error as Error).message.split('\n')[0]}`);
     }
     if (!validate(data)) {

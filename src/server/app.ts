@@ -4,7 +4,7 @@ import { ADMIN_SPEC, DEFAULT_SPEC, VERSION } from '../sandbox-files.ts';
 import { resolveAdminToken } from '../control/admin-token.ts';
 import { Hono, type Context, type ErrorHandler } from 'hono';
 import { listOperations, loadDocument } from '../contract/operations.ts';
-import { toFieldErrors } from '../contract/validators.ts';
+import { loadBuiltValidators, toFieldErrors } from '../contract/validators.ts';
 import { EventBus } from '../events/bus.ts';
 import { adminHandlers } from '../admin/index.ts';
 import { clockNow, setClockMode, type ClockSetting } from '../clock/clock.ts';
@@ -100,6 +100,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const apiDoc = await loadDocument(options.specFile ?? DEFAULT_SPEC);
   const adminDoc = await loadDocument(ADMIN_SPEC);
   const marketplaceDoc = options.specFile ? await loadDocument(DEFAULT_SPEC) : apiDoc;
+  // The validators the build compiled for these documents (any other compiles at run time).
+  await Promise.all([apiDoc, adminDoc, marketplaceDoc].map(loadBuiltValidators));
   const specGroups = specRateLimitGroups(listOperations(marketplaceDoc));
   const library = new ScenarioLibrary(await loadScenarios(options.scenariosDir, scenarioChecks(adminDoc, specGroups)));
   if (options.scenario && !library.get(options.scenario)) {
@@ -175,6 +177,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const policies = { limiter, faults, journal };
   // serve --scenario: the default tenants start in it (a tenant the data file has in it already keeps its state).
   if (options.scenario) {
+    await store.library.prepare(options.scenario, store.seed);
     for (const { id } of DEFAULT_TENANTS) {
       const tenant = store.tenant(id);
       if (tenant && (tenant.scenario ?? DEFAULT_SCENARIO) !== options.scenario) enterScenario(store, policies, tenant, options.scenario);

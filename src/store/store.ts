@@ -103,6 +103,7 @@ export class SandboxStore {
       for (const snapshot of saved.snapshots ?? []) store.snapshots.set(`${snapshot.tenant_id}/${snapshot.name}`, deepFreeze(snapshot));
     } else {
       const created_at = new Date().toISOString();
+      await store.library.prepare(DEFAULT_SCENARIO, store.seed);
       for (const t of DEFAULT_TENANTS) {
         const tenant = { id: t.id, name: t.name, api_keys: [t.api_key], seed: store.seed, created_at } as Tenant;
         store.enterWorld(tenant, store.world(DEFAULT_SCENARIO, store.seed));
