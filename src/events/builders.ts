@@ -1,13 +1,14 @@
 // The events a partner can subscribe to, and how each one is built. One place decides what an
-// event looks like on the wire ({id, type, created_at, tenant_id, data}), so the bus, the webhook
-// delivery, the docs and the Pact message tests all see the same bodies.
+// event looks like on the wire, the marketplace documentation's envelope
+// {event, event_id, timestamp, data} plus the tenant, so the bus, the webhook delivery, the docs
+// and the Pact message tests all see the same bodies.
 import { randomBytes } from 'node:crypto';
 import type { InventoryItem, Job, Order, OrderStatus, Product, Return, Shipment } from '../domain/types.ts';
 
 export interface SandboxEvent<T = unknown> {
-  id: string; // evt_…
-  type: string; // order.created, product.updated, …
-  created_at: string; // sandbox time of the change
+  event: string; // order.created, product.updated, …
+  event_id: string; // evt_…
+  timestamp: string; // sandbox time of the change
   tenant_id: string;
   data: T;
 }
@@ -72,7 +73,7 @@ export const newEventId = (): string => `evt_${randomBytes(8).toString('hex')}`;
 export function buildEvent<T extends EventType>(type: T, tenantId: string, data: EventPayloads[T], at: Date, id?: string): SandboxEvent<EventPayloads[T]>;
 export function buildEvent<T>(type: string, tenantId: string, data: T, at: Date, id?: string): SandboxEvent<T>;
 export function buildEvent(type: string, tenantId: string, data: unknown, at: Date, id: string = newEventId()): SandboxEvent {
-  return { id, type, created_at: at.toISOString(), tenant_id: tenantId, data };
+  return { event: type, event_id: id, timestamp: at.toISOString(), tenant_id: tenantId, data };
 }
 
 /** The payload builders, one per event type that carries more than the resource itself. */

@@ -89,7 +89,7 @@ export const webhookHandlers: Handlers<MarketplaceOperationId> = {
   pingWebhook({ path }, ctx) {
     const tenant = requireTenant(ctx);
     const { event, delivery } = dispatcher(ctx).ping(tenant, subscription(tenant, path.webhook_id), ctx.now());
-    return { status: 202, body: { event_id: event.id, delivery_id: delivery.id } };
+    return { status: 202, body: { event_id: event.event_id, delivery_id: delivery.id } };
   },
 
   listWebhookDeliveries({ path, query }, ctx) {

@@ -152,7 +152,7 @@ export class WebhookDispatcher {
     if (!tenant) return;
     let body: string | null = null;
     for (const subscription of Object.values(tenant.state.webhooks)) {
-      if (!subscription.active || !matchesEventFilter(subscription.events, event.type)) continue;
+      if (!subscription.active || !matchesEventFilter(subscription.events, event.event)) continue;
       // Serialised now: the data objects are live and may change before the attempt goes out.
       body ??= eventBody(event);
       this.enqueue(tenant, subscription, event, body);
@@ -164,12 +164,12 @@ export class WebhookDispatcher {
     const delivery: WebhookDelivery = {
       id: newId('dlv'),
       subscription_id: subscription.id,
-      event_id: event.id,
-      event_type: event.type,
+      event_id: event.event_id,
+      event_type: event.event,
       status: 'pending',
       attempts: [],
       next_attempt_at: new Date(now).toISOString(),
-      created_at: event.created_at,
+      created_at: event.timestamp,
     };
     tenant.state.deliveries[delivery.id] = delivery;
     outboxOf(tenant.state)[delivery.id] = { seq: ++this.seq, body, round_attempts: 0, due_wall_ms: now };

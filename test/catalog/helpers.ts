@@ -20,7 +20,7 @@ export function stateOf(sb: TestSandbox, id = TENANT_A): TenantState {
 export function recordEvents(sb: TestSandbox): { events: SandboxEvent<any>[]; of(type: string): SandboxEvent<any>[]; stop(): void } {
   const events: SandboxEvent<any>[] = [];
   const stop = sb.events.subscribe((e) => events.push(e));
-  return { events, of: (type) => events.filter((e) => e.type === type), stop };
+  return { events, of: (type) => events.filter((e) => e.event === type), stop };
 }
 
 /** Moves the tenant's sandbox clock forward (what the control API's clock endpoint does). */

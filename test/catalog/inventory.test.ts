@@ -27,7 +27,7 @@ async function stocked(sku: string, quantity: number): Promise<void> {
 describe('single inventory updates', () => {
   it('emit inventory.updated, then low_stock and out_of_stock when availability crosses the thresholds', async () => {
     await stocked('inv-events', 50);
-    const events = () => recorder.events.filter((e) => e.type.startsWith('inventory.') && e.data.sku === 'inv-events').map((e) => e.type);
+    const events = () => recorder.events.filter((e) => e.event.startsWith('inventory.') && e.data.sku === 'inv-events').map((e) => e.event);
     expect(events()).toEqual(['inventory.updated']);
     const low = await sb.call('PATCH', '/api/v2/inventory/inv-events', { body: { quantity: 3, location: 'loc_berlin' } });
     expect(low.body).toMatchObject({ quantity: 3, available: 3, low_stock_threshold: 5 });

@@ -119,7 +119,7 @@ describe('the reference connector against the sandbox', () => {
       receiver = new WebhookReceiver(hook.secret);
       await control('POST', `/__sandbox/orders/${accepted[2]}/move`, { tenant_id: tenantId, to: 'cancelled', reason: 'Customer withdrew the order' });
       for (let i = 0; i < 200 && events.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
-      expect(events.map((e) => e.type)).toEqual(['order.status_changed']);
+      expect(events.map((e) => e.event)).toEqual(['order.status_changed']);
       expect(await clientFor().getOrder(accepted[2]!)).toMatchObject({ status: 'cancelled', confirmed: true });
     } finally {
       server.close();

@@ -45,8 +45,8 @@ describe('manual clock', () => {
     // Moves happen in time order, each at its own time, and their events say so.
     const times = tenMinutes.body.moves.map((m: { at: string }) => m.at);
     expect(times).toEqual([...times].sort());
-    const opened = events.filter((e) => e.type === 'order.status_changed' && ids.includes((e.data as { id: string }).id));
-    expect(opened.map((e) => e.created_at)).toEqual(
+    const opened = events.filter((e) => e.event === 'order.status_changed' && ids.includes((e.data as { id: string }).id));
+    expect(opened.map((e) => e.timestamp)).toEqual(
       tenMinutes.body.moves.filter((m: { order_id: string }) => ids.includes(m.order_id)).map((m: { at: string }) => m.at),
     );
 

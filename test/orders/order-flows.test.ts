@@ -49,7 +49,7 @@ const patch = (orderId: string, body: unknown) => sb.call('PATCH', `/api/v2/orde
 describe('order flow driven by webhooks', () => {
   it('notified → get detail → confirm → shipping → shipped with tracking → delivered', async () => {
     const [orderId] = await generate(1);
-    const created = await receiver.waitFor((r) => r.some((x) => x.event.type === 'order.created' && x.event.data.id === orderId));
+    const created = await receiver.waitFor((r) => r.some((x) => x.event.event === 'order.created' && x.event.data.id === orderId));
     const createdEvent = created.find((x) => x.event.data.id === orderId)!;
     expect(createdEvent.event.data).toMatchObject({ status: 'blocked', confirmed: false });
     const lines: Order['items'] = createdEvent.event.data.items;
@@ -58,7 +58,7 @@ describe('order flow driven by webhooks', () => {
     // Cash on delivery: the marketplace opens the order within 10 minutes.
     const advanced = await sb.control('POST', '/__sandbox/clock/advance', { seconds: 600 });
     expect(advanced.body.moves).toContainEqual(expect.objectContaining({ order_id: orderId, from_status: 'blocked', to_status: 'open', reason: 'cash_on_delivery_accepted' }));
-    await receiver.waitFor(() => eventsFor(orderId!).some((x) => x.event.type === 'order.status_changed' && x.event.data.status === 'open'));
+    await receiver.waitFor(() => eventsFor(orderId!).some((x) => x.event.event === 'order.status_changed' && x.event.data.status === 'open'));
 
     const detail = await sb.call('GET', `/api/v2/orders/${orderId}`);
     expect(detail.body).toMatchObject({ status: 'open', confirmed: false });
@@ -75,7 +75,7 @@ describe('order flow driven by webhooks', () => {
 
     // Every step reached the receiver, in the order it happened, signed.
     await receiver.waitFor(() => eventsFor(orderId!).some((x) => x.event.data.status === 'delivered'));
-    const steps = eventsFor(orderId!).map((x) => `${x.event.type}:${x.event.data.status}`);
+    const steps = eventsFor(orderId!).map((x) => `${x.event.event}:${x.event.data.status}`);
     expect(steps).toEqual([
       'order.created:blocked',
       'order.status_changed:open',
@@ -87,8 +87,8 @@ describe('order flow driven by webhooks', () => {
     const verifier = new Webhook(secret);
     for (const r of eventsFor(orderId!)) {
       expect(verifier.verify(r.body, r.headers as Record<string, string>)).toEqual(r.event);
-      expect(r.headers['x-event-type']).toBe(r.event.type);
-      expect(r.headers['x-event-id']).toBe(r.event.id);
+      expect(r.headers['x-event-type']).toBe(r.event.event);
+      expect(r.headers['x-event-id']).toBe(r.event.event_id);
     }
     expect(eventsFor(orderId!)[1]!.event.data.previous_status).toBe('blocked');
 
@@ -141,7 +141,7 @@ describe('order flow by polling orders/unconfirmed', () => {
       confirmed: false,
       cancellation_reason: 'Customer withdrew the order while it was being packed',
     });
-    await receiver.waitFor(() => eventsFor(orderId!).some((x) => x.event.type === 'order.cancelled'));
+    await receiver.waitFor(() => eventsFor(orderId!).some((x) => x.event.event === 'order.cancelled'));
 
     // The connector can no longer ship it, and acknowledges the cancel.
     const ship = expectProblem(await patch(orderId!, { status: 'shipped', ...TRACKING }), 409, 'invalid_transition');
@@ -258,7 +258,7 @@ describe('an update that changes nothing', () => {
   it('answers the same, emits nothing, and is noted as a duplicate update', async () => {
     const order = Object.values(sb.store.tenant('ten_nordwind')!.state.orders).find((o) => o.status === 'shipping' && o.confirmed)!;
     const seen: string[] = [];
-    const stop = sb.events.subscribe((e) => seen.push(e.type));
+    const stop = sb.events.subscribe((e) => seen.push(e.event));
     const first = await patch(order.id, { status: 'shipping', confirmed: true });
     const second = await patch(order.id, { status: 'shipping', confirmed: true });
     stop();

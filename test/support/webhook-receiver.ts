@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 export interface Received {
   headers: IncomingHttpHeaders;
   body: string;
-  event: { id: string; type: string; created_at: string; tenant_id: string; data: any };
+  event: { event: string; event_id: string; timestamp: string; tenant_id: string; data: any };
   /** Wall-clock ms when it arrived. */
   at: number;
 }
@@ -37,7 +37,7 @@ export async function startReceiver(respond: Responder = () => 200): Promise<Rec
     url: '',
     received,
     respond,
-    waitFor: (predicate, timeoutMs = 5000) => waitUntil(() => (predicate(received) ? received : null), timeoutMs, () => `${received.length} request(s) received: ${received.map((r) => r.event.type).join(', ')}`),
+    waitFor: (predicate, timeoutMs = 5000) => waitUntil(() => (predicate(received) ? received : null), timeoutMs, () => `${received.length} request(s) received: ${received.map((r) => r.event.event).join(', ')}`),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
   const server = http.createServer((req, res) => {

@@ -12,7 +12,7 @@ describe('signing', () => {
   const event = buildEvent('webhook.ping', 'ten_nordwind', { webhook_id: 'wh_1', message: 'hi' }, new Date('2026-01-15T09:00:00Z'), 'evt_fixed1');
   const body = eventBody(event);
   const now = Math.floor(Date.now() / 1000);
-  const headers = signDelivery(secret, event.id, event.type, now, body);
+  const headers = signDelivery(secret, event.event_id, event.event, now, body);
 
   it('verifies with the standardwebhooks library', () => {
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/=]+$/);
@@ -32,7 +32,7 @@ describe('signing', () => {
   });
 
   it('builds events with the documented envelope', () => {
-    expect(JSON.parse(body)).toEqual({ id: 'evt_fixed1', type: 'webhook.ping', created_at: '2026-01-15T09:00:00.000Z', tenant_id: 'ten_nordwind', data: { webhook_id: 'wh_1', message: 'hi' } });
+    expect(JSON.parse(body)).toEqual({ event: 'webhook.ping', event_id: 'evt_fixed1', timestamp: '2026-01-15T09:00:00.000Z', tenant_id: 'ten_nordwind', data: { webhook_id: 'wh_1', message: 'hi' } });
   });
 });
 

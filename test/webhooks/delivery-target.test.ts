@@ -68,7 +68,7 @@ describe('the address a delivery connects to', () => {
     const port = new URL(receiver.url).port;
     const delivery = await pingedDelivery(`http://receiver.test:${port}/hooks`);
     expect(delivery).toMatchObject({ status: 'succeeded' });
-    expect(receiver.received.map((r) => r.event.type)).toEqual(['webhook.ping']);
+    expect(receiver.received.map((r) => r.event.event)).toEqual(['webhook.ping']);
   });
 
   it('the allow-list names a refused host or address on purpose', () => {

@@ -65,15 +65,15 @@ describe('signatures', () => {
     const hook = await subscribe(r.url);
     const orderId = await confirmSomeOrder();
     const [got] = await r.waitFor((x) => x.length >= 1);
-    expect(got!.event).toMatchObject({ type: 'order.confirmed', tenant_id: 'ten_nordwind', data: { id: orderId, confirmed: true } });
-    expect(got!.event.id).toMatch(/^evt_/);
+    expect(got!.event).toMatchObject({ event: 'order.confirmed', tenant_id: 'ten_nordwind', data: { id: orderId, confirmed: true } });
+    expect(got!.event.event_id).toMatch(/^evt_/);
 
     const verifier = new Webhook(hook.secret);
     const headers = got!.headers as Record<string, string>;
     expect(verifier.verify(got!.body, headers)).toEqual(got!.event);
     expect(() => verifier.verify(got!.body.replace('"confirmed":true', '"confirmed":false'), headers)).toThrow();
-    expect(headers['webhook-id']).toBe(got!.event.id);
-    expect(headers['x-event-id']).toBe(got!.event.id);
+    expect(headers['webhook-id']).toBe(got!.event.event_id);
+    expect(headers['x-event-id']).toBe(got!.event.event_id);
     expect(headers['x-event-type']).toBe('order.confirmed');
     expect(headers['x-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
     await sb.call('DELETE', `/api/v2/webhooks/${hook.id}`);
@@ -95,7 +95,7 @@ describe('retries', () => {
     const at = done.attempts.map((a) => Date.parse(a.at));
     for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(done.attempts[i - 1]!.next_retry_in_ms! - 2);
     // Every attempt carried the same event, freshly signed.
-    expect(new Set(r.received.map((x) => x.event.id)).size).toBe(1);
+    expect(new Set(r.received.map((x) => x.event.event_id)).size).toBe(1);
     await sb.call('DELETE', `/api/v2/webhooks/${hook.id}`);
   });
 
@@ -132,7 +132,7 @@ describe('retries', () => {
     // Same event id and the very same bytes as the first attempt.
     const last = r.received.at(-1)!;
     expect(last.body).toBe(r.received[0]!.body);
-    expect(last.event).toMatchObject({ id: failed.event_id, data: { id: orderId } });
+    expect(last.event).toMatchObject({ event_id: failed.event_id, data: { id: orderId } });
 
     expectProblem(await sb.call('POST', `/api/v2/webhooks/${hook.id}/deliveries/dlv_doesnotexist/redeliver`), 404, 'not_found');
     await sb.call('DELETE', `/api/v2/webhooks/${hook.id}`);
@@ -171,8 +171,8 @@ describe('queueing', () => {
     const hook = await subscribe(r.url);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(await confirmSomeOrder());
-    await r.waitFor((x) => new Set(x.map((y) => y.event.id)).size === 5 && x.length === 7);
-    const firstSeen = [...new Map(r.received.map((x) => [x.event.id, x.event.data.id as string])).values()];
+    await r.waitFor((x) => new Set(x.map((y) => y.event.event_id)).size === 5 && x.length === 7);
+    const firstSeen = [...new Map(r.received.map((x) => [x.event.event_id, x.event.data.id as string])).values()];
     expect(firstSeen).toEqual(ids);
     expect(r.received.slice(0, 3).map((x) => x.event.data.id)).toEqual([ids[0], ids[0], ids[0]]);
     await sb.call('DELETE', `/api/v2/webhooks/${hook.id}`);
@@ -206,7 +206,7 @@ describe('queueing', () => {
     // Deliveries are queued as events happen: the order's event queued none for this subscription.
     expect(deliveriesOf(hook.id).map((d) => d.event_type)).toEqual(['inventory.updated']);
     await r.waitFor((x) => x.length >= 1);
-    expect(r.received.map((x) => x.event.type)).toEqual(['inventory.updated']);
+    expect(r.received.map((x) => x.event.event)).toEqual(['inventory.updated']);
     await sb.call('DELETE', `/api/v2/webhooks/${hook.id}`);
   });
 
@@ -223,7 +223,7 @@ describe('queueing', () => {
     const ping = await sb.call('POST', `/api/v2/webhooks/${hook.id}/ping`);
     expect(ping.status).toBe(202);
     const [got] = await r.waitFor((x) => x.length === 1);
-    expect(got!.event).toMatchObject({ id: ping.body.event_id, type: 'webhook.ping', data: { webhook_id: hook.id } });
+    expect(got!.event).toMatchObject({ event_id: ping.body.event_id, event: 'webhook.ping', data: { webhook_id: hook.id } });
     expect(new Webhook(hook.secret).verify(got!.body, got!.headers as Record<string, string>)).toEqual(got!.event);
     expect((await deliveryOf(hook.id, (d) => d.id === ping.body.delivery_id && d.status === 'succeeded')).event_type).toBe('webhook.ping');
     expectProblem(await sb.call('POST', '/api/v2/webhooks/wh_doesnotexist/ping'), 404, 'not_found');
@@ -274,7 +274,7 @@ describe('a restart with pending retries', () => {
           return list[0]?.status === 'succeeded' ? list[0] : null;
         });
         expect(done.attempts.map((a) => a.status_code)).toEqual([503, 200]);
-        expect(r.received.map((x) => x.event.id)).toEqual([done.event_id, done.event_id]);
+        expect(r.received.map((x) => x.event.event_id)).toEqual([done.event_id, done.event_id]);
         expect(r.received[1]!.body).toBe(r.received[0]!.body);
       } finally {
         await second.close();

@@ -146,7 +146,7 @@ describe('every state change emits its event', () => {
       expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
       if (operationId === 'createWebhook') webhookId = res.body.id;
       // Jobs finish off the request path; their events come when they do.
-      if (res.status === 202 && res.body?.job_id) await waitUntil(() => events.some((e) => e.type === 'job.completed'), 5000);
+      if (res.status === 202 && res.body?.job_id) await waitUntil(() => events.some((e) => e.event === 'job.completed'), 5000);
       await new Promise((resolve) => setImmediate(resolve));
       stop();
 
@@ -158,8 +158,8 @@ describe('every state change emits its event', () => {
         const family = EVENT_FAMILIES[key as keyof TenantState];
         expect(family, `tenant state "${key}" is new: add it to EVENT_FAMILIES with the events that announce its changes`).toBeDefined();
         if (!Array.isArray(family)) continue;
-        const announced = events.filter((e) => family.some((prefix) => e.type.startsWith(prefix)));
-        expect(announced.map((e) => e.type), `${operationId} changed "${key}" without a ${family.join(' / ') || '(any)'} event; emitted: ${events.map((e) => e.type).join(', ') || 'nothing'}`).not.toEqual([]);
+        const announced = events.filter((e) => family.some((prefix) => e.event.startsWith(prefix)));
+        expect(announced.map((e) => e.event), `${operationId} changed "${key}" without a ${family.join(' / ') || '(any)'} event; emitted: ${events.map((e) => e.event).join(', ') || 'nothing'}`).not.toEqual([]);
       }
     });
   }

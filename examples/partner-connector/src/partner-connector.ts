@@ -191,7 +191,7 @@ export class PartnerConnector {
 
   /** Reacts to one verified webhook event (see WebhookReceiver). */
   async handleEvent(event: MarketplaceEvent): Promise<OrderOutcome | null> {
-    switch (event.type) {
+    switch (event.event) {
       case 'order.created':
       case 'order.status_changed':
       case 'order.cancelled':

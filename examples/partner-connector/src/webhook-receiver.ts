@@ -7,10 +7,11 @@ import type { components } from 'marketplace-sandbox/client';
 
 type Schemas = components['schemas'];
 
+/** The marketplace's event envelope: {event, event_id, timestamp, data}. */
 interface Envelope<T extends string, D> {
-  id: string; // evt_…, the same on every retry of the event
-  type: T;
-  created_at: string;
+  event: T;
+  event_id: string; // evt_…, the same on every retry of the event
+  timestamp: string; // when the change happened (sandbox time)
   tenant_id: string;
   data: D;
 }
@@ -23,7 +24,7 @@ export type MarketplaceEvent =
   | Envelope<'job.completed', Schemas['Job']>
   | Envelope<'inventory.updated' | 'inventory.low_stock' | 'inventory.out_of_stock', Schemas['InventoryItem']>;
 
-export type MarketplaceEventType = MarketplaceEvent['type'];
+export type MarketplaceEventType = MarketplaceEvent['event'];
 
 export class WebhookSignatureError extends Error {
   constructor(message: string) {
@@ -72,8 +73,8 @@ export class WebhookReceiver {
       if (error instanceof WebhookVerificationError) throw new WebhookSignatureError(`webhook rejected: ${error.message}`);
       throw error;
     }
-    const firstDelivery = !this.seen.has(event.id);
-    if (firstDelivery) this.remember(event.id);
+    const firstDelivery = !this.seen.has(event.event_id);
+    if (firstDelivery) this.remember(event.event_id);
     return { event, firstDelivery };
   }
 

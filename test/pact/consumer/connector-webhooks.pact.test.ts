@@ -30,11 +30,11 @@ const captured: SandboxEvent<any>[] = [];
 async function eventOf(type: string, action: () => Promise<unknown>): Promise<SandboxEvent<any>> {
   captured.length = 0;
   await action();
-  for (let i = 0; i < 200 && !captured.some((e) => e.type === type); i++) await new Promise((r) => setTimeout(r, 5));
-  const event = captured.find((e) => e.type === type);
-  if (!event) throw new Error(`the sandbox emitted no ${type} (got ${captured.map((e) => e.type).join(', ') || 'nothing'})`);
+  for (let i = 0; i < 200 && !captured.some((e) => e.event === type); i++) await new Promise((r) => setTimeout(r, 5));
+  const event = captured.find((e) => e.event === type);
+  if (!event) throw new Error(`the sandbox emitted no ${type} (got ${captured.map((e) => e.event).join(', ') || 'nothing'})`);
   // Stable example values: the event id is random and the clock stands still at the fixture date.
-  return buildEvent(event.type, event.tenant_id, event.data, new Date(event.created_at), 'evt_0a1b2c3d4e5f6a7b');
+  return buildEvent(event.event, event.tenant_id, event.data, new Date(event.timestamp), 'evt_0a1b2c3d4e5f6a7b');
 }
 
 const ok = (status: number, body: unknown) => expect(status, JSON.stringify(body)).toBeLessThan(300);
@@ -60,9 +60,9 @@ afterAll(async () => {
 // --- what the connector relies on in each event, as matchers over the real example -------------
 
 const envelope = (event: SandboxEvent, data: unknown) => ({
-  id: regex('^evt_[A-Za-z0-9]+$', event.id),
-  type: event.type,
-  created_at: timestamp(event.created_at),
+  event: event.event,
+  event_id: regex('^evt_[A-Za-z0-9]+$', event.event_id),
+  timestamp: timestamp(event.timestamp),
   tenant_id: regex('^ten_[A-Za-z0-9_]+$', event.tenant_id),
   data,
 });
@@ -87,7 +87,7 @@ interface Delivery {
 /** Signs the content as the marketplace does, then verifies and handles it like the connector's HTTP endpoint would. */
 async function deliverToConnector(content: unknown): Promise<Delivery> {
   const body = JSON.stringify(content);
-  const id = (content as MarketplaceEvent).id;
+  const id = (content as MarketplaceEvent).event_id;
   const now = new Date();
   const headers = { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': new Webhook(SECRET).sign(id, now, body) };
   const { event } = new WebhookReceiver(SECRET).receive(body, headers);
@@ -103,7 +103,7 @@ async function deliverToConnector(content: unknown): Promise<Delivery> {
   const client = new MarketplaceClient({ baseUrl: 'http://marketplace.invalid', credentials: new ApiKey(EXAMPLE.apiKey), fetch: fetchStub });
   const connector = new PartnerConnector(client, { warehouse: { canFulfil: () => ({ ok: true }) }, sleep: async () => {} });
   const outcome = await connector.handleEvent(event);
-  if (event.type === 'job.completed') return { outcome: await connector.waitForJob(event.data.id), requests };
+  if (event.event === 'job.completed') return { outcome: await connector.waitForJob(event.data.id), requests };
   return { outcome, requests };
 }
 
