@@ -1,14 +1,16 @@
 // The order status machine and order queries, over plain data.
 //   blocked → open | cancelled            (marketplace: payment, customer cancel, payment timeout)
-//   open → shipping | shipped | cancelled (partner; the customer may also cancel)
+//   open → shipping | cancelled           (partner; the customer may also cancel)
 //   shipping → shipped | cancelled        (partner; the customer may also cancel)
 //   shipped → delivered | returned        (partner) | lost (marketplace, own carrier only)
-// delivered, returned, lost and cancelled are final.
+// delivered, returned, lost and cancelled are final. As MALL's integration rules have it, an order
+// ships through shipping (open → shipped is refused, naming shipping), and a partner confirms
+// only open orders (accepting them) and cancelled ones (acknowledging the cancel).
 import type { Order, OrderStatus } from './types.ts';
 
 const PARTNER_MOVES: Record<OrderStatus, OrderStatus[]> = {
   blocked: [],
-  open: ['shipping', 'shipped', 'cancelled'],
+  open: ['shipping', 'cancelled'],
   shipping: ['shipped', 'cancelled'],
   shipped: ['delivered', 'returned'],
   delivered: [],
@@ -29,6 +31,12 @@ const MARKETPLACE_MOVES: Record<OrderStatus, OrderStatus[]> = {
 };
 
 export const partnerMovesFrom = (status: OrderStatus): OrderStatus[] => PARTNER_MOVES[status];
+
+/** The statuses in which a partner confirms an order. */
+export const CONFIRMABLE_STATUSES: readonly OrderStatus[] = ['open', 'cancelled'];
+
+/** The partner move that leads on to `to` when `to` is not a next status itself (open → shipping → shipped). */
+const stepTowards = (from: OrderStatus, to: OrderStatus): OrderStatus | undefined => PARTNER_MOVES[from].find((next) => PARTNER_MOVES[next].includes(to));
 export const marketplaceMovesFrom = (status: OrderStatus): OrderStatus[] => MARKETPLACE_MOVES[status];
 
 /** Statuses in which the order's units are held back for it (reserved, not yet shipped). */
@@ -51,9 +59,21 @@ export interface OrderFilters {
   date_to?: string;
 }
 
+const DAY_MS = 86_400_000;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * A date_from / date_to bound in ms: a date-time as it is; a date alone (as the marketplace
+ * documents it, `2025-10-01`) is the start of that UTC day for `from` and its last millisecond for `to`.
+ */
+export function dateBound(value: string, side: 'from' | 'to'): number {
+  const ms = Date.parse(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
+  return DATE_ONLY.test(value) && side === 'to' ? ms + DAY_MS - 1 : ms;
+}
+
 export function filterOrders(orders: Iterable<Order>, f: OrderFilters): Order[] {
-  const from = f.date_from ? Date.parse(f.date_from) : -Infinity;
-  const to = f.date_to ? Date.parse(f.date_to) : Infinity;
+  const from = f.date_from ? dateBound(f.date_from, 'from') : -Infinity;
+  const to = f.date_to ? dateBound(f.date_to, 'to') : Infinity;
   const statuses = f.status?.length ? new Set(f.status) : null;
   const out: Order[] = [];
   for (const o of orders) {
@@ -80,6 +100,8 @@ export interface PartnerUpdate {
   first_delivery_attempt?: string;
   /** Only through POST /orders/{id}/cancel. */
   cancellation_reason?: string;
+  /** POST /orders/{id}/cancel with `refund`: whether the partner asked for the customer to be refunded. */
+  refund_requested?: boolean;
 }
 
 export interface FieldProblem {
@@ -100,8 +122,9 @@ export interface OrderChange {
 export type UpdateVerdict =
   | ({ kind: 'apply'; next: Order } & OrderChange)
   | { kind: 'unchanged' } // idempotent repeat: same answer, recorded as a duplicate update
-  | { kind: 'invalid_transition'; from: OrderStatus; to: OrderStatus; allowed: OrderStatus[] }
+  | { kind: 'invalid_transition'; from: OrderStatus; to: OrderStatus; allowed: OrderStatus[]; via?: OrderStatus }
   | { kind: 'not_for_partner'; from: OrderStatus; to: OrderStatus; allowed: OrderStatus[] }
+  | { kind: 'not_confirmable'; status: OrderStatus }
   | { kind: 'missing_fields'; errors: FieldProblem[] };
 
 const TRACKING_FIELDS = ['carrier', 'tracking_number', 'tracking_url'] as const;
@@ -140,8 +163,12 @@ export function decidePartnerUpdate(order: Order, update: PartnerUpdate, now: st
     if (!allowed.includes(target)) {
       // The machine knows the move but it is the marketplace's to make (blocked → open, shipped → lost).
       if (MARKETPLACE_MOVES[order.status].includes(target)) return { kind: 'not_for_partner', from: order.status, to: target, allowed };
-      return { kind: 'invalid_transition', from: order.status, to: target, allowed };
+      return { kind: 'invalid_transition', from: order.status, to: target, allowed, via: stepTowards(order.status, target) };
     }
+  }
+  // Confirming accepts an open order or acknowledges a cancelled one (a cancel may confirm in the same call).
+  if (update.confirmed === true && !order.confirmed && !CONFIRMABLE_STATUSES.includes(order.status) && !CONFIRMABLE_STATUSES.includes(target)) {
+    return { kind: 'not_confirmable', status: order.status };
   }
   const errors = fieldProblems(order, update, target, moving);
   if (errors.length) return { kind: 'missing_fields', errors };
@@ -162,7 +189,10 @@ export function decidePartnerUpdate(order: Order, update: PartnerUpdate, now: st
   if (moving) {
     next.status = target;
     next.history.push({ status: target, at: now });
-    if (target === 'cancelled') next.cancellation_reason = update.cancellation_reason ?? 'Cancelled by the partner';
+    if (target === 'cancelled') {
+      next.cancellation_reason = update.cancellation_reason ?? 'Cancelled by the partner';
+      if (update.refund_requested !== undefined) next.refund_requested = update.refund_requested;
+    }
     // Cash is collected at the door: a delivered cash-on-delivery order is paid.
     if (target === 'delivered' && order.payment_method === 'cash_on_delivery' && !order.paid_at) next.paid_at = next.delivered_at;
   }
@@ -182,7 +212,9 @@ export function decideMarketplaceMove(order: Order, to: OrderStatus, now: string
   const allowed = MARKETPLACE_MOVES[order.status];
   if (!allowed.includes(to)) return { kind: 'invalid_transition', from: order.status, to, allowed };
   if (to === 'lost' && order.fulfilment !== 'marketplace') return { kind: 'not_marketplace_carried' };
-  const next: Order = { ...order, status: to, confirmed: false, updated_at: now, history: [...order.history, { status: to, at: now }] };
+  // The partner's attention is asked only where it can confirm: a lost parcel keeps its confirmation.
+  const confirmed = CONFIRMABLE_STATUSES.includes(to) ? false : order.confirmed;
+  const next: Order = { ...order, status: to, confirmed, updated_at: now, history: [...order.history, { status: to, at: now }] };
   if (to === 'cancelled') next.cancellation_reason = reason ?? 'Cancelled by the customer';
   if (to === 'open' && order.payment_method === 'prepaid' && !order.paid_at) next.paid_at = now;
   return { kind: 'apply', next };

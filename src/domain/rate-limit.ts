@@ -77,8 +77,10 @@ export interface RateDecision {
   policy: string;
   limit: number;
   remaining: number;
-  /** Seconds until that policy's window resets (≥ 1). */
+  /** Seconds until that policy's window resets (≥ 1): Retry-After and the IETF fields' `t`. */
   reset: number;
+  /** When that window resets, in Unix seconds: X-RateLimit-Reset, as the marketplace documents it. */
+  resetAt: number;
   /** RateLimit-Policy header value. */
   policies: string;
 }
@@ -155,7 +157,7 @@ export function usage(counters: RateCounters, nowMs: number): { minute_resets_in
   roll(counters, nowMs);
   const groups_used: Record<string, number> = {};
   for (const group of counters.groups.values()) groups_used[group.name] = group.used;
-  return { minute_resets_in_seconds: minuteReset(counters, nowMs), burst_used: counters.used, daily_used: counters.dayUsed, groups_used };
+  return { minute_resets_in_seconds: minuteReset(counters, nowMs).reset, burst_used: counters.used, daily_used: counters.dayUsed, groups_used };
 }
 
 function standing(counters: RateCounters, group: GroupCounter, nowMs: number): RateDecision {
@@ -164,22 +166,27 @@ function standing(counters: RateCounters, group: GroupCounter, nowMs: number): R
   const dayLeft = Math.max(0, counters.daily - counters.dayUsed);
   // The tightest budget is what a client should pace itself by; ties go to the more specific one.
   if (groupLeft <= burstLeft && groupLeft <= dayLeft) {
-    return { allowed: true, policy: group.name, limit: group.limit, remaining: groupLeft, reset: minuteReset(counters, nowMs), policies: group.policy };
+    return { allowed: true, policy: group.name, limit: group.limit, remaining: groupLeft, ...minuteReset(counters, nowMs), policies: group.policy };
   }
   if (burstLeft <= dayLeft) {
-    return { allowed: true, policy: 'burst', limit: counters.burst, remaining: burstLeft, reset: minuteReset(counters, nowMs), policies: group.policy };
+    return { allowed: true, policy: 'burst', limit: counters.burst, remaining: burstLeft, ...minuteReset(counters, nowMs), policies: group.policy };
   }
-  return { allowed: true, policy: 'daily', limit: counters.daily, remaining: dayLeft, reset: dayReset(counters, nowMs), policies: group.policy };
+  return { allowed: true, policy: 'daily', limit: counters.daily, remaining: dayLeft, ...dayReset(counters, nowMs), policies: group.policy };
 }
 
-function refusal(policy: string, limit: number, reset: number, policies: string): RateDecision {
-  return { allowed: false, policy, limit, remaining: 0, reset, policies };
+function refusal(policy: string, limit: number, reset: Pick<RateDecision, 'reset' | 'resetAt'>, policies: string): RateDecision {
+  return { allowed: false, policy, limit, remaining: 0, ...reset, policies };
 }
 
-function minuteReset(counters: RateCounters, nowMs: number): number {
-  return Math.max(1, Math.ceil((counters.windowStart + MINUTE_MS - nowMs) / 1000));
+/** When a window ending at `endMs` resets: seconds from now (≥ 1), and the first whole Unix second at or after it. */
+function resetOf(endMs: number, nowMs: number): Pick<RateDecision, 'reset' | 'resetAt'> {
+  return { reset: Math.max(1, Math.ceil((endMs - nowMs) / 1000)), resetAt: Math.max(Math.ceil(endMs / 1000), Math.floor(nowMs / 1000) + 1) };
 }
 
-function dayReset(counters: RateCounters, nowMs: number): number {
-  return Math.max(1, Math.ceil(((counters.day + 1) * DAY_MS - nowMs) / 1000));
+function minuteReset(counters: RateCounters, nowMs: number): Pick<RateDecision, 'reset' | 'resetAt'> {
+  return resetOf(counters.windowStart + MINUTE_MS, nowMs);
+}
+
+function dayReset(counters: RateCounters, nowMs: number): Pick<RateDecision, 'reset' | 'resetAt'> {
+  return resetOf((counters.day + 1) * DAY_MS, nowMs);
 }

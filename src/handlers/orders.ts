@@ -1,5 +1,5 @@
 // Orders, shipments and returns: thin handlers over src/domain/orders.
-import { decidePartnerUpdate, filterOrders, unconfirmedOrders, type PartnerUpdate } from '../domain/orders.ts';
+import { CONFIRMABLE_STATUSES, decidePartnerUpdate, filterOrders, unconfirmedOrders, type PartnerUpdate } from '../domain/orders.ts';
 import { paginate } from '../domain/pagination.ts';
 import type { Order, ReturnStatus, Shipment, TenantState } from '../domain/types.ts';
 import type { DocumentedAs, HandlerContext, Handlers, MarketplaceOperationId } from '../server/handler.ts';
@@ -44,8 +44,16 @@ function applyPartnerUpdate(ctx: HandlerContext, orderId: string, update: Partne
     case 'invalid_transition':
       throw conflict(
         'invalid_transition',
-        `An order cannot move from ${verdict.from} to ${verdict.to}. Allowed next statuses: ${verdict.allowed.join(', ') || 'none (final status)'}.`,
-        { current_status: verdict.from, requested_status: verdict.to, allowed_next_statuses: verdict.allowed },
+        verdict.via
+          ? `An order cannot move from ${verdict.from} to ${verdict.to} directly: move it to ${verdict.via} first. Allowed next statuses: ${verdict.allowed.join(', ')}.`
+          : `An order cannot move from ${verdict.from} to ${verdict.to}. Allowed next statuses: ${verdict.allowed.join(', ') || 'none (final status)'}.`,
+        { current_status: verdict.from, requested_status: verdict.to, allowed_next_statuses: verdict.allowed, ...(verdict.via ? { next_status: verdict.via } : {}) },
+      );
+    case 'not_confirmable':
+      throw conflict(
+        'order_not_confirmable',
+        `Only open orders (to accept them) and cancelled ones (to acknowledge the cancel) are confirmed; this order is ${verdict.status}. Leave out "confirmed"${verdict.status === 'blocked' ? ': the marketplace opens a blocked order once it is paid, then confirm it' : ''}.`,
+        { current_status: verdict.status, confirmable_statuses: [...CONFIRMABLE_STATUSES] },
       );
     case 'apply':
       commitOrderChange(tenant, ctx.events, order, verdict.next, verdict, now);
@@ -79,7 +87,7 @@ export const orderHandlers: Handlers<MarketplaceOperationId> = {
   },
 
   cancelOrder({ path, body }, ctx) {
-    return applyPartnerUpdate(ctx, path.order_id, { status: 'cancelled', cancellation_reason: body?.reason });
+    return applyPartnerUpdate(ctx, path.order_id, { status: 'cancelled', cancellation_reason: body?.reason, refund_requested: body?.refund });
   },
 
   listOrderShipments({ path }, ctx) {

@@ -20,7 +20,7 @@ import { normaliseEan } from '../domain/ean.ts';
 import { paginate } from '../domain/pagination.ts';
 import { pricingOf, recordPrice } from '../domain/pricing.ts';
 import type { Product, TenantState, Variant } from '../domain/types.ts';
-import type { HandlerContext, Handlers, MarketplaceOperationId } from '../server/handler.ts';
+import type { HandlerContext, Handlers, MarketplaceOperationId, OperationInput, Reply } from '../server/handler.ts';
 import { requireTenant } from '../server/handler.ts';
 import { conflict, invalid, notFound, Problem } from '../server/problem.ts';
 import { batchOutcome } from '../domain/batch-outcome.ts';
@@ -113,29 +113,29 @@ export const productHandlers: Handlers<MarketplaceOperationId> = {
     const state = requireTenant(ctx).state;
     const product = productToChange(state, path.product_id);
     const priceMembers = ['price', 'currency'].filter((name) => name in body);
-    if (priceMembers.length) {
-      const endpoint = `/api/v2/products/${product.id}/price`;
-      throw new Problem(
-        400,
-        'use_price_endpoint',
-        `Prices change only through PUT ${endpoint} (a variant's through PUT /api/v2/products/${product.id}/variants/{variant_id}/price), where price protection applies. Remove ${priceMembers.join(' and ')} from this update.`,
-        { errors: priceMembers.map((name) => ({ pointer: `/body/${name}`, message: `is not changed here; use PUT ${endpoint}` })), price_endpoint: endpoint },
-      );
-    }
+    if (priceMembers.length) throw usePriceEndpoint(product, priceMembers);
     // price and currency were refused above: what is left is an update of the other fields.
     const update: Omit<typeof body, 'price' | 'currency'> = body;
-    const errors = checkProductRules(state, update, product);
-    if (errors.length) throw invalid(errors);
-    const before = JSON.stringify(product);
-    const { media, ean, videos, ...fields } = update;
-    Object.assign(product, fields);
-    if (ean !== undefined) product.ean = normaliseEan(ean)!;
-    if (media !== undefined) product.media = toMedia(media);
-    if (videos !== undefined) product.videos = toVideos(videos);
-    if (JSON.stringify(product) === before) return { status: 200, body: product, notes: ['unchanged_update'] };
-    product.updated_at = ctx.now().toISOString();
-    emit(ctx, 'product.updated', product);
-    return { status: 200, body: product };
+    return applyProductChange(ctx, state, product, update);
+  },
+
+  replaceProduct({ path, body }, ctx) {
+    const state = requireTenant(ctx).state;
+    const product = productToChange(state, path.product_id);
+    const { sku, price, currency, ...content } = body;
+    if (sku !== undefined && sku !== product.sku) {
+      throw invalid([{ pointer: '/body/sku', message: `is ${product.sku} for this product and cannot change; send it as it is or leave it out` }]);
+    }
+    // Sent as they are (a body made from a GET), they change nothing; another value is a price change.
+    const priceMembers = [
+      ...(price !== undefined && price !== product.price ? ['price'] : []),
+      ...(currency !== undefined && currency !== product.currency ? ['currency'] : []),
+    ];
+    if (priceMembers.length) throw usePriceEndpoint(product, priceMembers);
+    // A replace clears what it leaves out; variant parameters stay while variants depend on them.
+    const cleared = { short_description: '', description: '', parameters: {}, labels: [], media: [], videos: [] };
+    const update = { ...cleared, ...(product.variants.length ? {} : { variant_parameters: [] }), ...content };
+    return applyProductChange(ctx, state, product, update);
   },
 
   activateProducts({ body }, ctx) {
@@ -216,4 +216,34 @@ function nothingActivated(results: { id: string; result: string; code?: string; 
     `None of the ${results.length} product(s) was activated, so nothing changed: ${shown}${errors.length > 3 ? `; and ${errors.length - 3} more (see errors)` : ''}. Send ids of your own products (GET /api/v2/products?status=draft lists the drafts).`,
     { errors, results, summary: { activated: 0, already_live: 0, errors: results.length } },
   );
+}
+
+/** What PATCH and PUT may change: the update's members (price and currency are refused before). */
+type ProductChange = Omit<OperationInput<'updateProduct'>['body'], 'price' | 'currency'>;
+
+/** 400 use_price_endpoint: prices change only where price protection applies. */
+function usePriceEndpoint(product: Product, members: string[]): Problem {
+  const endpoint = `/api/v2/products/${product.id}/price`;
+  return new Problem(
+    400,
+    'use_price_endpoint',
+    `Prices change only through PUT ${endpoint} (a variant's through PUT /api/v2/products/${product.id}/variants/{variant_id}/price), where price protection applies. Remove ${members.join(' and ')} from this update.`,
+    { errors: members.map((name) => ({ pointer: `/body/${name}`, message: `is not changed here; use PUT ${endpoint}` })), price_endpoint: endpoint },
+  );
+}
+
+/** PATCH and PUT alike: checks the new content against the catalogue's rules, applies it, tells the partner's webhooks. */
+function applyProductChange(ctx: HandlerContext, state: TenantState, product: Product, update: ProductChange): Reply<'updateProduct' | 'replaceProduct'> {
+  const errors = checkProductRules(state, update, product);
+  if (errors.length) throw invalid(errors);
+  const before = JSON.stringify(product);
+  const { media, ean, videos, ...fields } = update;
+  Object.assign(product, fields);
+  if (ean !== undefined) product.ean = normaliseEan(ean)!;
+  if (media !== undefined) product.media = toMedia(media);
+  if (videos !== undefined) product.videos = toVideos(videos);
+  if (JSON.stringify(product) === before) return { status: 200, body: product, notes: ['unchanged_update'] };
+  product.updated_at = ctx.now().toISOString();
+  emit(ctx, 'product.updated', product);
+  return { status: 200, body: product };
 }

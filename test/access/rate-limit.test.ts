@@ -20,7 +20,7 @@ const header = (res: CallResult, name: string) => res.headers.get(name);
 const locations = (key: string) => sb.call('GET', '/api/v2/locations', { key });
 
 describe('headers', () => {
-  it('every answer carries the limit, a countdown and the IETF fields; Reset is in seconds', async () => {
+  it('every answer carries the limit, the reset as Unix seconds and the IETF fields with a countdown', async () => {
     const { key } = await freshTenant({ groups: { product_reads: 5 } });
     const seen: { remaining: number; reset: number }[] = [];
     for (let i = 0; i < 5; i++) {
@@ -29,8 +29,15 @@ describe('headers', () => {
       expect(header(res, 'x-ratelimit-limit')).toBe('5');
       expect(header(res, 'ratelimit-policy')).toBe('"product_reads";q=5;w=60, "burst";q=1000;w=60, "daily";q=1000000;w=86400');
       const remaining = Number(header(res, 'x-ratelimit-remaining'));
-      const reset = Number(header(res, 'x-ratelimit-reset'));
-      expect(header(res, 'ratelimit')).toBe(`"product_reads";r=${remaining};t=${reset}`);
+      const state = /^"product_reads";r=(\d+);t=(\d+)$/.exec(header(res, 'ratelimit') ?? '');
+      expect(state, 'the IETF RateLimit field').not.toBeNull();
+      expect(Number(state![1])).toBe(remaining);
+      const reset = Number(state![2]); // IETF: seconds from now
+      // X-RateLimit-Reset: the Unix second of the same reset, as the marketplace documents it.
+      const resetAt = Number(header(res, 'x-ratelimit-reset'));
+      const nowSeconds = Date.now() / 1000;
+      expect(resetAt).toBeGreaterThan(nowSeconds);
+      expect(Math.abs(resetAt - (nowSeconds + reset))).toBeLessThanOrEqual(2);
       seen.push({ remaining, reset });
     }
     expect(seen.map((s) => s.remaining)).toEqual([4, 3, 2, 1, 0]);
@@ -45,6 +52,10 @@ describe('headers', () => {
     expect(problem.retry_after).toBeGreaterThanOrEqual(1);
     expect(problem.retry_after).toBeLessThanOrEqual(60);
     expect(problem.policy).toBe('product_reads');
+    // The marketplace's own members, next to the problem's.
+    expect(problem.error).toBe('rate_limit_exceeded');
+    expect(problem.message).toBe(problem.detail);
+    expect(problem.reset_at).toBe(Number(header(refused, 'x-ratelimit-reset')));
     expect(header(refused, 'retry-after')).toBe(String(problem.retry_after));
     expect(header(refused, 'x-ratelimit-remaining')).toBe('0');
 
@@ -64,6 +75,18 @@ describe('headers', () => {
     expect(forbidden.status).toBe(403);
     expect(header(forbidden, 'x-ratelimit-remaining')).toBe('3');
     expect(header(await sb.call('GET', '/api/v2/orders', { key }), 'x-ratelimit-remaining')).toBe('2');
+  });
+});
+
+describe('groups', () => {
+  it('order status updates have their own 500/min group, apart from shipments and returns', async () => {
+    const { id, key } = await freshTenant();
+    const order = Object.values(sb.store.tenant(id)!.state.orders).find((o) => o.status === 'open')!;
+    const res = await sb.call('PATCH', `/api/v2/orders/${order.id}/status`, { key, body: { confirmed: true } });
+    expect(res.status).toBe(200);
+    expect(header(res, 'ratelimit-policy')).toMatch(/^"order_status";q=500;w=60, /);
+    const shipment = await sb.call('GET', `/api/v2/orders/${order.id}/shipments`, { key });
+    expect(header(shipment, 'ratelimit-policy')).not.toMatch(/order_status/);
   });
 });
 

@@ -56,6 +56,12 @@ const requests: Record<string, () => Request> = {
   }),
   getProduct: () => ({ method: 'GET', path: `/api/v2/products/${product.id}`, expect: 200 }),
   updateProduct: () => ({ method: 'PATCH', path: `/api/v2/products/${product.id}`, body: { title: 'Renamed by the contract test' }, expect: 200 }),
+  replaceProduct: () => ({
+    method: 'PUT',
+    path: `/api/v2/products/${product.id}`,
+    body: { title: 'Replaced by the contract test', brand_id: product.brand_id, category_id: product.category_id, ean: product.ean, parameters: product.parameters },
+    expect: 200,
+  }),
   deleteProduct: () => ({ method: 'DELETE', path: `/api/v2/products/${Object.values(sb.store.listTenants()[0]!.state.products).at(-1)!.id}`, expect: 204 }),
   listProductVariants: () => ({ method: 'GET', path: `/api/v2/products/${variantProduct.id}/variants`, expect: 200 }),
   createProductVariant: () => ({

@@ -280,6 +280,46 @@ describe('product events', () => {
   });
 });
 
+describe('replacing a product (PUT)', () => {
+  it('replaces the content as a whole: what is left out is cleared, variants and price stay', async () => {
+    const created = await sb.call('POST', '/api/v2/products', {
+      body: { ...productBody(state, 'put-1'), short_description: 'Teaser', description: 'Long text', labels: [state.labels[0]!.id] },
+    });
+    expect(created.status).toBe(201);
+    const p = created.body;
+    const replaced = await sb.call('PUT', `/api/v2/products/${p.id}`, {
+      body: { title: 'Replaced title', brand_id: p.brand_id, category_id: p.category_id, ean: p.ean, parameters: p.parameters },
+    });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ id: p.id, sku: p.sku, title: 'Replaced title', short_description: '', description: '', labels: [], media: [], price: p.price });
+    expect((await sb.call('GET', `/api/v2/products/${p.id}`)).body).toEqual(replaced.body);
+    expect(recorder.of('product.updated').find((e) => e.data.id === p.id)?.data.title).toBe('Replaced title');
+  });
+
+  it('takes sku, price and currency as they are, and refuses to change them', async () => {
+    const p = (await sb.call('POST', '/api/v2/products', { body: productBody(state, 'put-2') })).body;
+    const content = { title: p.title, brand_id: p.brand_id, category_id: p.category_id, ean: p.ean, parameters: p.parameters };
+    expect((await sb.call('PUT', `/api/v2/products/${p.id}`, { body: { ...content, sku: p.sku, price: p.price, currency: p.currency } })).status).toBe(200);
+    const sku = expectProblem(await sb.call('PUT', `/api/v2/products/${p.id}`, { body: { ...content, sku: 'other-sku' } }), 400, 'validation_failed');
+    expect(sku.errors).toEqual([{ pointer: '/body/sku', message: expect.stringContaining('cannot change') }]);
+    const price = expectProblem(await sb.call('PUT', `/api/v2/products/${p.id}`, { body: { ...content, price: p.price + 1 } }), 400, 'use_price_endpoint');
+    expect(price.errors).toEqual([{ pointer: '/body/price', message: expect.stringContaining(`/api/v2/products/${p.id}/price`) }]);
+  });
+
+  it('requires the members a product cannot do without, and checks them by the catalogue rules', async () => {
+    const p = (await sb.call('POST', '/api/v2/products', { body: productBody(state, 'put-3') })).body;
+    const missing = expectProblem(await sb.call('PUT', `/api/v2/products/${p.id}`, { body: { title: 'Only a title' } }), 400, 'validation_failed');
+    expect(missing.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(['/body/brand_id', '/body/category_id', '/body/ean']);
+    const badBrand = expectProblem(
+      await sb.call('PUT', `/api/v2/products/${p.id}`, { body: { title: 'x', brand_id: 'brand_nothere1', category_id: p.category_id, ean: p.ean, parameters: p.parameters } }),
+      400,
+      'validation_failed',
+    );
+    expect(badBrand.errors.map((e: { pointer: string }) => e.pointer)).toContain('/body/brand_id');
+    expectProblem(await sb.call('PUT', '/api/v2/products/prod_nothere1', { body: { title: 'x', brand_id: p.brand_id, category_id: p.category_id, ean: p.ean } }), 404, 'not_found');
+  });
+});
+
 describe('reading a product of the fixture', () => {
   it('answers what the product is now: before and after a change, and after a reset back to the fixture', async () => {
     const product = Object.values(state.products).find((p) => p.status === 'live' && p.variants.length === 0 && !p.deleted_at)!;

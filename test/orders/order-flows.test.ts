@@ -157,7 +157,7 @@ describe('order flow by polling orders/unconfirmed', () => {
 describe('illegal moves', () => {
   const PARTNER: Record<OrderStatus, OrderStatus[]> = {
     blocked: [],
-    open: ['shipping', 'shipped', 'cancelled'],
+    open: ['shipping', 'cancelled'],
     shipping: ['shipped', 'cancelled'],
     shipped: ['delivered', 'returned'],
     delivered: [],
@@ -197,10 +197,25 @@ describe('illegal moves', () => {
         const problem = expectProblem(res, forPartner ? 403 : 409, forPartner ? 'transition_not_allowed_for_partner' : 'invalid_transition');
         expect(problem).toMatchObject({ current_status: from, requested_status: to, allowed_next_statuses: PARTNER[from] });
         expect(problem.detail).toContain(to);
+        // A move that skips a status names the one to go through (open → shipping → shipped).
+        const via = PARTNER[from].find((next) => PARTNER[next].includes(to));
+        if (via) expect(problem).toMatchObject({ next_status: via, detail: expect.stringContaining(`move it to ${via} first`) });
       }
       expect(JSON.stringify(sb.store.tenant('ten_nordwind')!.state.orders[order.id])).toBe(snapshot);
     });
   }
+
+  it('confirming is refused for any status but open and cancelled, with the statuses that can be', async () => {
+    for (const status of ['blocked', 'shipping', 'shipped', 'delivered', 'returned'] as const) {
+      const order = status === 'blocked' ? orderIn('blocked') : Object.values(sb.store.tenant('ten_nordwind')!.state.orders).find((o) => o.status === status && !o.confirmed);
+      if (!order) continue; // the fixture has no unconfirmed order in this status
+      const snapshot = JSON.stringify(order);
+      const problem = expectProblem(await patch(order.id, { confirmed: true }), 409, 'order_not_confirmable');
+      expect(problem).toMatchObject({ current_status: status, confirmable_statuses: ['open', 'cancelled'] });
+      expect(JSON.stringify(sb.store.tenant('ten_nordwind')!.state.orders[order.id])).toBe(snapshot);
+    }
+    expect(expectProblem(await patch(orderIn('blocked').id, { confirmed: true }), 409, 'order_not_confirmable').detail).toContain('once it is paid');
+  });
 
   it('cancel on an order past shipping is a 409, on a blocked order a 403', async () => {
     const orders = Object.values(sb.store.tenant('ten_nordwind')!.state.orders);
@@ -212,15 +227,19 @@ describe('illegal moves', () => {
 
 describe('fields each status requires', () => {
   let openId: string;
+  let shippingId: string;
   beforeAll(() => {
-    openId = Object.values(sb.store.tenant('ten_nordwind')!.state.orders).find((o) => o.status === 'open' && o.created_at < '2026-01-15T09:00:00.000Z')!.id;
+    const fixtureOrder = (status: OrderStatus) =>
+      Object.values(sb.store.tenant('ten_nordwind')!.state.orders).find((o) => o.status === status && o.created_at < '2026-01-15T09:00:00.000Z')!.id;
+    openId = fixtureOrder('open');
+    shippingId = fixtureOrder('shipping');
   });
   const pointers = (body: any) => body.errors.map((e: { pointer: string }) => e.pointer);
 
   for (const field of ['carrier', 'tracking_number', 'tracking_url'] as const) {
     it(`shipped without ${field} is a 400 pointing at it`, async () => {
       const { [field]: _missing, ...rest } = TRACKING;
-      const problem = expectProblem(await patch(openId, { status: 'shipped', ...rest }), 400, 'validation_failed');
+      const problem = expectProblem(await patch(shippingId, { status: 'shipped', ...rest }), 400, 'validation_failed');
       expect(pointers(problem)).toEqual([`/body/${field}`]);
     });
   }
@@ -273,5 +292,30 @@ describe('an update that changes nothing', () => {
       { store: sb.store, events: sb.events, tenant, now: () => clockNow(tenant.clock), webhooks: sb.webhooks },
     );
     expect(reply.notes).toEqual(['duplicate_update']);
+  });
+});
+
+describe('request shapes of the marketplace documentation', () => {
+  it('date_from and date_to take a date alone: the start and the end of that UTC day', async () => {
+    const orders = Object.values(sb.store.tenant('ten_nordwind')!.state.orders);
+    const day = orders[0]!.created_at.slice(0, 10);
+    const expected = orders.filter((o) => o.created_at.startsWith(day)).map((o) => o.id).sort();
+    expect(expected.length).toBeGreaterThan(0);
+    const res = await sb.call('GET', `/api/v2/orders?date_from=${day}&date_to=${day}&limit=100`);
+    expect(res.status).toBe(200);
+    expect(res.body.data.map((o: Order) => o.id).sort()).toEqual(expected);
+    // The date-time forms mean the same range.
+    const exact = await sb.call('GET', `/api/v2/orders?date_from=${day}T00:00:00.000Z&date_to=${day}T23:59:59.999Z&limit=100`);
+    expect(exact.body.data.map((o: Order) => o.id).sort()).toEqual(expected);
+    expectProblem(await sb.call('GET', '/api/v2/orders?date_from=2025-13-45'), 400, 'validation_failed');
+  });
+
+  it('a cancel with refund records it on the order', async () => {
+    const order = Object.values(sb.store.tenant('ten_nordwind')!.state.orders).find((o) => o.status === 'open' && o.created_at < '2026-01-15T09:00:00.000Z')!;
+    const res = await sb.call('POST', `/api/v2/orders/${order.id}/cancel`, { body: { reason: 'out_of_stock', refund: true } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'cancelled', cancellation_reason: 'out_of_stock', refund_requested: true });
+    expect((await sb.call('GET', `/api/v2/orders/${order.id}`)).body.refund_requested).toBe(true);
+    expectProblem(await sb.call('POST', `/api/v2/orders/${order.id}/cancel`, { body: { refund: 'yes' } }), 400, 'validation_failed');
   });
 });

@@ -50,7 +50,7 @@ const fieldsFor = (to: OrderStatus): PartnerUpdate => (to === 'shipped' ? TRACKI
 
 const PARTNER: Record<OrderStatus, OrderStatus[]> = {
   blocked: [],
-  open: ['shipping', 'shipped', 'cancelled'],
+  open: ['shipping', 'cancelled'],
   shipping: ['shipped', 'cancelled'],
   shipped: ['delivered', 'returned'],
   delivered: [],
@@ -89,6 +89,8 @@ describe('partner moves', () => {
           expect(verdict.from).toBe(from);
           expect(verdict.to).toBe(to);
         }
+        // Where a next status leads on to the target, the refusal names it (open → shipping → shipped).
+        if (verdict.kind === 'invalid_transition') expect(verdict.via).toBe(PARTNER[from].find((next) => PARTNER[next].includes(to)));
         if (verdict.kind === 'apply') {
           expect(verdict.next.status).toBe(to);
           expect(verdict.next.history.at(-1)).toEqual({ status: to, at: NOW });
@@ -113,13 +115,16 @@ describe('partner moves', () => {
   it('never mutates the order it is given', () => {
     const before = order('open');
     const copy = structuredClone(before);
-    decidePartnerUpdate(before, { status: 'shipped', confirmed: true, ...TRACKING }, NOW);
+    decidePartnerUpdate(before, { status: 'shipping', confirmed: true }, NOW);
     expect(before).toEqual(copy);
   });
 
-  it('records the partner\'s cancellation reason', () => {
-    const v = decidePartnerUpdate(order('open'), { status: 'cancelled', cancellation_reason: 'Out of stock' }, NOW);
+  it('records the partner\'s cancellation reason and whether it asked for a refund', () => {
+    const v = decidePartnerUpdate(order('open'), { status: 'cancelled', cancellation_reason: 'Out of stock', refund_requested: true }, NOW);
     expect(v.kind === 'apply' && v.next.cancellation_reason).toBe('Out of stock');
+    expect(v.kind === 'apply' && v.next.refund_requested).toBe(true);
+    const silent = decidePartnerUpdate(order('open'), { status: 'cancelled' }, NOW);
+    expect(silent.kind === 'apply' && 'refund_requested' in silent.next).toBe(false);
   });
 
   it('a delivered cash-on-delivery order is paid at delivery', () => {
@@ -137,7 +142,6 @@ describe('fields each status requires', () => {
   for (const field of ['carrier', 'tracking_number', 'tracking_url'] as const) {
     it(`shipped needs ${field} in the same call`, () => {
       const { [field]: _left, ...rest } = TRACKING;
-      expect(errorsOf(order('open'), { status: 'shipped', ...rest })).toEqual([`/body/${field}`]);
       expect(errorsOf(order('shipping'), { status: 'shipped', ...rest })).toEqual([`/body/${field}`]);
     });
   }
@@ -192,6 +196,25 @@ describe('idempotent updates and confirmation', () => {
     expect(withMove.kind === 'apply' && withMove.confirmedNow && withMove.moved).toBe(true);
     const unconfirm = decidePartnerUpdate(order('open', { confirmed: true }), { confirmed: false }, NOW);
     expect(unconfirm).toEqual({ kind: 'unchanged' }); // a partner cannot take a confirmation back
+  });
+
+  it('confirming is refused but for open and cancelled orders (a cancel may confirm in the same call)', () => {
+    for (const status of ORDER_STATUSES) {
+      const verdict = decidePartnerUpdate(order(status), { confirmed: true }, NOW);
+      if (status === 'open' || status === 'cancelled') expect(verdict.kind === 'apply' && verdict.confirmedNow, status).toBe(true);
+      else expect(verdict, status).toEqual({ kind: 'not_confirmable', status });
+    }
+    const cancelAndConfirm = decidePartnerUpdate(order('shipping'), { status: 'cancelled', confirmed: true }, NOW);
+    expect(cancelAndConfirm.kind === 'apply' && cancelAndConfirm.next.confirmed).toBe(true);
+    // Already confirmed: sending it again is a no-op, whatever the status.
+    expect(decidePartnerUpdate(order('shipped', { confirmed: true }), { confirmed: true }, NOW)).toEqual({ kind: 'unchanged' });
+  });
+
+  it('a lost parcel keeps its confirmation: the partner could not confirm it again', () => {
+    const lost = decideMarketplaceMove(order('shipped', { confirmed: true, fulfilment: 'marketplace' }), 'lost', NOW);
+    expect(lost.kind === 'apply' && lost.next.confirmed).toBe(true);
+    const cancelled = decideMarketplaceMove(order('open', { confirmed: true }), 'cancelled', NOW);
+    expect(cancelled.kind === 'apply' && cancelled.next.confirmed).toBe(false);
   });
 
   it('a tracking correction is a change of its own (order.updated), not a duplicate', () => {

@@ -1441,7 +1441,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "status": "ok",
-                     *       "version": "0.1.0",
+                     *       "version": "0.2.0",
                      *       "tenants": 2,
                      *       "uptime_seconds": 1.606
                      *     }
@@ -2769,6 +2769,7 @@ export interface operations {
                      *         "reservations": 5000,
                      *         "product_delete": 50,
                      *         "order_create": 200,
+                     *         "order_status": 500,
                      *         "order_cancel": 100
                      *       },
                      *       "usage": {
@@ -2838,6 +2839,7 @@ export interface operations {
                      *         "reservations": 5000,
                      *         "product_delete": 50,
                      *         "order_create": 200,
+                     *         "order_status": 500,
                      *         "order_cancel": 100
                      *       },
                      *       "usage": {

@@ -106,7 +106,11 @@ export interface paths {
          * @description Returns one product with its variants.
          */
         get: operations["getProduct"];
-        put?: never;
+        /**
+         * Replace a product
+         * @description Replaces a product's content as a whole, next to `updateProduct` (PATCH), which changes only the members sent. `title`, `brand_id`, `category_id` and `ean` are required; an optional member left out is cleared (`short_description` and `description` become empty, `parameters` `{}`, `labels`, `media` and `videos` empty lists; `variant_parameters` empty while the product has no variants, kept while it has). `sku`, `price` and `currency` may be sent as they are (so a body made from a GET works once its read-only members are removed) but not changed: another SKU answers 400, another price or currency 400 `use_price_endpoint` (prices change through `PUT /api/v2/products/{product_id}/price`). Variants are kept.
+         */
+        put: operations["replaceProduct"];
         post?: never;
         /**
          * Delete a product
@@ -1257,6 +1261,30 @@ export interface components {
             /** @description Variants created with the product. Each sets exactly the product's `variant_parameters` and they differ on them; the product itself need not carry values for its variant parameters. */
             variants?: components["schemas"]["VariantCreate"][];
         };
+        /** @description A product's whole content (PUT): the members of a new product without `variants`; an optional member left out is cleared. `sku`, `price` and `currency` may be sent only as they are. */
+        ProductReplace: {
+            sku?: components["schemas"]["Sku"];
+            /** @description Product title. */
+            title: string;
+            /** @description Teaser text (plain text); empty when left out. */
+            short_description?: string;
+            /** @description Full description (plain text); empty when left out. */
+            description?: string;
+            brand_id: components["schemas"]["BrandId"];
+            category_id: components["schemas"]["CategoryId"];
+            ean: components["schemas"]["EanInput"];
+            price?: components["schemas"]["Price"];
+            currency?: components["schemas"]["Currency"];
+            parameters?: components["schemas"]["Parameters"];
+            /** @description Up to two of the category's `variant_allowed` parameter names; they cannot change while the product has variants. */
+            variant_parameters?: string[];
+            /** @description The attached labels; none when left out. */
+            labels?: components["schemas"]["LabelId"][];
+            /** @description The media list; empty when left out. */
+            media?: components["schemas"]["MediaInput"][];
+            /** @description The videos; none when left out. */
+            videos?: components["schemas"]["VideoInput"][];
+        };
         /** @description A partial product update; only the sent members change. Price changes go through `PUT /api/v2/products/{product_id}/price`; `price` and `currency` are rejected here. */
         ProductUpdate: {
             /** @description Product title. */
@@ -1737,6 +1765,8 @@ export interface components {
             first_delivery_attempt: string | null;
             /** @description Reason given when cancelled. */
             cancellation_reason: string | null;
+            /** @description Present once the partner cancelled with `refund` (POST /orders/{order_id}/cancel); what it sent. */
+            refund_requested?: boolean;
             /** @description Status history, oldest first. */
             history: components["schemas"]["StatusChange"][];
             /**
@@ -1785,6 +1815,8 @@ export interface components {
         OrderCancel: {
             /** @description Why the order is cancelled. */
             reason?: string;
+            /** @description Whether the customer is to be refunded. Recorded on the order as `refund_requested`; the sandbox does not simulate money yet, so no refund is made. */
+            refund?: boolean;
         };
         /** @description A parcel shipped for (part of) an order. */
         Shipment: {
@@ -2170,6 +2202,24 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description A 429 answer. The problem members, plus the marketplace's own `error` and `message`, so that a client written for either reads it. */
+        RateLimitProblem: components["schemas"]["Problem"] & {
+            /**
+             * @description The marketplace's error code (the same as `code`).
+             * @constant
+             */
+            error: "rate_limit_exceeded";
+            /** @description The marketplace's error message (the same as `detail`). */
+            message: string;
+            /** @description Seconds until the window resets (as `Retry-After`). */
+            retry_after: number;
+            /** @description When the window resets */
+            reset_at: number;
+            /** @description The budget that refused: the operation group, `burst` or `daily`. */
+            policy: string;
+            /** @description That budget's limit. */
+            limit: number;
+        };
     };
     responses: {
         /** @description The request is invalid: a parameter or body member fails validation (`validation_failed`), or the body is not well-formed JSON (`malformed_json`). */
@@ -2311,7 +2361,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["RateLimitProblem"];
             };
         };
         /** @description Unexpected server error (or an injected fault). */
@@ -2447,11 +2497,11 @@ export interface components {
         RetryAfter: number;
         /** @description Authentication challenge (RFC 6750). */
         WWWAuthenticate: string;
-        /** @description Requests allowed in the current window of the tightest limit that applies (the operation group's per-minute limit, the plan's burst per minute or its daily quota). */
+        /** @description Requests allowed in the window that governs this request, the tightest of the limits that apply (the operation group's per-minute limit, the plan's burst per minute or its daily quota; `RateLimit` names which). X-RateLimit-Remaining and X-RateLimit-Reset describe the same window. */
         XRateLimitLimit: number;
         /** @description Requests left in that window. */
         XRateLimitRemaining: number;
-        /** @description Seconds (delta, not a timestamp) until that window resets. */
+        /** @description When that window resets, as a Unix time in seconds (e.g. `1767258060`). The IETF `RateLimit` field's `t` and `Retry-After` give the same moment as seconds from now. */
         XRateLimitReset: number;
         /** @description IETF draft-ietf-httpapi-ratelimit-headers policies that apply, e.g. `"burst";q=200;w=60, "order_reads";q=500;w=60, "daily";q=100000;w=86400`. */
         RateLimitPolicy: string;
@@ -2756,6 +2806,52 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    replaceProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Product id.
+                 * @example prod_0gu6dt60
+                 */
+                product_id: components["parameters"]["ProductIdPath"];
+            };
+            cookie?: never;
+        };
+        /** @description The product's new content. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductReplace"];
+            };
+        };
+        responses: {
+            /** @description The product as replaced. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -3567,9 +3663,9 @@ export interface operations {
                  *     ]
                  */
                 status?: components["schemas"]["OrderStatus"][];
-                /** @description Only orders created at or after this time. */
+                /** @description Only orders created at or after this time. A date alone (`2025-10-01`) means the start of that UTC day. */
                 date_from?: string;
-                /** @description Only orders created at or before this time. */
+                /** @description Only orders created at or before this time. A date alone (`2025-10-31`) means the end of that UTC day (the whole day is included). */
                 date_to?: string;
                 /** @description Page number, 1-based. */
                 page?: components["parameters"]["Page"];

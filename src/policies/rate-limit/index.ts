@@ -4,10 +4,11 @@
 // One policy with two parts, because the headers go on every partner-API answer but the count
 // can only be taken once the caller is known:
 //   before  — placed after authentication: counts the request or refuses it with a 429 problem
-//             (code rate_limit_exceeded, retry_after, Retry-After). Counting is synchronous,
-//             so it is exact under any concurrency.
-//   headers — on every answer: X-RateLimit-Limit/-Remaining/-Reset (Reset in seconds until the
-//             window resets) and the IETF RateLimit-Policy/RateLimit fields, of this request's
+//             (code rate_limit_exceeded, retry_after, Retry-After, and the documented `error`
+//             and `message` members). Counting is synchronous, so it is exact under any concurrency.
+//   headers — on every answer: X-RateLimit-Limit/-Remaining/-Reset (Reset as the marketplace
+//             documents it: the Unix time in seconds when the window resets) and the IETF
+//             RateLimit-Policy/RateLimit fields (their `t` stays delta seconds), of this request's
 //             decision, or, for a request refused before counting (401, 403), of its tenant's
 //             standing without counting it.
 import type { RateLimiter } from '../../rate-limits/counters.ts';
@@ -23,11 +24,13 @@ export function rateLimit(limiter: RateLimiter): Policy {
       if (!decision.allowed) {
         const window = decision.policy === 'daily' ? 'day (UTC)' : 'minute';
         const what = decision.policy === 'daily' ? 'daily quota' : decision.policy === 'burst' ? 'burst limit' : `"${decision.policy}" limit`;
+        const message = `The ${what} of ${decision.limit} requests per ${window} is used up. Retry after ${decision.reset} seconds (Retry-After); pace requests by X-RateLimit-Remaining and X-RateLimit-Reset (the Unix time of the reset).`;
         throw new Problem(
           429,
           'rate_limit_exceeded',
-          `The ${what} of ${decision.limit} requests per ${window} is used up. Retry after ${decision.reset} seconds (Retry-After); pace requests by X-RateLimit-Remaining and X-RateLimit-Reset.`,
-          { retry_after: decision.reset, policy: decision.policy, limit: decision.limit },
+          message,
+          // `error` and `message`: the marketplace's own error members, next to the problem's.
+          { error: 'rate_limit_exceeded', message, retry_after: decision.reset, reset_at: decision.resetAt, policy: decision.policy, limit: decision.limit },
           { 'retry-after': String(decision.reset) },
         );
       }
@@ -36,7 +39,7 @@ export function rateLimit(limiter: RateLimiter): Policy {
       const decision = c.get('rateLimit') ?? limiter.peek(c.get('tenant'), c.get('operation'));
       into['x-ratelimit-limit'] = String(decision.limit);
       into['x-ratelimit-remaining'] = String(decision.remaining);
-      into['x-ratelimit-reset'] = String(decision.reset);
+      into['x-ratelimit-reset'] = String(decision.resetAt);
       into['ratelimit-policy'] = decision.policies;
       into['ratelimit'] = `"${decision.policy}";r=${decision.remaining};t=${decision.reset}`;
     },
