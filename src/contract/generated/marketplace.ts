@@ -559,7 +559,7 @@ export interface paths {
         head?: never;
         /**
          * Update the status of an order
-         * @description Confirms an order (`confirmed: true`) and/or moves it to another status. Moving to `shipped` takes `carrier`, `tracking_number` and `tracking_url`; moving to `delivered` takes `delivered_at`. Transitions reserved for the marketplace answer 403 `transition_not_allowed_for_partner`; transitions the life cycle does not allow answer 409 `invalid_transition` with `allowed_next_statuses`.
+         * @description Confirms an order (`confirmed: true`) and/or moves it to another status. Moving to `shipped` takes `carrier`, `tracking_number` and `tracking_url`; moving to `delivered` takes `delivered_at`. Transitions reserved for the marketplace answer 403 `transition_not_allowed_for_partner`; transitions the life cycle does not allow answer 409 `invalid_transition` with `allowed_next_statuses` (and `next_status` when the move skips one: an order ships through `shipping`). Only open and cancelled orders are confirmed; `confirmed: true` on another unconfirmed order answers 409 `order_not_confirmable`.
          */
         patch: operations["updateOrderStatus"];
         trace?: never;
@@ -2195,7 +2195,7 @@ export interface components {
              * @description The request path of this occurrence.
              */
             instance?: string;
-            /** @description Stable machine code: validation_failed, malformed_json, unauthorized, forbidden, not_found, conflict, payload_too_large, unsupported_media_type, rate_limit_exceeded, internal_error, token_expired, insufficient_scope, webhook_target_not_allowed, bad_gateway, service_unavailable, gateway_timeout, or a domain code such as invalid_transition, transition_not_allowed_for_partner, price_change_requires_confirmation, price_locked, force_token_invalid, force_token_expired, force_token_already_used, force_token_price_mismatch, use_price_endpoint, insufficient_stock, sku_taken, no_items_applied. */
+            /** @description Stable machine code: validation_failed, malformed_json, unauthorized, forbidden, not_found, conflict, payload_too_large, unsupported_media_type, rate_limit_exceeded, internal_error, token_expired, insufficient_scope, webhook_target_not_allowed, bad_gateway, service_unavailable, gateway_timeout, or a domain code such as invalid_transition, transition_not_allowed_for_partner, price_change_requires_confirmation, price_locked, force_token_invalid, force_token_expired, force_token_already_used, force_token_price_mismatch, use_price_endpoint, insufficient_stock, sku_taken, no_items_applied, order_not_confirmable. */
             code: string;
             /** @description Field errors (for `validation_failed`). */
             errors?: components["schemas"]["ProblemFieldError"][];
@@ -2309,6 +2309,20 @@ export interface components {
         };
         /** @description The order cannot move from its current status to the requested one. */
         TransitionConflict: {
+            headers: {
+                "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                RateLimit: components["headers"]["RateLimit"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The order cannot move from its current status to the requested one, or cannot be confirmed in it. */
+        StatusUpdateConflict: {
             headers: {
                 "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                 "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
@@ -3818,7 +3832,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["TransitionConflict"];
+            409: components["responses"]["StatusUpdateConflict"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
