@@ -51,7 +51,7 @@ export const credentialAdminHandlers: Handlers<AdminOperationId> = {
 
   listOAuthClients({ path }, ctx) {
     const tenant = tenantNamed(ctx, path.tenant_id);
-    return { status: 200, body: { data: Object.values(accessOf(tenant).oauth.clients) } };
+    return { status: 200, body: { data: Object.values(accessOf(tenant).oauth.clients).map(describeClient) } };
   },
 
   createOAuthClient({ path, body }, ctx) {
@@ -62,10 +62,20 @@ export const credentialAdminHandlers: Handlers<AdminOperationId> = {
       client_secret: `cs_test_${randomBytes(16).toString('hex')}`,
       name: body?.name ?? `OAuth client ${clientId}`,
       scopes: inSpecOrder(body?.scopes),
+      redirect_uris: [...(body?.redirect_uris ?? [])],
       created_at: new Date().toISOString(),
     };
     accessOf(tenant).oauth.clients[clientId] = client;
-    return { status: 201, body: client };
+    return { status: 201, body: describeClient(client) };
+  },
+
+  updateOAuthClient({ path, body }, ctx) {
+    const tenant = tenantNamed(ctx, path.tenant_id);
+    const client = entryOf(accessOf(tenant).oauth.clients, path.client_id);
+    if (!client) throw notFound('OAuth client', path.client_id);
+    if (body.name !== undefined) client.name = body.name;
+    if (body.redirect_uris !== undefined) client.redirect_uris = [...body.redirect_uris];
+    return { status: 200, body: describeClient(client) };
   },
 
   deleteOAuthClient({ path }, ctx) {
@@ -76,3 +86,6 @@ export const credentialAdminHandlers: Handlers<AdminOperationId> = {
     return { status: 204 };
   },
 };
+
+/** A client as the control API shows it (clients from older state files have no redirect URIs yet). */
+const describeClient = (client: OAuthClient) => ({ ...client, redirect_uris: client.redirect_uris ?? [] });

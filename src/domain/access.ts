@@ -37,6 +37,9 @@ export const DEFAULT_OAUTH_CLIENTS: Record<string, { client_id: string; client_s
   ten_suedhafen: { client_id: 'cli_suedhafen_erp', client_secret: 'cs_test_suedhafen_8a2f6d4c1e9b7305', name: 'Südhafen shop bridge' },
 };
 
+/** Where the default clients' authorization-code grant sends the seller back: an app on a laptop's usual dev port. */
+export const DEFAULT_REDIRECT_URIS = ['http://localhost:3000/callback'];
+
 /** The tenant's access record, created with the defaults on first use. */
 export function accessOf(tenant: { id: string; created_at: string; access?: TenantAccess }): TenantAccess {
   if (!tenant.access) {
@@ -44,7 +47,7 @@ export function accessOf(tenant: { id: string; created_at: string; access?: Tena
     tenant.access = {
       api_keys: {},
       oauth: {
-        clients: client ? { [client.client_id]: { ...client, scopes: [...SCOPES], created_at: tenant.created_at } } : {},
+        clients: client ? { [client.client_id]: { ...client, scopes: [...SCOPES], redirect_uris: [...DEFAULT_REDIRECT_URIS], created_at: tenant.created_at } } : {},
         access_tokens: {},
         refresh_tokens: {},
       },

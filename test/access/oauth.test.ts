@@ -67,7 +67,7 @@ describe('client credentials grant', () => {
     const password = await token({ grant_type: 'password', client_id: CLIENT.client_id, client_secret: CLIENT.client_secret });
     expect(password.status).toBe(400);
     expect(password.contentType).toBe('application/json');
-    expect(password.body).toEqual({ error: 'unsupported_grant_type', error_description: 'grant_type must be client_credentials or refresh_token.' });
+    expect(password.body).toEqual({ error: 'unsupported_grant_type', error_description: 'grant_type must be client_credentials, refresh_token or authorization_code.' });
     const missing = await token({ client_id: CLIENT.client_id, client_secret: CLIENT.client_secret });
     expect(missing.status).toBe(400);
     expect(missing.body.error).toBe('invalid_request');

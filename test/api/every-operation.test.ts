@@ -39,6 +39,17 @@ type Request = { method: string; path: string; body?: unknown; form?: Record<str
 // One realistic request per operationId. A new operation in the spec without an entry here fails the suite.
 const requests: Record<string, () => Request> = {
   createToken: () => ({ method: 'POST', path: '/oauth/token', form: { grant_type: 'client_credentials', client_id: 'cli_nordwind_erp', client_secret: 'cs_test_nordwind_3c7e1a9f5b2d8e46' }, expect: 200 }),
+  authorizeApp: () => ({
+    method: 'GET',
+    path: `/oauth/authorize?response_type=code&client_id=cli_nordwind_erp&redirect_uri=${encodeURIComponent('http://localhost:3000/callback')}&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256`,
+    expect: 200,
+  }),
+  decideAuthorization: () => ({
+    method: 'POST',
+    path: '/oauth/authorize',
+    form: { decision: 'approve', response_type: 'code', client_id: 'cli_nordwind_erp', redirect_uri: 'http://localhost:3000/callback', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' },
+    expect: 303,
+  }),
   listProducts: () => ({ method: 'GET', path: '/api/v2/products?limit=5&in_stock=true', expect: 200 }),
   createProduct: () => ({
     method: 'POST',

@@ -141,7 +141,10 @@ export function requestExamples(spec: Spec): { examples: RequestExample[]; findi
         query[p.name] = p.example;
       }
     }
-    const successes = Object.keys(op.responses ?? {}).filter((s) => /^2\d\d$/.test(s));
+    // The success: the one 2xx, or for an operation that answers by redirecting (the consent form), the one 3xx.
+    const statuses = Object.keys(op.responses ?? {});
+    const twoHundreds = statuses.filter((s) => /^2\d\d$/.test(s));
+    const successes = twoHundreds.length ? twoHundreds : statuses.filter((s) => /^3\d\d$/.test(s));
     if (successes.length !== 1) {
       findings.push(`${where}: documents ${successes.length} success statuses (${successes.join(', ')}); one is expected`);
       continue;
@@ -152,7 +155,8 @@ export function requestExamples(spec: Spec): { examples: RequestExample[]; findi
     for (const [type, media] of Object.entries<any>(success.content ?? {})) {
       if (isJsonMediaType(type)) for (const [name, value] of namedExamples(spec.doc, media)) responseExamples.set(name, value);
     }
-    if (success.content && responseExamples.size === 0) findings.push(`${where}: the ${status} answer has no example`);
+    const answersJson = Object.keys(success.content ?? {}).some((type) => isJsonMediaType(type));
+    if (answersJson && responseExamples.size === 0) findings.push(`${where}: the ${status} answer has no example`);
     const responseFor = (name: string) => (responseExamples.has(name) ? responseExamples.get(name) : responseExamples.values().next().value);
     const secured = (op.security ?? spec.doc.security ?? []).length > 0;
     const base = { spec: spec.name, operationId, method: method.toUpperCase(), path, pathParams, query, status, secured };
@@ -647,7 +651,8 @@ export class ExampleRunner {
       const filled = fill(body);
       payload = example.mediaType!.startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(filled as Record<string, string>).toString() : JSON.stringify(filled);
     }
-    const res = await fetch(`${this.baseUrl}${path}${search.size ? `?${search}` : ''}`, { method: example.method, headers, body: payload });
+    // redirect: manual, so that a redirect the example answers (to an app's redirect URI) is the answer itself.
+    const res = await fetch(`${this.baseUrl}${path}${search.size ? `?${search}` : ''}`, { method: example.method, headers, body: payload, redirect: 'manual' });
     const text = await res.text();
     const contentType = res.headers.get('content-type');
     return { status: res.status, contentType, body: text && contentType?.includes('json') ? JSON.parse(text) : text };

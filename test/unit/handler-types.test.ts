@@ -25,7 +25,7 @@ export const registry: Handlers<MarketplaceOperationId> = {
 };
 
 // Typed inputs: the token endpoint's form body, an operation without parameters.
-export const tokenGrant = (input: OperationInput<'createToken'>): 'client_credentials' | 'refresh_token' => input.body.grant_type;
+export const tokenGrant = (input: OperationInput<'createToken'>): 'client_credentials' | 'refresh_token' | 'authorization_code' => input.body.grant_type;
 // @ts-expect-error listCategories declares no path parameters
 export const noPath = (input: OperationInput<'listCategories'>): string => input.path.category_id;
 

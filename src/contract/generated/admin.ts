@@ -501,13 +501,13 @@ export interface paths {
         };
         /**
          * List a tenant's OAuth clients
-         * @description The tenant's OAuth 2.0 clients for the client credentials grant at `POST /oauth/token`, with their secrets.
+         * @description The tenant's OAuth 2.0 clients for `POST /oauth/token` and `GET /oauth/authorize`, with their secrets and redirect URIs.
          */
         get: operations["listOAuthClients"];
         put?: never;
         /**
          * Create an OAuth client
-         * @description A new client for the client credentials grant; its tokens can carry at most its `scopes` (default all).
+         * @description A new client for the client credentials grant, and for the authorization-code grant once it has `redirect_uris`; its tokens can carry at most its `scopes` (default all).
          */
         post: operations["createOAuthClient"];
         delete?: never;
@@ -544,7 +544,11 @@ export interface paths {
         delete: operations["deleteOAuthClient"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update an OAuth client
+         * @description Renames a client or replaces its redirect URIs (the authorization-code grant's exact-match list). Its secret, scopes and tokens stay.
+         */
+        patch: operations["updateOAuthClient"];
         trace?: never;
     };
     "/__sandbox/tenants/{tenant_id}/rate-limits": {
@@ -1057,14 +1061,23 @@ export interface components {
             client_secret: string;
             name: string;
             scopes: components["schemas"]["Scope"][];
+            /** @description Where the authorization-code grant (GET /oauth/authorize) may send the seller back, matched exactly; none closes that grant for the client. */
+            redirect_uris: string[];
             /** Format: date-time */
             created_at: string;
+        };
+        /** @description Absolute http(s) URIs without a fragment (RFC 6749 §3.1.2), at most 10. */
+        RedirectUris: string[];
+        OAuthClientUpdate: {
+            name?: string;
+            redirect_uris?: components["schemas"]["RedirectUris"];
         };
         OAuthClientList: {
             data: components["schemas"]["OAuthClient"][];
         };
         OAuthClientCreate: {
             name?: string;
+            redirect_uris?: components["schemas"]["RedirectUris"];
             /** @description The most a token of this client may carry; every scope when omitted. */
             scopes?: components["schemas"]["Scope"][];
         };
@@ -2631,6 +2644,9 @@ export interface operations {
                      *             "returns",
                      *             "webhooks"
                      *           ],
+                     *           "redirect_uris": [
+                     *             "http://localhost:3000/callback"
+                     *           ],
                      *           "created_at": "2026-12-03T08:14:24.471Z"
                      *         }
                      *       ]
@@ -2664,6 +2680,9 @@ export interface operations {
                  *       "scopes": [
                  *         "orders",
                  *         "shipments"
+                 *       ],
+                 *       "redirect_uris": [
+                 *         "https://app.example.com/oauth/callback"
                  *       ]
                  *     }
                  */
@@ -2685,6 +2704,9 @@ export interface operations {
                      *       "scopes": [
                      *         "orders",
                      *         "shipments"
+                     *       ],
+                     *       "redirect_uris": [
+                     *         "https://app.example.com/oauth/callback"
                      *       ],
                      *       "created_at": "2026-12-03T08:14:25.885Z"
                      *     }
@@ -2727,6 +2749,69 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    updateOAuthClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The tenant.
+                 * @example ten_nordwind
+                 */
+                tenant_id: string;
+                /**
+                 * @description The client.
+                 * @example cli_5d2a8f1c7e3b
+                 */
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "redirect_uris": [
+                 *         "https://app.example.com/oauth/callback",
+                 *         "http://localhost:3000/callback"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["OAuthClientUpdate"];
+            };
+        };
+        responses: {
+            /** @description The client as it is now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "client_id": "cli_5d2a8f1c7e3b",
+                     *       "client_secret": "cs_test_0aadea882645f62d1160237e10dd636c",
+                     *       "name": "Order sync",
+                     *       "scopes": [
+                     *         "orders",
+                     *         "shipments"
+                     *       ],
+                     *       "redirect_uris": [
+                     *         "https://app.example.com/oauth/callback",
+                     *         "http://localhost:3000/callback"
+                     *       ],
+                     *       "created_at": "2026-12-03T08:14:25.885Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OAuthClient"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     getRateLimits: {

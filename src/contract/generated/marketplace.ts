@@ -15,9 +15,33 @@ export interface paths {
         put?: never;
         /**
          * Issue an access token
-         * @description Issues a bearer access token via the OAuth 2.0 client credentials grant, or refreshes one with the refresh_token grant. Client credentials may be sent in the form body or with HTTP Basic authentication. Tokens live 3600 seconds. Errors follow RFC 6749 §5.2 (`application/json`), not problem details.
+         * @description Issues a bearer access token via the OAuth 2.0 client credentials grant, exchanges an authorization code (`authorization_code` with `code`, `redirect_uri` and the PKCE `code_verifier`; see `GET /oauth/authorize`), or refreshes one with the refresh_token grant. Client credentials may be sent in the form body or with HTTP Basic authentication. Tokens live 3600 seconds. Errors follow RFC 6749 §5.2 (`application/json`), not problem details.
          */
         post: operations["createToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ask the seller to authorize an app
+         * @description The authorization-code grant (RFC 6749 §4.1) with PKCE (RFC 7636), by which an app acts for a seller. Answers the consent page, on which the sandbox plays the seller: it names the app, the seller (the tenant owning the client) and the scopes asked for, with Approve and Deny. A client id that is unknown or a redirect_uri that is not registered for the client (exactly) is shown on an error page and nobody is redirected; any other error is sent to the app at its redirect URI as `error`, `error_description` and `state` (RFC 6749 §4.1.2.1). `code_challenge` is required (S256, or plain); register redirect URIs with the control API (`PATCH /__sandbox/tenants/{tenant_id}/oauth-clients/{client_id}`).
+         */
+        get: operations["authorizeApp"];
+        put?: never;
+        /**
+         * The seller approves or denies an app
+         * @description What the consent page's buttons send: the authorization request again, with the seller's `decision`. Approved, the seller is sent back to the redirect URI with a `code` (single use, 10 minutes of sandbox time) and `state`; denied, with `error=access_denied`. The code is exchanged at `POST /oauth/token` with `grant_type=authorization_code`, the same `redirect_uri` and the PKCE `code_verifier`.
+         */
+        post: operations["decideAuthorization"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2128,13 +2152,19 @@ export interface components {
             data: components["schemas"]["WebhookDelivery"][];
             pagination: components["schemas"]["Pagination"];
         };
-        /** @description OAuth 2.0 token request (RFC 6749 §4.4 client credentials, §6 refresh). */
+        /** @description OAuth 2.0 token request (RFC 6749 §4.4 client credentials, §6 refresh, §4.1.3 authorization code with the RFC 7636 code verifier). */
         TokenRequest: {
             /**
              * @description Grant type.
              * @enum {string}
              */
-            grant_type: "client_credentials" | "refresh_token";
+            grant_type: "client_credentials" | "refresh_token" | "authorization_code";
+            /** @description The authorization code (for `authorization_code` grants). */
+            code?: string;
+            /** @description The redirect URI of the authorization request (for `authorization_code` grants). */
+            redirect_uri?: string;
+            /** @description The PKCE code verifier whose challenge the authorization request carried (for `authorization_code` grants). */
+            code_verifier?: string;
             /** @description Client id (alternatively HTTP Basic authentication). */
             client_id?: string;
             /** @description Client secret (alternatively HTTP Basic authentication). */
@@ -2143,6 +2173,31 @@ export interface components {
             refresh_token?: string;
             /** @description Space-separated scopes (`products prices availability inventory orders shipments returns webhooks`). Defaults to all scopes of the client. */
             scope?: string;
+        };
+        /** @description The consent page's form - the authorization request (as `GET /oauth/authorize` takes it) and the seller's decision. */
+        AuthorizationDecision: {
+            /**
+             * @description The seller's decision.
+             * @enum {string}
+             */
+            decision: "approve" | "deny";
+            /** @description Always `code`. */
+            response_type?: string;
+            /** @description The app's client id. */
+            client_id?: string;
+            /** @description The redirect URI of the request. */
+            redirect_uri?: string;
+            /** @description Space-separated scopes. */
+            scope?: string;
+            /** @description The app's state. */
+            state?: string;
+            /** @description PKCE code challenge. */
+            code_challenge?: string;
+            /**
+             * @description PKCE method.
+             * @enum {string}
+             */
+            code_challenge_method?: "S256" | "plain";
         };
         /** @description An issued access token (RFC 6749 §5.1). */
         Token: {
@@ -2581,6 +2636,134 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    authorizeApp: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Required: `code`. (Not required by the schema, so that its absence is answered the RFC 6749 way.)
+                 * @example code
+                 */
+                response_type?: string;
+                /**
+                 * @description Required: the app's client id.
+                 * @example cli_nordwind_erp
+                 */
+                client_id?: string;
+                /**
+                 * @description Where to send the seller back; one of the client's registered redirect URIs, exactly. May be left out when the client has only one.
+                 * @example http://localhost:3000/callback
+                 */
+                redirect_uri?: string;
+                /**
+                 * @description Space-separated scopes; all of the client's when left out.
+                 * @example orders shipments
+                 */
+                scope?: string;
+                /**
+                 * @description Opaque value the app gets back on the redirect (CSRF protection).
+                 * @example af0ifjsldkj
+                 */
+                state?: string;
+                /**
+                 * @description Required: the PKCE code challenge (RFC 7636 §4.2); for S256, the base64url SHA-256 of the code verifier, without padding.
+                 * @example E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM
+                 */
+                code_challenge?: string;
+                /**
+                 * @description `S256` (recommended) or `plain` (the default, as RFC 7636 has it); another value is sent to the app as invalid_request.
+                 * @example S256
+                 */
+                code_challenge_method?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The consent page (HTML), on which the sandbox plays the seller. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The request is wrong in a way the app must hear about; the seller is sent back to the redirect URI with `error` (invalid_request, unsupported_response_type, invalid_scope), `error_description` and `state`. */
+            302: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The client id is unknown or the redirect_uri is not registered for it; an HTML page says which, and nobody is redirected. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    decideAuthorization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The authorization request and the decision. */
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["AuthorizationDecision"];
+            };
+        };
+        responses: {
+            /** @description Back to the app - `?code=…&state=…` when approved, `?error=access_denied&state=…` when denied, or another `error` when the request is wrong. */
+            303: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The client id is unknown or the redirect_uri is not registered for it (an HTML page says which), or the form itself is malformed (a problem, e.g. a `decision` other than approve or deny). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             415: components["responses"]["UnsupportedMediaType"];

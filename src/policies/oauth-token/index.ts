@@ -47,7 +47,7 @@ function asTokenError(c: RequestContext): void {
     const grantTypeInvalid = (error.body.errors ?? []).some((e) => e.pointer === '/body/grant_type' && e.message !== 'is required');
     const body = JSON.stringify({
       error: grantTypeInvalid ? 'unsupported_grant_type' : 'invalid_request',
-      error_description: grantTypeInvalid ? 'grant_type must be client_credentials or refresh_token.' : error.body.detail,
+      error_description: grantTypeInvalid ? 'grant_type must be client_credentials, refresh_token or authorization_code.' : error.body.detail,
     });
     c.res = new Response(body, { status: 400, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
     c.set('responseBytes', Buffer.byteLength(body));
