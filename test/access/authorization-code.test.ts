@@ -12,7 +12,7 @@ const REDIRECT = DEFAULT_REDIRECT_URIS[0]!;
 const verifier = () => randomBytes(32).toString('base64url'); // 43 characters
 const challengeOf = (v: string) => createHash('sha256').update(v).digest('base64url');
 
-let served: Served & { sandbox: { clock?: unknown } };
+let served: Served;
 beforeAll(async () => {
   served = await serveSandbox({ adminToken: ADMIN_TOKEN });
 });
