@@ -61,6 +61,6 @@ export const clockAdminHandlers: Handlers<AdminOperationId> = {
       throw invalid([{ pointer: '/body/until', message: 'lies more than a year ahead; advance in steps of at most a year' }]);
     }
     const advance = advanceTenantClock(tenant, ctx.events, to, wallMs);
-    return { status: 200, body: { tenant_id: tenant.id, from: advance.from.toISOString(), now: advance.to.toISOString(), moves: advance.moves } };
+    return { status: 200, body: { tenant_id: tenant.id, from: advance.from.toISOString(), now: advance.to.toISOString(), moves: advance.moves, shipment_moves: advance.shipment_moves } };
   },
 };

@@ -1,10 +1,12 @@
 // Control API: orders as the marketplace makes them. Generating new customer orders, the rules
-// of the marketplace's own moves, and making one such move on demand (scenarios, tests).
+// of the marketplace's own moves, and making one such move on demand (scenarios, tests); a
+// carrier's delay or exception on a parcel, forced the same way.
 import { marketplaceMovesFrom } from '../domain/orders.ts';
 import type { AdminOperationId, Handlers } from '../server/handler.ts';
 import { conflict, invalid, notFound } from '../server/problem.ts';
 import { generateOrders } from '../orders/generate.ts';
 import { asMoveStatuses, makeMarketplaceMove, orderRules } from '../orders/marketplace-moves.ts';
+import { forceShipmentMove } from '../orders/carrier-moves.ts';
 import { targetTenant } from './clock.ts';
 import { own } from '../state/copy-on-write.ts';
 
@@ -83,6 +85,23 @@ export const orderAdminHandlers: Handlers<AdminOperationId> = {
           status: 200,
           body: { order_id: verdict.next.id, ...asMoveStatuses(before!.status, verdict.next.status), at: verdict.next.updated_at, reason: 'scenario' },
         };
+    }
+  },
+
+  moveShipmentAsCarrier({ path, body }, ctx) {
+    const tenant = targetTenant(ctx, body.tenant_id);
+    const outcome = forceShipmentMove(tenant, ctx.events, path.shipment_id, body.to, body.reason);
+    switch (outcome.kind) {
+      case 'not_found':
+        throw notFound('Shipment', path.shipment_id);
+      case 'invalid_transition':
+        throw conflict('invalid_transition', `A carrier cannot report ${outcome.to} for a shipment that is ${outcome.from}; ${outcome.to} is reported for shipments that are ${outcome.allowed_from.join(', ')}.`, {
+          current_status: outcome.from,
+          requested_status: outcome.to,
+          allowed_from_statuses: outcome.allowed_from,
+        });
+      case 'applied':
+        return { status: 200, body: outcome.move };
     }
   },
 };

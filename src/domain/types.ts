@@ -30,6 +30,9 @@ export type OrderItem = Schemas['OrderItem'];
 export type StatusChange = Schemas['StatusChange'];
 export type Order = Schemas['Order'];
 export type Shipment = Schemas['Shipment'];
+export type KnownCustomer = Schemas['KnownCustomer'];
+export type Payment = Schemas['Payment'];
+export type Payout = Schemas['Payout'];
 export type ReturnStatus = Schemas['ReturnStatus'];
 export type Return = Schemas['Return'];
 /** Stored with its signing secret, which partners see only in the creation answer (WebhookSubscriptionCreated). */

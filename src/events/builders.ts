@@ -3,7 +3,7 @@
 // {event, event_id, timestamp, data} plus the tenant, so the bus, the webhook delivery, the docs
 // and the Pact message tests all see the same bodies.
 import { randomBytes } from 'node:crypto';
-import type { InventoryItem, Job, Order, OrderStatus, Product, Return, Shipment } from '../domain/types.ts';
+import type { InventoryItem, Job, KnownCustomer, Order, OrderStatus, Payment, Payout, Product, Return, Shipment } from '../domain/types.ts';
 
 export interface SandboxEvent<T = unknown> {
   event: string; // order.created, product.updated, …
@@ -31,7 +31,17 @@ export interface EventPayloads {
   'order.confirmed': Order;
   /** Tracking or delivery details changed without a status move. */
   'order.updated': Order;
+  /** The order entered `shipped` (next to its order.status_changed). */
+  'order.shipped': Order;
+  'order.delivered': Order;
+  'order.returned': Order;
   'shipment.created': Shipment;
+  /** The carrier's tracking status, on the sandbox clock (src/domain/shipments.ts). */
+  'shipment.in_transit': Shipment;
+  'shipment.delivered': Shipment;
+  /** Forced through the control API (POST /__sandbox/shipments/{shipment_id}/move). */
+  'shipment.delayed': Shipment;
+  'shipment.exception': Shipment;
   'return.updated': Return;
   'inventory.updated': InventoryItem;
   'inventory.low_stock': InventoryItem;
@@ -39,8 +49,23 @@ export interface EventPayloads {
   'product.created': Product;
   'product.updated': Product;
   'product.deleted': { id: string; sku: string; deleted_at: string };
+  'product.activated': Product;
+  /** The product's sellable stock went from above 0 to 0 (src/domain/product-stock.ts). */
+  'product.out_of_stock': Product;
+  /** … and from 0 to above 0. */
+  'product.back_in_stock': Product;
   'price.updated': PriceChange;
   'job.completed': Job;
+  'job.failed': Job;
+  /** An order arrived for a customer (by e-mail address) no earlier order of the tenant has. */
+  'customer.created': KnownCustomer;
+  /** Declared (subscribable, in the spec's webhooks): emitted once the sandbox simulates money. */
+  'payment.succeeded': Payment;
+  'payment.failed': Payment;
+  'payment.refunded': Payment;
+  'payout.initiated': Payout;
+  'payout.completed': Payout;
+  'payout.failed': Payout;
   /** Sent only by POST /webhooks/{id}/ping, to that subscription alone. */
   'webhook.ping': { webhook_id: string; message: string };
 }
@@ -54,7 +79,14 @@ export const EVENT_TYPES: readonly EventType[] = [
   'order.cancelled',
   'order.confirmed',
   'order.updated',
+  'order.shipped',
+  'order.delivered',
+  'order.returned',
   'shipment.created',
+  'shipment.in_transit',
+  'shipment.delivered',
+  'shipment.delayed',
+  'shipment.exception',
   'return.updated',
   'inventory.updated',
   'inventory.low_stock',
@@ -62,10 +94,43 @@ export const EVENT_TYPES: readonly EventType[] = [
   'product.created',
   'product.updated',
   'product.deleted',
+  'product.activated',
+  'product.out_of_stock',
+  'product.back_in_stock',
   'price.updated',
   'job.completed',
+  'job.failed',
+  'customer.created',
+  'payment.succeeded',
+  'payment.failed',
+  'payment.refunded',
+  'payout.initiated',
+  'payout.completed',
+  'payout.failed',
   'webhook.ping',
 ];
+
+/**
+ * Types partners can subscribe to that the sandbox does not emit yet: money is not simulated, so
+ * no payment or payout ever happens. They stay in the catalogue (and the spec's webhooks) so a
+ * connector can be written and subscribed against them today.
+ */
+export const DECLARED_NOT_EMITTED: readonly EventType[] = [
+  'payment.succeeded',
+  'payment.failed',
+  'payment.refunded',
+  'payout.initiated',
+  'payout.completed',
+  'payout.failed',
+];
+
+/** The order events that name the status an order enters, next to order.status_changed. */
+export const ORDER_STATUS_EVENTS: Partial<Record<OrderStatus, EventType>> = {
+  shipped: 'order.shipped',
+  delivered: 'order.delivered',
+  returned: 'order.returned',
+  cancelled: 'order.cancelled',
+};
 
 export const newEventId = (): string => `evt_${randomBytes(8).toString('hex')}`;
 

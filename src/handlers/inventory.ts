@@ -11,6 +11,7 @@ import { conflict, invalid, notFound, Problem } from '../server/problem.ts';
 import type { Tenant } from '../store/store.ts';
 import { newId } from '../store/ids.ts';
 import { accepted, newJob, runJob } from './jobs.ts';
+import { watchProductStock } from '../events/product-stock.ts';
 import { own } from '../state/copy-on-write.ts';
 
 /** Stock of a sku the tenant still sells: a deleted product's skus are gone with it. */
@@ -64,9 +65,11 @@ function publish(tenant: Tenant, ctx: HandlerContext, item: InventoryItem, signa
   if (!signals.length) return;
   const product = own(tenant.state.products, item.product_id);
   const now = ctx.now();
+  const stockChanged = watchProductStock(ctx.events, tenant.id, product);
   if (product) syncAvailability(product, item, now.toISOString());
   const data = snapshot(item);
   for (const type of signals) ctx.events.emit(tenant.id, type, data, now);
+  stockChanged(now);
 }
 
 export const inventoryHandlers: Handlers<MarketplaceOperationId> = {
@@ -173,10 +176,12 @@ export const inventoryHandlers: Handlers<MarketplaceOperationId> = {
           message: `${entry.id} is not a product or variant of this tenant (deleted products count as gone)`,
         };
       }
+      const stockChanged = watchProductStock(ctx.events, tenant.id, target.product);
       const outcome = applyAvailability(target.item, { status: entry.status, in_stock: entry.in_stock }, at);
       for (const note of outcome.notes) notes.add(note);
       summary[outcome.result]++;
       if (outcome.result === 'applied') ctx.events.emit(tenant.id, 'product.updated', structuredClone(target.product), now);
+      stockChanged(now);
       return { id: entry.id, result: outcome.result };
     });
     if (batchOutcome(summary.applied + summary.unchanged, summary.errors) === 'failed') throw nothingApplied(results, summary);

@@ -114,7 +114,12 @@ export const orderHandlers: Handlers<MarketplaceOperationId> = {
       tracking_number: body.tracking_number,
       tracking_url: body.tracking_url,
       item_ids: itemIds,
+      status: 'created',
+      status_reason: null,
+      in_transit_at: null,
+      delivered_at: null,
       created_at: ctx.now().toISOString(),
+      updated_at: ctx.now().toISOString(),
     };
     tenant.state.shipments[shipment.id] = shipment;
     ctx.events.emit(tenant.id, 'shipment.created', shipment, ctx.now());

@@ -3,9 +3,11 @@
 // moves (./marketplace-moves.ts) and the order generator (./generate.ts) all commit through here,
 // so no path can change an order without its stock effect and its events.
 import { consume, reserve, stockSignals, syncAvailability, unreserve } from '../domain/inventory.ts';
+import { customerKey, customersOf, newCustomer } from '../domain/customers.ts';
 import { stockEffect, type OrderChange } from '../domain/orders.ts';
 import type { Order } from '../domain/types.ts';
-import { eventData } from '../events/builders.ts';
+import { eventData, ORDER_STATUS_EVENTS } from '../events/builders.ts';
+import { watchProductStock } from '../events/product-stock.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { Tenant } from '../store/store.ts';
 import { own } from '../state/copy-on-write.ts';
@@ -26,14 +28,28 @@ function moveStock(tenant: Tenant, events: EventBus, order: Order, move: StockMo
     else consume(item, line.quantity);
     item.updated_at = now;
     const product = own(tenant.state.products, item.product_id);
+    const stockChanged = watchProductStock(events, tenant.id, product);
     if (product) syncAvailability(product, item, now);
     for (const type of stockSignals(before, item)) events.emit(tenant.id, type, item, at);
+    stockChanged(at);
   }
 }
 
+/**
+ * The customers each orders table has, built on the first new order and kept up by the ones after
+ * (a reset or an import brings a new table, so a new set).
+ */
+const knownCustomers = new WeakMap<object, Set<string>>();
+
 /** A new order from the marketplace: it holds its units from the start. */
 export function commitNewOrder(tenant: Tenant, events: EventBus, order: Order, at: Date): void {
-  tenant.state.orders[order.id] = order;
+  const table = tenant.state.orders;
+  let known = knownCustomers.get(table);
+  if (!known) knownCustomers.set(table, (known = customersOf(Object.values(table))));
+  const customer = newCustomer(known, order);
+  known.add(customerKey(order));
+  table[order.id] = order;
+  if (customer) events.emit(tenant.id, 'customer.created', customer, at);
   events.emit(tenant.id, 'order.created', order, at);
   moveStock(tenant, events, order, 'reserve', at);
 }
@@ -43,7 +59,8 @@ export function commitOrderChange(tenant: Tenant, events: EventBus, before: Orde
   tenant.state.orders[after.id] = after;
   if (change.moved) {
     events.emit(tenant.id, 'order.status_changed', eventData.orderStatusChanged(after, before.status), at);
-    if (after.status === 'cancelled') events.emit(tenant.id, 'order.cancelled', after, at);
+    const entered = ORDER_STATUS_EVENTS[after.status];
+    if (entered) events.emit(tenant.id, entered, after, at);
   }
   if (change.confirmedNow) events.emit(tenant.id, 'order.confirmed', after, at);
   if (change.fieldsChanged) events.emit(tenant.id, 'order.updated', after, at);

@@ -1,4 +1,5 @@
-// Runs the marketplace's own order moves (src/domain/marketplace-schedule.ts) on a tenant as its
+// Runs the marketplace's own order moves (src/domain/marketplace-schedule.ts), and the carriers'
+// parcel moves (./carrier-moves.ts), on a tenant as its
 // sandbox clock passes them: when the clock is advanced through the control API, and, for clocks
 // in realtime mode, on a cheap timer that never runs on a request's path.
 import { advanceClock, clockNow, clockStart } from '../clock/clock.ts';
@@ -16,6 +17,7 @@ import type { OrderStatus } from '../domain/types.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { SandboxStore, Tenant } from '../store/store.ts';
 import { commitOrderChange } from './commit.ts';
+import { runDueShipmentMoves, type AppliedShipmentMove } from './carrier-moves.ts';
 import type { operations as AdminOperations } from '../contract/generated/admin.ts';
 import { own } from '../state/copy-on-write.ts';
 
@@ -68,14 +70,16 @@ export interface ClockAdvance {
   from: Date;
   to: Date;
   moves: AppliedMove[];
+  shipment_moves: AppliedShipmentMove[];
 }
 
-/** Moves the tenant's clock to `to` (never back), making every marketplace move due on the way. */
+/** Moves the tenant's clock to `to` (never back), making every marketplace and carrier move due on the way. */
 export function advanceTenantClock(tenant: Tenant, events: EventBus, to: Date, wallMs = Date.now()): ClockAdvance {
   const from = clockNow(tenant.clock, wallMs);
   const moves = runDueMoves(tenant, events, to);
+  const shipment_moves = runDueShipmentMoves(tenant, events, watchedSince(tenant), to);
   tenant.clock = advanceClock(tenant.clock, to.getTime() - from.getTime(), wallMs);
-  return { from, to, moves };
+  return { from, to, moves, shipment_moves };
 }
 
 /** A move a scenario or QA asks for now (e.g. "the customer cancels this order while it ships"). */
@@ -125,7 +129,9 @@ export class MarketplaceTicker {
     for (const tenant of this.store.listTenants()) {
       if (tenant.clock.mode !== 'realtime') continue;
       try {
-        made += runDueMoves(tenant, this.events, clockNow(tenant.clock, wallMs)).length;
+        const now = clockNow(tenant.clock, wallMs);
+        made += runDueMoves(tenant, this.events, now).length;
+        made += runDueShipmentMoves(tenant, this.events, watchedSince(tenant), now).length;
       } catch (error) {
         console.error(`marketplace-sandbox: marketplace moves failed for ${tenant.id}: ${(error as Error).message}`);
       }

@@ -109,9 +109,15 @@ const steps: Record<string, () => Step> = {
   advanceClock: () => ({ method: 'POST', path: '/__sandbox/clock/advance', body: { seconds: 3600 }, admin: true }),
   moveOrderAsMarketplace: () => ({ method: 'POST', path: `/__sandbox/orders/${orderIn('shipping').id}/move`, body: { to: 'cancelled' }, admin: true }),
   updateOrderRules: () => ({ method: 'PUT', path: '/__sandbox/orders/rules', body: { lost_share: 0.1 }, admin: true }),
+  moveShipmentAsCarrier: () => ({
+    method: 'POST',
+    path: `/__sandbox/shipments/${Object.values(state().shipments).find((s) => s.status === 'in_transit')!.id}/move`,
+    body: { to: 'delayed' },
+    admin: true,
+  }),
   setClock: () => ({ method: 'PUT', path: '/__sandbox/clock', body: { mode: 'manual' }, admin: true }),
 };
-const ADMIN_ORDER_OPERATIONS = ['generateOrders', 'advanceClock', 'moveOrderAsMarketplace', 'updateOrderRules', 'setClock'];
+const ADMIN_ORDER_OPERATIONS = ['generateOrders', 'advanceClock', 'moveOrderAsMarketplace', 'moveShipmentAsCarrier', 'updateOrderRules', 'setClock'];
 
 beforeAll(async () => {
   sb = await startSandbox({ clock: { mode: 'manual', factor: 1 }, webhooks: { retryScale: 0.001 } });

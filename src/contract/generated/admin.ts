@@ -245,6 +245,8 @@ export interface paths {
          *     every marketplace move that falls due on the way, oldest first, each with its own time: blocked
          *     orders open once paid (cash on delivery within 10 minutes, prepaid after the payment delay),
          *     unpaid prepaid orders are cancelled, customers cancel, marketplace-carried parcels get lost.
+         *     Carriers move parcels too (`shipment_moves`): a shipment is in transit 6 hours after its
+         *     creation and delivered 2 days after it (a delayed one 1 day after the delay).
          *     Every move emits its events (and webhooks) as it happens. The clock never goes back.
          */
         post: operations["advanceClock"];
@@ -322,6 +324,30 @@ export interface paths {
          *     a 409 listing the marketplace's allowed next statuses.
          */
         post: operations["moveOrderAsMarketplace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sandbox/shipments/{shipment_id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a carrier report a delay or an exception
+         * @description Forces a parcel's tracking status at the tenant's current sandbox time, for scenarios and tests:
+         *     `delayed` (from created or in_transit; the parcel is then delivered 1 day later) or `exception`
+         *     (from created, in_transit or delayed; final: the carrier cannot deliver). Emits
+         *     `shipment.delayed` or `shipment.exception` with the shipment. The order's status does not
+         *     change. A move from any other status is a 409 naming the statuses it is allowed from.
+         */
+        post: operations["moveShipmentAsCarrier"];
         delete?: never;
         options?: never;
         head?: never;
@@ -913,6 +939,33 @@ export interface components {
             /** Format: date-time */
             now: string;
             moves: components["schemas"]["MarketplaceMove"][];
+            /** @description The carriers' moves of parcels on the way, oldest first. */
+            shipment_moves?: components["schemas"]["ShipmentMove"][];
+        };
+        ShipmentMove: {
+            shipment_id: string;
+            order_id: string;
+            /** @enum {string} */
+            from_status: "created" | "in_transit" | "delayed";
+            /** @enum {string} */
+            to_status: "in_transit" | "delivered" | "delayed" | "exception";
+            /**
+             * Format: date-time
+             * @description Sandbox time of the move (the events carry it too).
+             */
+            at: string;
+            /** @description The shipment's status_reason for delays and exceptions. */
+            reason?: string | null;
+        };
+        ShipmentMoveRequest: {
+            tenant_id?: string;
+            /**
+             * @description The tracking status to force.
+             * @enum {string}
+             */
+            to: "delayed" | "exception";
+            /** @description The shipment's status_reason (default: `Carrier reports a delay` / `Carrier cannot deliver the parcel`). */
+            reason?: string;
         };
         MarketplaceMove: {
             order_id: string;
@@ -2030,7 +2083,8 @@ export interface operations {
                      *           "at": "2026-01-15T09:01:00.000Z",
                      *           "reason": "payment_received"
                      *         }
-                     *       ]
+                     *       ],
+                     *       "shipment_moves": []
                      *     }
                      */
                     "application/json": components["schemas"]["ClockAdvanced"];
@@ -2247,6 +2301,58 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["MarketplaceMove"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    moveShipmentAsCarrier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The shipment (`shp_…`).
+                 * @example shp_xqmx0ai0
+                 */
+                shipment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "tenant_id": "ten_nordwind",
+                 *       "to": "delayed",
+                 *       "reason": "Storm closes the hub in Leipzig"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ShipmentMoveRequest"];
+            };
+        };
+        responses: {
+            /** @description The move was made; the shipment as GET /api/v2/shipments/{shipment_id} shows it now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "shipment_id": "shp_xqmx0ai0",
+                     *       "order_id": "ord_bqsnie7n",
+                     *       "from_status": "in_transit",
+                     *       "to_status": "delayed",
+                     *       "at": "2026-01-15T09:00:01.421Z",
+                     *       "reason": "Storm closes the hub in Leipzig"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ShipmentMove"];
                 };
             };
             400: components["responses"]["BadRequest"];

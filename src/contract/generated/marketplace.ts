@@ -1709,6 +1709,68 @@ export interface components {
              */
             email: string;
         };
+        /** @description A customer as the `customer.created` event reports it: the first order of this tenant with this (masked relay) e-mail address introduces the customer. */
+        KnownCustomer: {
+            /** @description Customer name. */
+            name: string;
+            /**
+             * Format: email
+             * @description Masked relay e-mail address; what identifies the customer.
+             */
+            email: string;
+            first_order_id: components["schemas"]["OrderId"];
+            /**
+             * Format: date-time
+             * @description When that first order arrived (UTC).
+             */
+            first_seen_at: string;
+        };
+        /** @description A customer payment for an order, as the `payment.*` events will carry it. Declared: the sandbox does not simulate money yet, so these events are not emitted (next release). */
+        Payment: {
+            /** @description Payment id (`pay_…`). */
+            id: string;
+            order_id: components["schemas"]["OrderId"];
+            /** @description Amount paid or refunded. */
+            amount: number;
+            currency: components["schemas"]["Currency"];
+            /**
+             * @description How the customer pays.
+             * @enum {string}
+             */
+            method: "prepaid" | "cash_on_delivery";
+            /**
+             * @description Where the payment stands.
+             * @enum {string}
+             */
+            status: "succeeded" | "failed" | "refunded";
+            /** @description Why a payment failed; null otherwise. */
+            failure_reason?: string | null;
+            /**
+             * Format: date-time
+             * @description Creation time (UTC).
+             */
+            created_at: string;
+        };
+        /** @description A transfer of the partner's earnings, as the `payout.*` events will carry it. Declared: the sandbox does not simulate money yet, so these events are not emitted (next release). */
+        Payout: {
+            /** @description Payout id (`po_…`). */
+            id: string;
+            /** @description Amount transferred. */
+            amount: number;
+            currency: components["schemas"]["Currency"];
+            /**
+             * @description Where the payout stands.
+             * @enum {string}
+             */
+            status: "initiated" | "completed" | "failed";
+            /** @description Why a payout failed; null otherwise. */
+            failure_reason?: string | null;
+            /**
+             * Format: date-time
+             * @description Creation time (UTC).
+             */
+            created_at: string;
+        };
         /** @description One line of an order. */
         OrderItem: {
             id: components["schemas"]["OrderItemId"];
@@ -1857,12 +1919,35 @@ export interface components {
             tracking_url: string;
             /** @description Order items in the parcel. */
             item_ids: components["schemas"]["OrderItemId"][];
+            status: components["schemas"]["ShipmentStatus"];
+            /** @description Why the parcel is delayed or has an exception, as the carrier reports it; null otherwise. */
+            status_reason: string | null;
+            /**
+             * Format: date-time
+             * @description When the carrier picked the parcel up (UTC); null before.
+             */
+            in_transit_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the carrier delivered the parcel (UTC); null before.
+             */
+            delivered_at: string | null;
             /**
              * Format: date-time
              * @description Creation time (UTC).
              */
             created_at: string;
+            /**
+             * Format: date-time
+             * @description Time of the last tracking status change (UTC).
+             */
+            updated_at: string;
         };
+        /**
+         * @description Where the parcel is, as the carrier tracks it: `created` (label registered), `in_transit` (picked up, 6 hours after creation in the sandbox), `delivered` (2 days after creation; 1 day after a delay), `delayed` (late but still moving) or `exception` (the carrier cannot deliver: damaged, lost, refused; final). A shipment's tracking status never moves its order: the order's status is the partner's to report.
+         * @enum {string}
+         */
+        ShipmentStatus: "created" | "in_transit" | "delivered" | "delayed" | "exception";
         /** @description Shipments of an order. */
         ShipmentList: {
             /** @description Shipments of the order. */
