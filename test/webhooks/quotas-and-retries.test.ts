@@ -4,27 +4,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeedEvent, WebhookDelivery } from '../../src/domain/types.ts';
 import { WEBHOOK_DAILY_QUOTAS } from '../../src/domain/webhook-quota.ts';
 import { expectProblem, startSandbox, type TestSandbox } from '../support/sandbox.ts';
-import { startReceiver, waitUntil, type Receiver } from '../support/webhook-receiver.ts';
+import { confirmSomeOrder, startOrderEventSandbox } from '../support/order-events.ts';
+import { receiverPool, waitUntil } from '../support/webhook-receiver.ts';
 
 const SCALE = 0.01;
 let sb: TestSandbox;
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
+const receiver = receivers.start;
 
 beforeAll(async () => {
-  sb = await startSandbox({ clock: { mode: 'manual', factor: 1 }, webhooks: { retryScale: SCALE } });
-  await sb.control('POST', '/__sandbox/orders/generate', { count: 40, payment_mix: { prepaid: 0, cash_on_delivery: 1 } });
-  await sb.control('POST', '/__sandbox/clock/advance', { seconds: 600 });
+  sb = await startOrderEventSandbox(SCALE);
 });
 afterAll(async () => {
   await sb.close();
-  await Promise.all(receivers.map((r) => r.close()));
+  await receivers.close();
 });
-
-async function receiver(respond?: Parameters<typeof startReceiver>[0]): Promise<Receiver> {
-  const r = await startReceiver(respond);
-  receivers.push(r);
-  return r;
-}
 
 const deliveries = async (hookId: string): Promise<WebhookDelivery[]> => {
   const all: WebhookDelivery[] = [];
@@ -35,11 +29,6 @@ const deliveries = async (hookId: string): Promise<WebhookDelivery[]> => {
   }
 };
 
-async function confirmSomeOrder(): Promise<string> {
-  const order = Object.values(sb.store.tenant('ten_nordwind')!.state.orders).find((o) => o.status === 'open' && !o.confirmed)!;
-  expect((await sb.call('PATCH', `/api/v2/orders/${order.id}/status`, { body: { confirmed: true } })).status).toBe(200);
-  return order.id;
-}
 
 describe('retry settings per subscription', () => {
   it('are shown on GET, applied to its deliveries, and removed with null', async () => {
@@ -49,7 +38,7 @@ describe('retry settings per subscription', () => {
     expect(created.body.retry_policy).toEqual({ max_retries: 3, schedule_seconds: [2, 5] });
     expect((await sb.call('GET', `/api/v2/webhooks/${created.body.id}`)).body.retry_policy).toEqual({ max_retries: 3, schedule_seconds: [2, 5] });
 
-    await confirmSomeOrder();
+    await confirmSomeOrder(sb);
     const failed = await waitUntil(async () => (await deliveries(created.body.id)).find((d) => d.status === 'failed'));
     // 3 retries after the first attempt, the schedule's last wait repeated (scaled a hundredfold).
     expect(failed.attempts.map((a) => a.next_retry_in_ms)).toEqual([20, 50, 50, null]);
@@ -57,7 +46,7 @@ describe('retry settings per subscription', () => {
     const cleared = await sb.call('PATCH', `/api/v2/webhooks/${created.body.id}`, { body: { retry_policy: null } });
     expect(cleared.status).toBe(200);
     expect(cleared.body).not.toHaveProperty('retry_policy');
-    await confirmSomeOrder();
+    await confirmSomeOrder(sb);
     // Back to the server's schedule: 1, 2, 4, 8, 16 s.
     const again = await waitUntil(async () => (await deliveries(created.body.id)).find((d) => d.status === 'failed' && d.attempts.length === 6));
     expect(again.attempts.map((a) => a.next_retry_in_ms)).toEqual([10, 20, 40, 80, 160, null]);
@@ -90,11 +79,11 @@ describe('a failing event holds back no other', () => {
     const r = await receiver((req) => (req.event.data.id === failing ? 500 : 200));
     // Ten retries, 0.5 s apart at this scale: the failing event is retried for the whole run.
     const hook = (await sb.call('POST', '/api/v2/webhooks', { body: { url: r.url, events: ['order.confirmed'], retry_policy: { max_retries: 10, schedule_seconds: [50] } } })).body;
-    failing = await confirmSomeOrder();
+    failing = await confirmSomeOrder(sb);
     const changedAt = new Map<string, number>();
     for (let i = 0; i < 20; i++) {
       const started = Date.now();
-      changedAt.set(await confirmSomeOrder(), started);
+      changedAt.set(await confirmSomeOrder(sb), started);
     }
     const arrived = await r.waitFor((x) => [...changedAt.keys()].every((id) => x.some((y) => y.event.data.id === id)), 10_000);
     const latencies = [...changedAt].map(([id, at]) => arrived.find((y) => y.event.data.id === id)!.at - at).sort((a, b) => a - b);
