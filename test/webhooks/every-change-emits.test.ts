@@ -30,6 +30,9 @@ const EVENT_FAMILIES: Record<keyof TenantState, string[] | { exempt: string }> =
   webhook_outbox: { exempt: 'the delivery queue of events already emitted' },
   marketplace: { exempt: 'rules and watch start of the marketplace\'s own moves (control API)' },
   webhook_policy: { exempt: 'the retry schedule a scenario gives the tenant (control API)' },
+  event_sequences: { exempt: 'the numbering of events already emitted' },
+  event_feed: { exempt: 'the feed of events already emitted' },
+  webhook_quota: { exempt: 'the count of deliveries of events already emitted' },
 };
 
 /** Mutating operations whose effect is outside the tenant's domain state. */
