@@ -36,6 +36,8 @@ export type Return = Schemas['Return'];
 export type WebhookSubscription = Schemas['WebhookSubscription'] & Pick<Schemas['WebhookSubscriptionCreated'], 'secret'>;
 export type WebhookDelivery = Schemas['WebhookDelivery'];
 export type DeliveryAttempt = Schemas['DeliveryAttempt'];
+export type RetryPolicy = Schemas['RetryPolicy'];
+export type FeedEvent = Schemas['Event'];
 
 export const ORDER_STATUSES: readonly OrderStatus[] = [
   'blocked',
@@ -140,4 +142,10 @@ export type TenantState = {
   webhook_outbox?: Record<string, DeliveryOutboxEntry>;
   /** The tenant's own webhook retry schedule (set by a scenario); the server's when absent. */
   webhook_policy?: { retry_schedule_seconds: number[] };
+  /** Last sequence number per resource key (src/domain/event-sequence.ts); created with the first event. */
+  event_sequences?: import('./event-sequence.ts').SequenceCounters;
+  /** The polling feed, oldest first (src/domain/event-feed.ts); created with the first event. */
+  event_feed?: import('./event-feed.ts').FeedEntry[];
+  /** Webhook deliveries counted against the plan's quota (src/domain/webhook-quota.ts). */
+  webhook_quota?: import('./webhook-quota.ts').WebhookQuotaCounter;
 };

@@ -2,6 +2,7 @@
 // answered by Prism from the spec's examples (see src/contract/prism-fallback.ts).
 import { registry, type HandlerRegistry } from '../server/handler.ts';
 import { catalogHandlers } from './catalog.ts';
+import { eventHandlers } from './events.ts';
 import { inventoryHandlers } from './inventory.ts';
 import { oauthHandlers } from './oauth.ts';
 import { orderHandlers } from './orders.ts';
@@ -18,5 +19,6 @@ export const apiHandlers: HandlerRegistry = registry({
   ...orderHandlers,
   ...catalogHandlers,
   ...webhookHandlers,
+  ...eventHandlers,
   ...oauthHandlers,
 });

@@ -844,6 +844,23 @@ export interface components {
                         due_wall_ms?: number | null;
                     };
                 };
+                /** @description The last sequence number given per resource key (`order:ord_…`); the next event about it gets one more. */
+                event_sequences?: {
+                    [key: string]: number;
+                };
+                /** @description The event feed (GET /api/v2/events), oldest first, at most 10 000; each event's exact body. */
+                event_feed?: {
+                    position: number;
+                    event: string;
+                    body: string;
+                }[];
+                /** @description Webhook deliveries counted today and this minute (UTC, wall clock). */
+                webhook_quota?: {
+                    day: number;
+                    day_used: number;
+                    minute: number;
+                    minute_used: number;
+                };
                 webhook_policy?: {
                     retry_schedule_seconds: number[];
                 };

@@ -847,7 +847,7 @@ export interface paths {
         put?: never;
         /**
          * Create a webhook subscription
-         * @description Subscribes an HTTPS endpoint to event types (`order.created`, `order.*`, `*` …); an entry that matches no event type is refused with 400. Deliveries are signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature` headers) and with `X-Signature: sha256=<hex HMAC of the body>`, both keyed with the base64-decoded part of the `secret` after `whsec_`; the secret is returned only in this answer. Anything but a 2xx answer is retried after 1, 2, 4, 8 and 16 s (or a longer `Retry-After`); a 410 answer disables the subscription.
+         * @description Subscribes an HTTPS endpoint to event types (`order.created`, `order.*`, `*` …); an entry that matches no event type is refused with 400. Deliveries are signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature` headers) and with `X-Signature: sha256=<hex HMAC of the body>`, both keyed with the base64-decoded part of the `secret` after `whsec_`; the secret is returned only in this answer. Anything but a 2xx answer is retried on the subscription's `retry_policy` (else the scenario's or the server's schedule, by default 1, 2, 4, 8 and 16 s), each event on its own schedule; a longer `Retry-After` is honoured; a 410 answer disables the subscription. Deliveries count against the plan's webhook quota (basic 100, growth 1 000, enterprise 10 000 a UTC day; 1 000 a minute); one over quota is logged `quota_exceeded` and stays in the event feed (`listEvents`).
          */
         post: operations["createWebhook"];
         delete?: never;
@@ -885,7 +885,7 @@ export interface paths {
         head?: never;
         /**
          * Update a webhook subscription
-         * @description Changes the endpoint, the event types, the description, or pauses/resumes deliveries.
+         * @description Changes the endpoint, the event types, the description or the retry policy (`retry_policy: null` returns to the default schedule), or pauses/resumes deliveries.
          */
         patch: operations["updateWebhook"];
         trace?: never;
@@ -964,9 +964,29 @@ export interface paths {
         put?: never;
         /**
          * Redeliver an event
-         * @description Queues a new attempt of a delivery (same event id and payload), e.g. after fixing the endpoint.
+         * @description Queues a new attempt of a delivery (same event id and payload) with a fresh retry schedule, e.g. after fixing the endpoint or once the webhook quota allows a `quota_exceeded` one. A redelivery counts against the quota; while the quota is still used up the delivery stays `quota_exceeded` (see its `quota`).
          */
         post: operations["redeliverWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Poll the event feed
+         * @description Every event of the account, whether or not a subscription matched it (webhook quotas do not apply), in the webhook envelope, oldest first. Start without a `cursor`, then pass the answer's `pagination.next_cursor` to get what happened since; `has_more` says a next page is ready at once. The feed keeps the newest 10 000 events of the account; a reset into a scenario starts it (and the sequences) over, and a cursor from before that answers 400. `webhook.ping` is not in the feed.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2031,6 +2051,7 @@ export interface components {
             description: string | null;
             /** @description Inactive subscriptions receive nothing. */
             active: boolean;
+            retry_policy?: components["schemas"]["RetryPolicy"];
             /**
              * Format: date-time
              * @description Creation time (UTC).
@@ -2056,6 +2077,7 @@ export interface components {
             description: string | null;
             /** @description Inactive subscriptions receive nothing. */
             active: boolean;
+            retry_policy?: components["schemas"]["RetryPolicy"];
             /**
              * Format: date-time
              * @description Creation time (UTC).
@@ -2085,6 +2107,7 @@ export interface components {
             events: string[];
             /** @description Free-text description. */
             description?: string;
+            retry_policy?: components["schemas"]["RetryPolicy"];
         };
         /** @description A partial update of a webhook subscription. */
         WebhookUpdate: {
@@ -2097,8 +2120,59 @@ export interface components {
             events?: string[];
             /** @description Pause (false) or resume (true) deliveries. */
             active?: boolean;
+            /** @description The subscription's own retry settings; null removes them (the default schedule applies again). */
+            retry_policy?: components["schemas"]["RetryPolicy"] | null;
             /** @description Free-text description; null clears it. */
             description?: string | null;
+        };
+        /**
+         * @description The subscription's own retry settings (shown only when set). Without them the tenant's scenario schedule applies, else the server's (`serve --webhook-retries`), by default 1, 2, 4, 8 and 16 s. `max_retries` retries follow a failed first attempt, waiting `schedule_seconds` before each; a schedule shorter than `max_retries` repeats its last wait; one member alone takes the other from the schedule that would apply without the policy. A longer `Retry-After` still wins.
+         * @example {
+         *       "max_retries": 3,
+         *       "schedule_seconds": [
+         *         10,
+         *         60,
+         *         600
+         *       ]
+         *     }
+         */
+        RetryPolicy: {
+            /** @description Retries after a failed first attempt (0 = none). */
+            max_retries?: number;
+            /** @description Seconds to wait before the 1st, 2nd, … retry. */
+            schedule_seconds?: number[];
+        };
+        /** @description An event in the marketplace's envelope, exactly as a webhook delivery carries it. */
+        Event: {
+            /** @description Event type, e.g. `order.status_changed`. */
+            event: string;
+            event_id: components["schemas"]["EventId"];
+            /**
+             * Format: date-time
+             * @description Sandbox time of the change (UTC).
+             */
+            timestamp: string;
+            /** @description The partner account. */
+            tenant_id: string;
+            /** @description Position of this event among the events about the same resource (the type's prefix and the `id`, `item_id`, `sku` or `webhook_id` of `data`: `order:ord_…`), 1 for the first; order a resource's events by it. */
+            sequence: number;
+            /** @description The resource as `GET` returned it at the time of the change. */
+            data: Record<string, unknown>;
+        };
+        /** @description Cursor pagination metadata. */
+        CursorPagination: {
+            /** @description Page size. */
+            limit: number;
+            /** @description Pass as `cursor` to continue after this page (also when it is empty: poll with it later). */
+            next_cursor: string;
+            /** @description More events follow right away. */
+            has_more: boolean;
+        };
+        /** @description A page of the event feed, oldest first. */
+        EventList: {
+            /** @description Events on this page. */
+            data: components["schemas"]["Event"][];
+            pagination: components["schemas"]["CursorPagination"];
         };
         /** @description A queued `webhook.ping` delivery. */
         WebhookPingAccepted: {
@@ -2118,7 +2192,7 @@ export interface components {
             latency_ms: number;
             /** @description Why the attempt failed (timeout, connection refused, or the non-2xx status the receiver answered); null when it succeeded. */
             error: string | null;
-            /** @description The wait chosen after this attempt (retry schedule 1, 2, 4, 8, 16 s, or a longer Retry-After); null when no retry follows. */
+            /** @description The wait chosen after this attempt (the retry schedule that applies, by default 1, 2, 4, 8, 16 s, or a longer Retry-After); null when no retry follows. */
             next_retry_in_ms: number | null;
         };
         /** @description The delivery of one event to one subscription. */
@@ -2129,10 +2203,10 @@ export interface components {
             /** @description Event type, e.g. `order.created`. */
             event_type: string;
             /**
-             * @description `failed` after the retry schedule is exhausted, or at once when the receiver answers 410 Gone (which also disables the subscription).
+             * @description `failed` after the retry schedule is exhausted, or at once when the receiver answers 410 Gone (which also disables the subscription); `quota_exceeded`: not attempted, the plan's webhook quota was used up (see `quota`; redeliver it once the quota allows, the event is in the feed).
              * @enum {string}
              */
-            status: "pending" | "succeeded" | "failed";
+            status: "pending" | "succeeded" | "failed" | "quota_exceeded";
             /** @description Attempts, oldest first. */
             attempts: components["schemas"]["DeliveryAttempt"][];
             /**
@@ -2142,9 +2216,24 @@ export interface components {
             next_attempt_at: string | null;
             /**
              * Format: date-time
-             * @description Time of the event (sandbox clock, the event's `created_at`).
+             * @description Time of the event (sandbox clock, the event's `timestamp`).
              */
             created_at: string;
+            /** @description Only on `quota_exceeded` deliveries, the quota that was used up. */
+            quota?: {
+                /**
+                 * @description The plan's UTC-day quota or the per-minute cap.
+                 * @enum {string}
+                 */
+                window: "day" | "minute";
+                /** @description Deliveries allowed in that window. */
+                limit: number;
+                /**
+                 * Format: date-time
+                 * @description When the window ends (UTC wall clock).
+                 */
+                resets_at: string;
+            };
         };
         /** @description A page of webhook deliveries. */
         WebhookDeliveryList: {
@@ -2555,6 +2644,8 @@ export interface components {
         DeliveryIdPath: components["schemas"]["DeliveryId"];
         /** @description Page number, 1-based. */
         Page: number;
+        /** @description `pagination.next_cursor` of the previous page; without it the feed starts at its oldest event. */
+        EventCursor: string;
         /** @description Page size. */
         Limit: number;
     };
@@ -4837,6 +4928,51 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description `pagination.next_cursor` of the previous page; without it the feed starts at its oldest event. */
+                cursor?: components["parameters"]["EventCursor"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /**
+                 * @description Only events matching one of these filter entries, as in a subscription's `events`: a type (`order.created`), a wildcard (`order.*`) or `*` (repeat the parameter or separate with commas).
+                 * @example [
+                 *       "price.updated"
+                 *     ]
+                 */
+                type?: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events, oldest first. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
