@@ -12,7 +12,7 @@
 //   - payouts cover Monday-to-Monday weeks (UTC) of succeeded payments minus refunds, less 12 %
 //     commission and a 0.35 fee per payment; a week's payout is initiated when it ends and
 //     completed two days later.
-import type { Order, Return } from './types.ts';
+import type { Order, Payment, PaymentStatus, Payout, PayoutLine, Receipt, Refund, Return } from './types.ts';
 
 export const VAT_RATE = 0.19;
 export const COMMISSION_RATE = 0.12;
@@ -26,83 +26,6 @@ const FIRST_MONDAY_MS = 4 * DAY_MS;
 const money = (value: number): number => Math.round(value * 100) / 100;
 const suffix = (id: string): string => id.slice(id.indexOf('_') + 1);
 const reachedAt = (order: Order, status: Order['status']): string | undefined => order.history.find((h) => h.status === status)?.at;
-
-export type PaymentStatus = 'pending' | 'succeeded' | 'failed' | 'voided' | 'refunded' | 'partially_refunded';
-
-export interface Payment {
-  id: string;
-  order_id: string;
-  method: Order['payment_method'];
-  status: PaymentStatus;
-  amount: number;
-  refunded_amount: number;
-  currency: Order['currency'];
-  succeeded_at: string | null;
-  failure_reason: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface Refund {
-  id: string;
-  payment_id: string;
-  order_id: string;
-  return_id: string | null;
-  reason: 'cancellation' | 'return';
-  amount: number;
-  currency: Order['currency'];
-  created_at: string;
-}
-
-export interface ReceiptLine {
-  sku: string;
-  title: string;
-  quantity: number;
-  unit_price: number;
-  net_amount: number;
-  vat_rate: number;
-  vat_amount: number;
-  gross_amount: number;
-}
-
-export interface Receipt {
-  id: string;
-  number: string;
-  order_id: string;
-  lines: ReceiptLine[];
-  shipping: { net_amount: number; vat_amount: number; gross_amount: number };
-  net_total: number;
-  vat_total: number;
-  gross_total: number;
-  currency: Order['currency'];
-  issued_at: string;
-}
-
-export interface PayoutLine {
-  type: 'payment' | 'refund';
-  source_id: string;
-  order_id: string;
-  amount: number;
-  commission: number;
-  fee: number;
-  net: number;
-}
-
-export interface Payout {
-  id: string;
-  status: 'initiated' | 'completed';
-  period_start: string;
-  period_end: string;
-  currency: Order['currency'];
-  gross: number;
-  refunds: number;
-  commission: number;
-  fees: number;
-  net: number;
-  lines: PayoutLine[];
-  initiated_at: string;
-  completed_at: string | null;
-}
 
 /** The refunds of one order (cancellation and accepted returns), oldest first. Only a paid order is refunded. */
 export function refundsOf(order: Order, returns: Iterable<Return>): Refund[] {

@@ -11,7 +11,7 @@
 import type { operations } from '../contract/generated/marketplace.ts';
 
 /** One scope per API area, as declared in the spec's oauth2 security scheme. */
-export const SCOPES = ['products', 'prices', 'availability', 'inventory', 'orders', 'shipments', 'returns', 'webhooks'] as const;
+export const SCOPES = ['products', 'prices', 'availability', 'inventory', 'orders', 'shipments', 'returns', 'webhooks', 'finance'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** Scopes as bits, so the per-request check is one AND instead of array searches. */

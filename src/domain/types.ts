@@ -36,6 +36,12 @@ export type Return = Schemas['Return'];
 export type WebhookSubscription = Schemas['WebhookSubscription'] & Pick<Schemas['WebhookSubscriptionCreated'], 'secret'>;
 export type WebhookDelivery = Schemas['WebhookDelivery'];
 export type DeliveryAttempt = Schemas['DeliveryAttempt'];
+export type PaymentStatus = Schemas['PaymentStatus'];
+export type Payment = Schemas['Payment'];
+export type Refund = Schemas['Refund'];
+export type Receipt = Schemas['Receipt'];
+export type PayoutLine = Schemas['PayoutLine'];
+export type Payout = Schemas['Payout'];
 export type RetryPolicy = Schemas['RetryPolicy'];
 export type FeedEvent = Schemas['Event'];
 

@@ -4,6 +4,7 @@ import { registry, type HandlerRegistry } from '../server/handler.ts';
 import { catalogHandlers } from './catalog.ts';
 import { eventHandlers } from './events.ts';
 import { inventoryHandlers } from './inventory.ts';
+import { moneyHandlers } from './money.ts';
 import { oauthHandlers } from './oauth.ts';
 import { orderHandlers } from './orders.ts';
 import { priceHandlers } from './prices.ts';
@@ -20,5 +21,6 @@ export const apiHandlers: HandlerRegistry = registry({
   ...catalogHandlers,
   ...webhookHandlers,
   ...eventHandlers,
+  ...moneyHandlers,
   ...oauthHandlers,
 });

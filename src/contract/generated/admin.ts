@@ -1055,7 +1055,7 @@ export interface components {
          * @description An OAuth scope (one API area of the partner API).
          * @enum {string}
          */
-        Scope: "products" | "prices" | "availability" | "inventory" | "orders" | "shipments" | "returns" | "webhooks";
+        Scope: "products" | "prices" | "availability" | "inventory" | "orders" | "shipments" | "returns" | "webhooks" | "finance";
         ApiKey: {
             /** @description Stable id of the key */
             key_id: string;
@@ -2523,7 +2523,8 @@ export interface operations {
                      *             "orders",
                      *             "shipments",
                      *             "returns",
-                     *             "webhooks"
+                     *             "webhooks",
+                     *             "finance"
                      *           ],
                      *           "created_at": "2026-12-03T08:14:24.471Z"
                      *         }
@@ -2659,7 +2660,8 @@ export interface operations {
                      *             "orders",
                      *             "shipments",
                      *             "returns",
-                     *             "webhooks"
+                     *             "webhooks",
+                     *             "finance"
                      *           ],
                      *           "redirect_uris": [
                      *             "http://localhost:3000/callback"

@@ -993,6 +993,190 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List payments
+         * @description One payment per order, newest first: `pending` until the marketplace collects it (a prepaid order when it is opened, cash on delivery at delivery), then `succeeded`, `partially_refunded` or `refunded`; `failed` when a prepaid order is cancelled unpaid, `voided` when a cash-on-delivery order is cancelled. Derived from the orders, so it always agrees with them.
+         */
+        get: operations["listPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/payments/{payment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Payment id.
+                 * @example pay_m3e6eom2
+                 */
+                payment_id: components["parameters"]["PaymentIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a payment
+         * @description One payment.
+         */
+        get: operations["getPayment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List refunds
+         * @description Refunds, newest first: the whole amount when a paid order is cancelled (unless the partner cancelled with `refund: false`), the `refund_amount` when a return is accepted.
+         */
+        get: operations["listRefunds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/refunds/{refund_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Refund id.
+                 * @example rfd_acnbhxpy
+                 */
+                refund_id: components["parameters"]["RefundIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a refund
+         * @description One refund.
+         */
+        get: operations["getRefund"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List receipts
+         * @description Receipts (invoices), newest first: one per order, issued when it ships, with its lines, 19 % VAT (prices are gross) and totals.
+         */
+        get: operations["listReceipts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/receipts/{receipt_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Receipt id.
+                 * @example rcp_m3e6eom2
+                 */
+                receipt_id: components["parameters"]["ReceiptIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a receipt
+         * @description One receipt.
+         */
+        get: operations["getReceipt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List payouts
+         * @description Weekly payouts on the sandbox clock, newest first: for each Monday-to-Monday week (UTC) that has ended, the payments that succeeded in it less the refunds made in it, 12 % commission and a 0.35 fee per payment, with a line for each. A payout is `initiated` when its week ends and `completed` two days later.
+         */
+        get: operations["listPayouts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/payouts/{payout_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Payout id (`po_` and the Monday its week starts).
+                 * @example po_20260105
+                 */
+                payout_id: components["parameters"]["PayoutIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a payout
+         * @description One payout with its lines.
+         */
+        get: operations["getPayout"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1129,6 +1313,205 @@ export interface components {
          * @enum {string}
          */
         JobState: "queued" | "running" | "completed" | "completed_with_errors" | "failed";
+        /**
+         * @description Where a payment stands.
+         * @enum {string}
+         */
+        PaymentStatus: "pending" | "succeeded" | "failed" | "voided" | "refunded" | "partially_refunded";
+        /** @description The payment of an order, as the marketplace collects it. */
+        Payment: {
+            /** @description Payment id. */
+            id: string;
+            order_id: components["schemas"]["OrderId"];
+            /**
+             * @description How the customer pays.
+             * @enum {string}
+             */
+            method: "prepaid" | "cash_on_delivery";
+            status: components["schemas"]["PaymentStatus"];
+            /** @description The order total. */
+            amount: number;
+            /** @description What has been refunded of it. */
+            refunded_amount: number;
+            currency: components["schemas"]["Currency"];
+            /**
+             * Format: date-time
+             * @description When it was collected.
+             */
+            succeeded_at: string | null;
+            /** @description Why it failed. */
+            failure_reason: string | null;
+            /**
+             * Format: date-time
+             * @description When the order was placed.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Its last change.
+             */
+            updated_at: string;
+        };
+        /** @description A page of payments. */
+        PaymentList: {
+            /** @description Payments on this page. */
+            data: components["schemas"]["Payment"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @description Money given back to a customer. */
+        Refund: {
+            /** @description Refund id. */
+            id: string;
+            /** @description The payment refunded. */
+            payment_id: string;
+            order_id: components["schemas"]["OrderId"];
+            /** @description The accepted return it refunds (null for a cancellation). */
+            return_id: string | null;
+            /**
+             * @description Why.
+             * @enum {string}
+             */
+            reason: "cancellation" | "return";
+            /** @description Amount refunded. */
+            amount: number;
+            currency: components["schemas"]["Currency"];
+            /**
+             * Format: date-time
+             * @description When it was made.
+             */
+            created_at: string;
+        };
+        /** @description A page of refunds. */
+        RefundList: {
+            /** @description Refunds on this page. */
+            data: components["schemas"]["Refund"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @description A gross amount split into net and VAT. */
+        ReceiptAmounts: {
+            /** @description Net. */
+            net_amount: number;
+            /** @description VAT. */
+            vat_amount: number;
+            /** @description Gross (what the customer paid). */
+            gross_amount: number;
+        };
+        /** @description One line of a receipt. */
+        ReceiptLine: {
+            /** @description The item's SKU. */
+            sku: string;
+            /** @description The item's title. */
+            title: string;
+            /** @description Units. */
+            quantity: number;
+            /** @description Gross price per unit. */
+            unit_price: number;
+            /** @description Net of the line. */
+            net_amount: number;
+            /** @description VAT rate (0.19 = 19 %). */
+            vat_rate: number;
+            /** @description VAT of the line. */
+            vat_amount: number;
+            /** @description Gross of the line. */
+            gross_amount: number;
+        };
+        /** @description The receipt (invoice) of a shipped order. */
+        Receipt: {
+            /** @description Receipt id. */
+            id: string;
+            /** @description Receipt number (`RE-` and the order number's). */
+            number: string;
+            order_id: components["schemas"]["OrderId"];
+            /** @description The items. */
+            lines: components["schemas"]["ReceiptLine"][];
+            shipping: components["schemas"]["ReceiptAmounts"];
+            /** @description Net total. */
+            net_total: number;
+            /** @description VAT total. */
+            vat_total: number;
+            /** @description Gross total (the order total). */
+            gross_total: number;
+            currency: components["schemas"]["Currency"];
+            /**
+             * Format: date-time
+             * @description When the order shipped.
+             */
+            issued_at: string;
+        };
+        /** @description A page of receipts. */
+        ReceiptList: {
+            /** @description Receipts on this page. */
+            data: components["schemas"]["Receipt"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @description What one payment or refund adds to a payout. */
+        PayoutLine: {
+            /**
+             * @description A payment collected or a refund made.
+             * @enum {string}
+             */
+            type: "payment" | "refund";
+            /** @description The payment or refund id. */
+            source_id: string;
+            order_id: components["schemas"]["OrderId"];
+            /** @description The amount (negative for a refund). */
+            amount: number;
+            /** @description The marketplace's commission (given back on refunds). */
+            commission: number;
+            /** @description The payment fee. */
+            fee: number;
+            /** @description What the line adds to the payout. */
+            net: number;
+        };
+        /** @description A weekly payout to the partner. */
+        Payout: {
+            /** @description Payout id. */
+            id: string;
+            /**
+             * @description Initiated when its week ends
+             * @enum {string}
+             */
+            status: "initiated" | "completed";
+            /**
+             * Format: date-time
+             * @description Monday 00:00 UTC.
+             */
+            period_start: string;
+            /**
+             * Format: date-time
+             * @description The next Monday 00:00 UTC.
+             */
+            period_end: string;
+            currency: components["schemas"]["Currency"];
+            /** @description Payments collected in the week. */
+            gross: number;
+            /** @description Refunds made in the week. */
+            refunds: number;
+            /** @description Commission */
+            commission: number;
+            /** @description Payment fees. */
+            fees: number;
+            /** @description What is paid out. */
+            net: number;
+            /** @description Every payment and refund of the week. */
+            lines: components["schemas"]["PayoutLine"][];
+            /**
+             * Format: date-time
+             * @description When it was initiated.
+             */
+            initiated_at: string;
+            /**
+             * Format: date-time
+             * @description When it was completed.
+             */
+            completed_at: string | null;
+        };
+        /** @description A page of payouts. */
+        PayoutList: {
+            /** @description Payouts on this page. */
+            data: components["schemas"]["Payout"][];
+            pagination: components["schemas"]["Pagination"];
+        };
         /** @description Page-based pagination metadata. */
         Pagination: {
             /** @description Current page (1-based). */
@@ -2582,6 +2965,26 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description Payment id.
+         * @example pay_m3e6eom2
+         */
+        PaymentIdPath: string;
+        /**
+         * @description Refund id.
+         * @example rfd_acnbhxpy
+         */
+        RefundIdPath: string;
+        /**
+         * @description Receipt id.
+         * @example rcp_m3e6eom2
+         */
+        ReceiptIdPath: string;
+        /**
+         * @description Payout id (`po_` and the Monday its week starts).
+         * @example po_20260105
+         */
+        PayoutIdPath: string;
         /**
          * @description Product id.
          * @example prod_0gu6dt60
@@ -4973,6 +5376,337 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listPayments: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this order.
+                 * @example ord_m3e6eom2
+                 */
+                order_id?: components["schemas"]["OrderId"];
+                /** @description Only payments in this status. */
+                status?: components["schemas"]["PaymentStatus"];
+                /** @description Page number, 1-based. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payments. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Payment id.
+                 * @example pay_m3e6eom2
+                 */
+                payment_id: components["parameters"]["PaymentIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The a payment. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listRefunds: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this order.
+                 * @example ord_m3e6eom2
+                 */
+                order_id?: components["schemas"]["OrderId"];
+                /** @description Page number, 1-based. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The refunds. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getRefund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Refund id.
+                 * @example rfd_acnbhxpy
+                 */
+                refund_id: components["parameters"]["RefundIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The a refund. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refund"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listReceipts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this order.
+                 * @example ord_m3e6eom2
+                 */
+                order_id?: components["schemas"]["OrderId"];
+                /** @description Page number, 1-based. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The receipts. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getReceipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Receipt id.
+                 * @example rcp_m3e6eom2
+                 */
+                receipt_id: components["parameters"]["ReceiptIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The a receipt. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receipt"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listPayouts: {
+        parameters: {
+            query?: {
+                /** @description Only payouts in this status. */
+                status?: "initiated" | "completed";
+                /** @description Page number, 1-based. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payouts. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getPayout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Payout id (`po_` and the Monday its week starts).
+                 * @example po_20260105
+                 */
+                payout_id: components["parameters"]["PayoutIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The a payout. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payout"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
