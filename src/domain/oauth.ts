@@ -8,8 +8,10 @@
 // Times are sandbox milliseconds (the tenant's clock), so tokens expire when QA advances the
 // clock. Token strings come from the caller's `mint`, which keeps this module free of randomness.
 
+import type { operations } from '../contract/generated/marketplace.ts';
+
 /** One scope per API area, as declared in the spec's oauth2 security scheme. */
-export const SCOPES = ['products', 'prices', 'availability', 'inventory', 'orders', 'shipments', 'returns', 'webhooks'] as const;
+export const SCOPES = ['products', 'prices', 'availability', 'inventory', 'orders', 'shipments', 'returns', 'webhooks', 'finance'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** Scopes as bits, so the per-request check is one AND instead of array searches. */
@@ -234,16 +236,8 @@ function issuePair(state: OAuthState, clientId: string, scopes: Scope[], family:
   return { access_token: access, refresh_token: refresh, scopes, expires_in: ACCESS_TOKEN_TTL_SECONDS };
 }
 
-/** What `GET /oauth/authorize` is asked (RFC 6749 §4.1.1 with RFC 7636 §4.3). */
-export interface AuthorizationRequest {
-  response_type?: string;
-  client_id?: string;
-  redirect_uri?: string;
-  scope?: string;
-  state?: string;
-  code_challenge?: string;
-  code_challenge_method?: string;
-}
+/** What `GET /oauth/authorize` is asked (RFC 6749 §4.1.1 with RFC 7636 §4.3), as the spec has it. */
+export type AuthorizationRequest = NonNullable<operations['authorizeApp']['parameters']['query']>;
 
 /**
  * The verdict on an authorization request. `show_error`: the client or its redirect URI cannot be

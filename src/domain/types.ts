@@ -31,14 +31,20 @@ export type StatusChange = Schemas['StatusChange'];
 export type Order = Schemas['Order'];
 export type Shipment = Schemas['Shipment'];
 export type KnownCustomer = Schemas['KnownCustomer'];
-export type Payment = Schemas['Payment'];
-export type Payout = Schemas['Payout'];
 export type ReturnStatus = Schemas['ReturnStatus'];
 export type Return = Schemas['Return'];
 /** Stored with its signing secret, which partners see only in the creation answer (WebhookSubscriptionCreated). */
 export type WebhookSubscription = Schemas['WebhookSubscription'] & Pick<Schemas['WebhookSubscriptionCreated'], 'secret'>;
 export type WebhookDelivery = Schemas['WebhookDelivery'];
 export type DeliveryAttempt = Schemas['DeliveryAttempt'];
+export type PaymentStatus = Schemas['PaymentStatus'];
+export type Payment = Schemas['Payment'];
+export type Refund = Schemas['Refund'];
+export type Receipt = Schemas['Receipt'];
+export type PayoutLine = Schemas['PayoutLine'];
+export type Payout = Schemas['Payout'];
+export type RetryPolicy = Schemas['RetryPolicy'];
+export type FeedEvent = Schemas['Event'];
 
 export const ORDER_STATUSES: readonly OrderStatus[] = [
   'blocked',
@@ -143,4 +149,10 @@ export type TenantState = {
   webhook_outbox?: Record<string, DeliveryOutboxEntry>;
   /** The tenant's own webhook retry schedule (set by a scenario); the server's when absent. */
   webhook_policy?: { retry_schedule_seconds: number[] };
+  /** Last sequence number per resource key (src/domain/event-sequence.ts); created with the first event. */
+  event_sequences?: import('./event-sequence.ts').SequenceCounters;
+  /** The polling feed, oldest first (src/domain/event-feed.ts); created with the first event. */
+  event_feed?: import('./event-feed.ts').FeedEntry[];
+  /** Webhook deliveries counted against the plan's quota (src/domain/webhook-quota.ts). */
+  webhook_quota?: import('./webhook-quota.ts').WebhookQuotaCounter;
 };

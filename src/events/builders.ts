@@ -1,7 +1,7 @@
 // The events a partner can subscribe to, and how each one is built. One place decides what an
 // event looks like on the wire, the marketplace documentation's envelope
-// {event, event_id, timestamp, data} plus the tenant, so the bus, the webhook delivery, the docs
-// and the Pact message tests all see the same bodies.
+// {event, event_id, timestamp, data} plus the tenant and the resource's sequence number, so the
+// bus, the webhook delivery, the docs and the Pact message tests all see the same bodies.
 import { randomBytes } from 'node:crypto';
 import type { InventoryItem, Job, KnownCustomer, Order, OrderStatus, Payment, Payout, Product, Return, Shipment } from '../domain/types.ts';
 
@@ -10,6 +10,8 @@ export interface SandboxEvent<T = unknown> {
   event_id: string; // evt_…
   timestamp: string; // sandbox time of the change
   tenant_id: string;
+  /** 1, 2, 3 … per resource and tenant, in the order the changes happened (src/domain/event-sequence.ts). */
+  sequence: number;
   data: T;
 }
 
@@ -134,11 +136,14 @@ export const ORDER_STATUS_EVENTS: Partial<Record<OrderStatus, EventType>> = {
 
 export const newEventId = (): string => `evt_${randomBytes(8).toString('hex')}`;
 
-/** Builds an event. Pure when `id` is given (tests and Pact message providers pass a fixed one). */
-export function buildEvent<T extends EventType>(type: T, tenantId: string, data: EventPayloads[T], at: Date, id?: string): SandboxEvent<EventPayloads[T]>;
-export function buildEvent<T>(type: string, tenantId: string, data: T, at: Date, id?: string): SandboxEvent<T>;
-export function buildEvent(type: string, tenantId: string, data: unknown, at: Date, id: string = newEventId()): SandboxEvent {
-  return { event: type, event_id: id, timestamp: at.toISOString(), tenant_id: tenantId, data };
+/**
+ * Builds an event. Pure when `id` is given (tests and Pact message providers pass a fixed one);
+ * `sequence` is the bus's to number (EventBus), 1 when built alone.
+ */
+export function buildEvent<T extends EventType>(type: T, tenantId: string, data: EventPayloads[T], at: Date, id?: string, sequence?: number): SandboxEvent<EventPayloads[T]>;
+export function buildEvent<T>(type: string, tenantId: string, data: T, at: Date, id?: string, sequence?: number): SandboxEvent<T>;
+export function buildEvent(type: string, tenantId: string, data: unknown, at: Date, id: string = newEventId(), sequence = 1): SandboxEvent {
+  return { event: type, event_id: id, timestamp: at.toISOString(), tenant_id: tenantId, sequence, data };
 }
 
 /** The payload builders, one per event type that carries more than the resource itself. */
@@ -155,5 +160,14 @@ export const eventData = {
   }),
 };
 
-/** The exact bytes a receiver gets, and that the signatures cover. */
-export const eventBody = (event: SandboxEvent): string => JSON.stringify(event);
+const bodies = new WeakMap<SandboxEvent, string>();
+
+/**
+ * The exact bytes a receiver gets, and that the signatures cover. Serialised once per event (the
+ * feed and every delivery share them), at the first call: call it while the event happens.
+ */
+export function eventBody(event: SandboxEvent): string {
+  let body = bodies.get(event);
+  if (body === undefined) bodies.set(event, (body = JSON.stringify(event)));
+  return body;
+}

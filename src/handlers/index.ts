@@ -2,7 +2,9 @@
 // answered by Prism from the spec's examples (see src/contract/prism-fallback.ts).
 import { registry, type HandlerRegistry } from '../server/handler.ts';
 import { catalogHandlers } from './catalog.ts';
+import { eventHandlers } from './events.ts';
 import { inventoryHandlers } from './inventory.ts';
+import { moneyHandlers } from './money.ts';
 import { oauthHandlers } from './oauth.ts';
 import { orderHandlers } from './orders.ts';
 import { priceHandlers } from './prices.ts';
@@ -18,5 +20,7 @@ export const apiHandlers: HandlerRegistry = registry({
   ...orderHandlers,
   ...catalogHandlers,
   ...webhookHandlers,
+  ...eventHandlers,
+  ...moneyHandlers,
   ...oauthHandlers,
 });

@@ -55,6 +55,7 @@ export const webhookHandlers: Handlers<MarketplaceOperationId> = {
       events: body.events,
       description: body.description ?? null,
       active: true,
+      ...(body.retry_policy ? { retry_policy: body.retry_policy } : {}),
       secret: newWebhookSecret(),
       created_at: now,
       updated_at: now,
@@ -73,7 +74,11 @@ export const webhookHandlers: Handlers<MarketplaceOperationId> = {
     const found = own(tenant.state.webhooks, path.webhook_id)!;
     checkSubscription(body);
     guardWebhookTarget(body.url, ctx.webhookTargetAllowList ?? []); // no link-local / metadata receivers (SSRF)
-    Object.assign(found, body, { updated_at: ctx.now().toISOString() });
+    const { retry_policy, ...rest } = body;
+    Object.assign(found, rest, { updated_at: ctx.now().toISOString() });
+    // null: back to the default schedule (the scenario's or the server's).
+    if (retry_policy === null) delete found.retry_policy;
+    else if (retry_policy !== undefined) found.retry_policy = retry_policy;
     return { status: 200, body: withoutSecret(found) };
   },
 

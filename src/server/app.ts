@@ -6,6 +6,7 @@ import { Hono, type Context, type ErrorHandler } from 'hono';
 import { listOperations, loadDocument } from '../contract/operations.ts';
 import { loadBuiltValidators, toFieldErrors } from '../contract/validators.ts';
 import { EventBus } from '../events/bus.ts';
+import { keepEventFeed } from '../events/feed.ts';
 import { adminHandlers } from '../admin/index.ts';
 import { clockNow, setClockMode, type ClockSetting } from '../clock/clock.ts';
 import { apiHandlers } from '../handlers/index.ts';
@@ -112,6 +113,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     for (const tenant of store.listTenants()) tenant.clock = setClockMode(tenant.clock, options.clock.mode, options.clock.factor);
   }
   const events = new EventBus();
+  const stopEventFeed = keepEventFeed(store, events); // sequence numbers and the feed of GET /api/v2/events
   const webhookTargets = webhookTargetAllowList(options.webhookTargetAllowList);
   const webhooks = new WebhookDispatcher(store, events, options.webhooks, webhookTargets);
   const ticker = new MarketplaceTicker(store, events, options.clockTickMs);
@@ -235,6 +237,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const close = async () => {
     ticker.stop();
     webhooks.close();
+    stopEventFeed();
     await store.flush();
   };
   const compileAll = async () => {

@@ -3,18 +3,29 @@
 // and an outbox entry (body, queue position, retry state), both in tenant state so that the store
 // persists them and a restart resumes what was pending.
 //
-// Each subscription has its own lane: one attempt in flight at a time, deliveries in the order
-// their events happened, and a delivery waiting for a retry holds back the ones behind it (that is
-// what keeps order.status_changed events in order). Lanes run on the event loop, never on a
-// request's path: a slow or dead receiver costs the API nothing.
+// Each subscription has a lane. First attempts go out one at a time, in the order their events
+// happened, so where nothing fails a receiver gets a subscription's events in order. A failed
+// attempt leaves the line: its delivery waits for its retry on its own timer, on the schedule
+// that applies to its subscription, and when due it is retried beside the line, up to
+// MAX_RETRIES_IN_FLIGHT at once per subscription. So one failing event never delays the next
+// (receivers order by the envelope's `sequence`), and a subscription holds at most
+// 1 + MAX_RETRIES_IN_FLIGHT requests open, however its receiver behaves (the HTTP agent caps
+// connections per origin as well). Lanes run on the event loop, never on a request's path: a slow
+// or dead receiver costs the API nothing.
+//
+// Every delivery counts against the tenant's webhook quota when it is queued (src/domain/webhook-quota.ts);
+// one over quota is logged `quota_exceeded`, not attempted, and can be redelivered later.
+import type { LookupFunction } from 'node:net';
+import { DEFAULT_PLAN } from '../domain/rate-limit.ts';
 import type { DeliveryOutboxEntry, TenantState, WebhookDelivery, WebhookSubscription } from '../domain/types.ts';
+import { newWebhookQuotaCounter, takeWebhookDelivery } from '../domain/webhook-quota.ts';
+import { effectiveRetrySchedule } from '../domain/webhook-retries.ts';
 import { buildEvent, eventBody, eventData, type SandboxEvent } from '../events/builders.ts';
 import type { EventBus } from '../events/bus.ts';
+import { own } from '../state/copy-on-write.ts';
 import { newId } from '../store/ids.ts';
 import type { SandboxStore, Tenant } from '../store/store.ts';
-import { own } from '../state/copy-on-write.ts';
 import { matchesEventFilter } from './event-filter.ts';
-import type { LookupFunction } from 'node:net';
 import { postWebhook, type AttemptOutcome, type DeliveryTargets } from './http-sender.ts';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelayMs, type RetryPolicy } from './retry-policy.ts';
 import { signDelivery } from './signing.ts';
@@ -30,44 +41,69 @@ export interface WebhookDeliveryOptions {
   lookup?: LookupFunction;
 }
 
-/** Delivery ids of one subscription, oldest first; a head index instead of shift() keeps long queues cheap. */
-class Lane {
+/** Retries of one subscription that may be out at the same time, beside its line of first attempts. */
+export const MAX_RETRIES_IN_FLIGHT = 4;
+
+/** Delivery ids, oldest first; a head index instead of shift() keeps long queues cheap. */
+class IdQueue {
   private ids: string[] = [];
   private start = 0;
-  running = false;
-  timer: NodeJS.Timeout | null = null;
-
-  constructor(
-    readonly tenantId: string,
-    readonly subscriptionId: string,
-  ) {}
 
   push(id: string): void {
     this.ids.push(id);
   }
 
-  get head(): string | undefined {
-    return this.ids[this.start];
-  }
-
-  dropHead(): void {
-    this.start++;
+  shift(): string | undefined {
+    if (this.start >= this.ids.length) return undefined;
+    const id = this.ids[this.start++];
     if (this.start > 1024 && this.start * 2 > this.ids.length) {
       this.ids = this.ids.slice(this.start);
       this.start = 0;
     }
+    return id;
   }
 
   get empty(): boolean {
     return this.start >= this.ids.length;
   }
 
-  remaining(): string[] {
-    return this.ids.slice(this.start);
+  clear(): void {
+    this.ids = [];
+    this.start = 0;
   }
 }
 
-interface Head {
+/** One subscription's deliveries on their way: the line of first attempts, and the retries. */
+class Lane {
+  /** First attempts (and redeliveries), in event order; one out at a time. */
+  readonly line = new IdQueue();
+  lineBusy = false;
+  /** Retries whose wait is over, waiting for a free slot. */
+  readonly dueRetries = new IdQueue();
+  retriesInFlight = 0;
+  /** The wait of each delivery waiting for its retry. */
+  readonly waits = new Map<string, NodeJS.Timeout>();
+  pumpQueued = false;
+
+  constructor(
+    readonly tenantId: string,
+    readonly subscriptionId: string,
+  ) {}
+
+  get idle(): boolean {
+    return this.line.empty && this.dueRetries.empty && this.waits.size === 0 && !this.lineBusy && this.retriesInFlight === 0;
+  }
+
+  /** Forgets everything queued (the attempts out finish and find their deliveries gone or finished). */
+  drop(): void {
+    for (const timer of this.waits.values()) clearTimeout(timer);
+    this.waits.clear();
+    this.line.clear();
+    this.dueRetries.clear();
+  }
+}
+
+interface Live {
   state: TenantState;
   delivery: WebhookDelivery;
   entry: DeliveryOutboxEntry;
@@ -111,32 +147,38 @@ export class WebhookDispatcher {
   close(): void {
     this.closed = true;
     this.unsubscribe?.();
-    for (const lane of this.lanes.values()) if (lane.timer) clearTimeout(lane.timer);
+    for (const lane of this.lanes.values()) lane.drop();
     this.lanes.clear();
   }
 
-  /** A webhook.ping event for one subscription, whatever its filter and even when paused. */
+  /** A webhook.ping event for one subscription, whatever its filter and even when paused; never counted against the quota. */
   ping(tenant: Tenant, subscription: WebhookSubscription, at: Date): { event: SandboxEvent; delivery: WebhookDelivery } {
-    const event = buildEvent('webhook.ping', tenant.id, eventData.ping(subscription.id), at);
-    return { event, delivery: this.enqueue(tenant, subscription, event, eventBody(event)) };
+    const data = eventData.ping(subscription.id);
+    const event = buildEvent('webhook.ping', tenant.id, data, at, undefined, this.events.nextSequence(tenant.id, 'webhook.ping', data));
+    return { event, delivery: this.enqueue(tenant, subscription, event, eventBody(event), false) };
   }
 
-  /** Queues a finished delivery again: same event id, same body, a fresh retry schedule, at the end of its lane. */
+  /**
+   * Queues a finished delivery again: same event id, same body, a fresh retry schedule, at the end
+   * of its line. It counts against the quota; while that is used up it stays `quota_exceeded`.
+   */
   redeliver(tenant: Tenant, delivery: WebhookDelivery): WebhookDelivery {
     if (delivery.status === 'pending') return delivery; // already on its way
     const entry = tenant.state.webhook_outbox && own(tenant.state.webhook_outbox, delivery.id);
     if (!entry) throw new Error(`delivery ${delivery.id} has no stored payload`);
     const now = Date.now();
+    this.store.changed();
+    if (!this.withinQuota(tenant, delivery, now)) return delivery;
     Object.assign(entry, { seq: ++this.seq, round_attempts: 0, due_wall_ms: now });
     delivery.status = 'pending';
     delivery.next_attempt_at = new Date(now).toISOString();
-    this.lane(tenant.id, delivery.subscription_id).push(delivery.id);
-    this.kick(tenant.id, delivery.subscription_id);
-    this.store.changed();
+    const lane = this.lane(tenant.id, delivery.subscription_id);
+    lane.line.push(delivery.id);
+    this.kick(lane);
     return delivery;
   }
 
-  /** Forgets a deleted subscription's deliveries (its lane notices and empties itself). */
+  /** Forgets a deleted subscription's deliveries and whatever of them was queued. */
   forgetSubscription(tenant: Tenant, subscriptionId: string): void {
     const outbox = outboxOf(tenant.state);
     for (const d of Object.values(tenant.state.deliveries)) {
@@ -144,22 +186,23 @@ export class WebhookDispatcher {
       delete tenant.state.deliveries[d.id];
       delete outbox[d.id];
     }
+    const key = laneKey(tenant.id, subscriptionId);
+    this.lanes.get(key)?.drop();
+    this.lanes.delete(key);
   }
 
   private onEvent(event: SandboxEvent): void {
     if (this.closed) return;
     const tenant = this.store.tenant(event.tenant_id);
     if (!tenant) return;
-    let body: string | null = null;
     for (const subscription of Object.values(tenant.state.webhooks)) {
       if (!subscription.active || !matchesEventFilter(subscription.events, event.event)) continue;
-      // Serialised now: the data objects are live and may change before the attempt goes out.
-      body ??= eventBody(event);
-      this.enqueue(tenant, subscription, event, body);
+      // Serialised now (once per event): the data objects are live and may change before the attempt goes out.
+      this.enqueue(tenant, subscription, event, eventBody(event), true);
     }
   }
 
-  private enqueue(tenant: Tenant, subscription: WebhookSubscription, event: SandboxEvent, body: string): WebhookDelivery {
+  private enqueue(tenant: Tenant, subscription: WebhookSubscription, event: SandboxEvent, body: string, counted: boolean): WebhookDelivery {
     const now = Date.now();
     const delivery: WebhookDelivery = {
       id: newId('dlv'),
@@ -172,11 +215,30 @@ export class WebhookDispatcher {
       created_at: event.timestamp,
     };
     tenant.state.deliveries[delivery.id] = delivery;
+    // The payload is kept whatever the quota says, so that a quota_exceeded delivery can be redelivered.
     outboxOf(tenant.state)[delivery.id] = { seq: ++this.seq, body, round_attempts: 0, due_wall_ms: now };
-    this.lane(tenant.id, subscription.id).push(delivery.id);
-    this.kick(tenant.id, subscription.id);
     this.store.changed();
+    if (counted && !this.withinQuota(tenant, delivery, now)) return delivery;
+    const lane = this.lane(tenant.id, subscription.id);
+    lane.line.push(delivery.id);
+    this.kick(lane);
     return delivery;
+  }
+
+  /** Counts the delivery against the tenant's quota, or marks it `quota_exceeded` (not attempted). */
+  private withinQuota(tenant: Tenant, delivery: WebhookDelivery, nowMs: number): boolean {
+    const plan = tenant.access?.rate_limits?.plan ?? DEFAULT_PLAN;
+    const verdict = takeWebhookDelivery((tenant.state.webhook_quota ??= newWebhookQuotaCounter()), plan, nowMs);
+    if (verdict.allowed) {
+      delete delivery.quota;
+      return true;
+    }
+    delivery.status = 'quota_exceeded';
+    delivery.next_attempt_at = null;
+    delivery.quota = { window: verdict.window, limit: verdict.limit, resets_at: new Date(verdict.resets_at_ms).toISOString() };
+    const entry = tenant.state.webhook_outbox?.[delivery.id];
+    if (entry) entry.due_wall_ms = null;
+    return false;
   }
 
   private resume(tenant: Tenant): void {
@@ -185,19 +247,24 @@ export class WebhookDispatcher {
     const pending = Object.values(tenant.state.deliveries)
       .filter((d) => d.status === 'pending')
       .sort((a, b) => (outbox[a.id]?.seq ?? 0) - (outbox[b.id]?.seq ?? 0));
+    const now = Date.now();
     for (const d of pending) {
-      if (!outbox[d.id]) {
+      const entry = outbox[d.id];
+      if (!entry) {
         // Nothing to send: a state file from before deliveries kept their payload.
         Object.assign(own(tenant.state.deliveries, d.id)!, { status: 'failed', next_attempt_at: null });
         continue;
       }
-      this.lane(tenant.id, d.subscription_id).push(d.id);
+      const lane = this.lane(tenant.id, d.subscription_id);
+      // Not yet tried: back in line. Waiting for a retry: the rest of its wait.
+      if (entry.round_attempts === 0) lane.line.push(d.id);
+      else this.waitForRetry(lane, d.id, (entry.due_wall_ms ?? now) - now);
     }
-    for (const lane of this.lanes.values()) if (lane.tenantId === tenant.id) this.kick(lane.tenantId, lane.subscriptionId);
+    for (const lane of this.lanes.values()) if (lane.tenantId === tenant.id) this.kick(lane);
   }
 
   private lane(tenantId: string, subscriptionId: string): Lane {
-    const key = `${tenantId}/${subscriptionId}`;
+    const key = laneKey(tenantId, subscriptionId);
     let lane = this.lanes.get(key);
     if (!lane) {
       lane = new Lane(tenantId, subscriptionId);
@@ -207,50 +274,45 @@ export class WebhookDispatcher {
   }
 
   /** Runs the lane soon, after the current request has been answered. */
-  private kick(tenantId: string, subscriptionId: string): void {
-    const lane = this.lane(tenantId, subscriptionId);
-    if (lane.running) return; // the running loop will get to it
-    setImmediate(() => void this.drain(lane));
+  private kick(lane: Lane): void {
+    if (lane.pumpQueued) return;
+    lane.pumpQueued = true;
+    setImmediate(() => {
+      lane.pumpQueued = false;
+      this.pump(lane);
+    });
   }
 
-  private async drain(lane: Lane): Promise<void> {
-    if (lane.running || this.closed) return;
-    lane.running = true;
-    try {
-      while (!this.closed) {
-        const tenant = this.store.tenant(lane.tenantId);
-        const head = tenant ? this.head(tenant, lane) : null;
-        if (!tenant || !head) {
-          if (!lane.timer) this.lanes.delete(`${lane.tenantId}/${lane.subscriptionId}`);
-          return;
-        }
-        const wait = (head.entry.due_wall_ms ?? 0) - Date.now();
-        if (wait > 0) {
-          this.wake(lane, wait);
-          return;
-        }
-        await this.attempt(tenant, lane, head);
+  /** Starts what may start: the line's next first attempt, and due retries while there are free slots. */
+  private pump(lane: Lane): void {
+    if (this.closed) return;
+    const tenant = this.store.tenant(lane.tenantId);
+    if (tenant && !lane.lineBusy) {
+      const next = this.nextLive(tenant, lane, lane.line);
+      if (next) {
+        lane.lineBusy = true;
+        void this.attempt(tenant, lane, next).finally(() => {
+          lane.lineBusy = false;
+          this.pump(lane);
+        });
       }
-    } catch (error) {
-      console.error(`marketplace-sandbox: webhook lane ${lane.subscriptionId} stopped: ${(error as Error).message}`);
-    } finally {
-      lane.running = false;
     }
+    while (tenant && lane.retriesInFlight < MAX_RETRIES_IN_FLIGHT) {
+      const next = this.nextLive(tenant, lane, lane.dueRetries);
+      if (!next) break;
+      lane.retriesInFlight++;
+      void this.attempt(tenant, lane, next).finally(() => {
+        lane.retriesInFlight--;
+        this.pump(lane);
+      });
+    }
+    if (lane.idle && this.lanes.get(laneKey(lane.tenantId, lane.subscriptionId)) === lane) this.lanes.delete(laneKey(lane.tenantId, lane.subscriptionId));
   }
 
-  private wake(lane: Lane, waitMs: number): void {
-    if (lane.timer) clearTimeout(lane.timer);
-    lane.timer = setTimeout(() => {
-      lane.timer = null;
-      void this.drain(lane);
-    }, waitMs);
-    lane.timer.unref();
-  }
-
-  /** The first delivery of the lane that still exists and is pending (reset, delete and redeliver leave stale ids). */
-  private head(tenant: Tenant, lane: Lane): Head | null {
+  /** The next delivery of `queue` that still exists and is pending (reset, delete and redeliver leave stale ids). */
+  private nextLive(tenant: Tenant, lane: Lane, queue: IdQueue): Live | null {
     const state = tenant.state;
-    for (let id = lane.head; id !== undefined; id = lane.head) {
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
       // Owned copies: a restored snapshot shares its (frozen) entities until they change.
       const delivery = own(state.deliveries, id);
       const entry = state.webhook_outbox && own(state.webhook_outbox, id);
@@ -258,19 +320,33 @@ export class WebhookDispatcher {
       if (delivery && entry && subscription && delivery.status === 'pending' && delivery.subscription_id === lane.subscriptionId) {
         return { state, delivery, entry, subscription };
       }
-      lane.dropHead();
     }
     return null;
   }
 
-  private async attempt(tenant: Tenant, lane: Lane, { state, delivery, entry, subscription }: Head): Promise<void> {
-    const at = new Date();
-    const headers = signDelivery(subscription.secret, delivery.event_id, delivery.event_type, Math.floor(at.getTime() / 1000), entry.body);
-    const outcome = await postWebhook(subscription.url, { ...headers }, entry.body, this.attemptTimeoutMs, this.targets);
-    // While the attempt was out, the tenant may have been reset or the subscription deleted.
-    if (tenant.state !== state || state.deliveries[delivery.id] !== delivery || delivery.status !== 'pending') return;
-    this.record(state, lane, delivery, entry, subscription, at, outcome);
-    this.store.changed();
+  /** Puts a delivery aside until its retry is due, then among the due retries. */
+  private waitForRetry(lane: Lane, deliveryId: string, waitMs: number): void {
+    const timer = setTimeout(() => {
+      lane.waits.delete(deliveryId);
+      lane.dueRetries.push(deliveryId);
+      this.pump(lane);
+    }, Math.max(0, waitMs));
+    timer.unref();
+    lane.waits.set(deliveryId, timer);
+  }
+
+  private async attempt(tenant: Tenant, lane: Lane, { state, delivery, entry, subscription }: Live): Promise<void> {
+    try {
+      const at = new Date();
+      const headers = signDelivery(subscription.secret, delivery.event_id, delivery.event_type, Math.floor(at.getTime() / 1000), entry.body);
+      const outcome = await postWebhook(subscription.url, { ...headers }, entry.body, this.attemptTimeoutMs, this.targets);
+      // While the attempt was out, the tenant may have been reset or the subscription deleted.
+      if (this.closed || tenant.state !== state || state.deliveries[delivery.id] !== delivery || delivery.status !== 'pending') return;
+      this.record(state, lane, delivery, entry, subscription, at, outcome);
+      this.store.changed();
+    } catch (error) {
+      console.error(`marketplace-sandbox: webhook delivery ${delivery.id} of ${lane.subscriptionId} stopped: ${(error as Error).message}`);
+    }
   }
 
   private record(
@@ -294,36 +370,38 @@ export class WebhookDispatcher {
     delivery.attempts.push(attempt);
     entry.round_attempts++;
 
-    if (succeeded) return this.finish(lane, delivery, entry, 'succeeded');
+    if (succeeded) return finish(delivery, entry, 'succeeded');
     if (code === 410) {
       // The receiver says the endpoint is gone for good: stop sending to it at all.
       attempt.error = '410 Gone: the subscription has been disabled; re-enable it with PATCH {"active": true}';
       subscription.active = false;
       subscription.updated_at = at.toISOString();
-      this.finish(lane, delivery, entry, 'failed');
-      for (const id of lane.remaining()) {
-        const queued = own(state.deliveries, id);
-        const queuedEntry = state.webhook_outbox && own(state.webhook_outbox, id);
-        if (queued?.status === 'pending' && queuedEntry) this.finish(lane, queued, queuedEntry, 'failed');
+      finish(delivery, entry, 'failed');
+      for (const queued of Object.values(state.deliveries)) {
+        if (queued.subscription_id !== subscription.id || queued.status !== 'pending') continue;
+        const queuedEntry = state.webhook_outbox && own(state.webhook_outbox, queued.id);
+        if (queuedEntry) finish(own(state.deliveries, queued.id)!, queuedEntry, 'failed');
       }
+      lane.drop();
       return;
     }
-    // A scenario may give the tenant its own schedule; the scale (tests) stays the server's.
-    const schedule = state.webhook_policy?.retry_schedule_seconds;
-    const policy = schedule ? { ...this.policy, schedule_seconds: schedule } : this.policy;
-    const delay = retryDelayMs(policy, entry.round_attempts, parseRetryAfter(outcome.retry_after, Date.now()));
-    if (delay === null) return this.finish(lane, delivery, entry, 'failed');
+    // The subscription's own policy, else the tenant's (a scenario), else the server's; the scale (tests) stays the server's.
+    const schedule = effectiveRetrySchedule(subscription.retry_policy, state.webhook_policy?.retry_schedule_seconds ?? this.policy.schedule_seconds);
+    const delay = retryDelayMs({ schedule_seconds: schedule, scale: this.policy.scale }, entry.round_attempts, parseRetryAfter(outcome.retry_after, Date.now()));
+    if (delay === null) return finish(delivery, entry, 'failed');
     attempt.next_retry_in_ms = delay;
     entry.due_wall_ms = Date.now() + delay;
     delivery.next_attempt_at = new Date(entry.due_wall_ms).toISOString();
+    this.waitForRetry(lane, delivery.id, delay);
   }
+}
 
-  private finish(lane: Lane, delivery: WebhookDelivery, entry: DeliveryOutboxEntry, status: 'succeeded' | 'failed'): void {
-    delivery.status = status;
-    delivery.next_attempt_at = null;
-    entry.due_wall_ms = null;
-    if (lane.head === delivery.id) lane.dropHead();
-  }
+const laneKey = (tenantId: string, subscriptionId: string): string => `${tenantId}/${subscriptionId}`;
+
+function finish(delivery: WebhookDelivery, entry: DeliveryOutboxEntry, status: 'succeeded' | 'failed'): void {
+  delivery.status = status;
+  delivery.next_attempt_at = null;
+  entry.due_wall_ms = null;
 }
 
 function describeStatus(code: number, retryAfter: string | null): string {

@@ -3,13 +3,12 @@
 // the scopes, the Approve button sends the browser to the app's redirect URI with a code (the app
 // is stood in for by an intercepted route), and that code buys a token at the token endpoint.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_OAUTH_CLIENTS, DEFAULT_REDIRECT_URIS } from '../../src/domain/access.ts';
 import { ADMIN_TOKEN, serveSandbox, type Served } from '../checks/served-sandbox.ts';
+import { hasChromium, launchChromium } from '../support/chromium.ts';
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const CLIENT = DEFAULT_OAUTH_CLIENTS.ten_nordwind!;
 const REDIRECT = DEFAULT_REDIRECT_URIS[0]!;
 
@@ -18,12 +17,7 @@ let browser: Browser | undefined;
 
 beforeAll(async () => {
   served = await serveSandbox({ adminToken: ADMIN_TOKEN });
-  if (existsSync(CHROMIUM)) {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-  }
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -31,7 +25,7 @@ afterAll(async () => {
   await served?.close();
 });
 
-describe.skipIf(!existsSync(CHROMIUM))('the consent page in headless Chromium', () => {
+describe.skipIf(!hasChromium)('the consent page in headless Chromium', () => {
   it('shows the app, the seller and the scopes; Approve lands on the redirect URI with a code that buys a token', async () => {
     const verifier = randomBytes(32).toString('base64url');
     const challenge = createHash('sha256').update(verifier).digest('base64url');

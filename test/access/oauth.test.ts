@@ -27,7 +27,7 @@ describe('client credentials grant', () => {
     expect(res.body).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
     expect(res.body.access_token).toMatch(/^mat_/);
     expect(res.body.refresh_token).toMatch(/^mrt_/);
-    expect(res.body.scope.split(' ')).toEqual(['products', 'prices', 'availability', 'inventory', 'orders', 'shipments', 'returns', 'webhooks']);
+    expect(res.body.scope.split(' ')).toEqual(['products', 'prices', 'availability', 'inventory', 'orders', 'shipments', 'returns', 'webhooks', 'finance']);
     const products = await sb.call('GET', '/api/v2/products?limit=1', { key: res.body.access_token });
     expect(products.status).toBe(200);
   });
@@ -183,7 +183,7 @@ describe('expiry on the sandbox clock', () => {
 describe('credentials through the control API', () => {
   it('a revoked API key gets 401 at once; the list shows only live keys', async () => {
     const created = (await sb.control('POST', '/__sandbox/tenants/ten_suedhafen/api-keys', { label: 'ci' })).body;
-    expect(created.scopes).toHaveLength(8);
+    expect(created.scopes).toHaveLength(9);
     expect((await sb.call('GET', '/api/v2/orders?limit=1', { key: created.api_key })).status).toBe(200);
 
     const listed = (await sb.control('GET', '/__sandbox/tenants/ten_suedhafen/api-keys')).body.data;

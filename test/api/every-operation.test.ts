@@ -121,6 +121,14 @@ const requests: Record<string, () => Request> = {
   }),
   getShipment: () => ({ method: 'GET', path: `/api/v2/shipments/${Object.keys(sb.store.listTenants()[0]!.state.shipments)[0]}`, expect: 200 }),
   listReturns: () => ({ method: 'GET', path: '/api/v2/returns', expect: 200 }),
+  listPayments: () => ({ method: 'GET', path: `/api/v2/payments?order_id=${order.id}`, expect: 200 }),
+  getPayment: () => ({ method: 'GET', path: `/api/v2/payments/pay_${order.id.slice(4)}`, expect: 200 }),
+  listRefunds: () => ({ method: 'GET', path: '/api/v2/refunds', expect: 200 }),
+  getRefund: () => ({ method: 'GET', path: '/api/v2/refunds/rfd_nothere1', expect: 404 }),
+  listReceipts: () => ({ method: 'GET', path: '/api/v2/receipts', expect: 200 }),
+  getReceipt: () => ({ method: 'GET', path: '/api/v2/receipts/rcp_nothere1', expect: 404 }),
+  listPayouts: () => ({ method: 'GET', path: '/api/v2/payouts', expect: 200 }),
+  getPayout: () => ({ method: 'GET', path: '/api/v2/payouts/po_19990104', expect: 404 }),
   getReturn: () => ({ method: 'GET', path: `/api/v2/returns/${returnId}`, expect: 200 }),
   updateReturn: () => ({ method: 'PATCH', path: `/api/v2/returns/${returnId}`, body: { status: 'received' }, expect: 200 }),
   listCategories: () => ({ method: 'GET', path: '/api/v2/categories', expect: 200 }),
@@ -135,6 +143,7 @@ const requests: Record<string, () => Request> = {
   deleteWebhook: () => ({ method: 'DELETE', path: `/api/v2/webhooks/${webhookId}`, expect: 204 }),
   pingWebhook: () => ({ method: 'POST', path: `/api/v2/webhooks/${webhookId}/ping`, expect: 202 }),
   listWebhookDeliveries: () => ({ method: 'GET', path: `/api/v2/webhooks/${webhookId}/deliveries`, expect: 200 }),
+  listEvents: () => ({ method: 'GET', path: '/api/v2/events?type=order.*&limit=5', expect: 200 }),
   redeliverWebhookDelivery: () => {
     // The ping above queued a delivery to this (unreachable) receiver.
     const delivery = Object.values(sb.store.listTenants()[0]!.state.deliveries).find((d) => d.subscription_id === webhookId)!;

@@ -4,16 +4,15 @@
 // request journal records, with the test key already in place; the control API's reference
 // runs with the default admin token pre-filled.
 import { EVENT_TYPES } from '../../src/events/builders.ts';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlClient } from '../../src/control/client.ts';
 import { DEFAULT_ADMIN_TOKEN } from '../../src/control/admin-token.ts';
 import { generateFixture } from '../../src/fixtures/generate.ts';
 import { DEFAULT_TENANTS } from '../../src/store/store.ts';
 import { serveSandbox, type Served } from '../checks/served-sandbox.ts';
+import { hasChromium, launchChromium } from '../support/chromium.ts';
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const TENANT = DEFAULT_TENANTS[0].id;
 // A product of the default data, read from the fixtures as the happy path does.
 const PRODUCT = Object.values(generateFixture().products)[0]!.id;
@@ -23,13 +22,7 @@ let browser: Browser | undefined;
 
 beforeAll(async () => {
   served = await serveSandbox({ adminToken: DEFAULT_ADMIN_TOKEN });
-  if (existsSync(CHROMIUM)) {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // As root Chromium needs --no-sandbox; the rest keeps it off the (closed) network.
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-  }
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -51,7 +44,7 @@ async function openPage(path: string): Promise<{ page: Page; requested: string[]
   return { page, requested, errors };
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('GET /docs in headless Chromium', () => {
+describe.skipIf(!hasChromium)('GET /docs in headless Chromium', () => {
   it('lists every partner-API operation, loads nothing from elsewhere, and try-it reaches the sandbox with the test key', async () => {
     const { page, requested, errors } = await openPage('/docs');
     try {

@@ -6,7 +6,8 @@
 // names exists in that world, with the same identity (a product's sku, brand and category, a
 // variant's product, an order item's sku …). Two kinds of exception, both checked:
 //   - placeholders: an id that a 201 or 202 response example shows for what the request created
-//     (a webhook, a job, a reservation …). Later examples in `x-example-order` may use it; run
+//     (a webhook, a job, a reservation …), and the event ids an event-feed answer shows (events
+//     that earlier examples caused). Later examples in `x-example-order` may use it; run
 //     against a sandbox, it stands for the id the sandbox gave (test/api/spec-examples.test.ts);
 //   - declared unknowns: an id or SKU inside an error that says it does not exist (code
 //     `not_found`, `unknown_sku`, `unknown_location`, a 404 problem). It must then really not exist.
@@ -261,6 +262,8 @@ const UNKNOWN_CODES: Record<string, 'id' | 'sku' | 'location'> = {
   unknown_sku: 'sku',
   unknown_location: 'location',
 };
+/** Operations that answer events earlier requests caused (whose `evt_` ids no example shows before). */
+const EVENT_FEED_OPERATIONS = new Set(['listEvents']);
 /** Members whose values are codes or free text about the request, not references to entities. */
 const NOT_REFERENCES = new Set(['code', 'error', 'error_description', 'description', 'reason', 'note']);
 
@@ -299,9 +302,11 @@ export function checkExamples(specs: Spec[], world: DefaultWorld): ExampleCheck 
       const where = `${spec.file} ${operationId}`;
       if (!done.has(operationId)) {
         done.add(operationId);
-        // What this operation's 201/202 answers create becomes usable from here on.
+        // What this operation's 201/202 answers create becomes usable from here on. The event feed's
+        // answers show events that earlier examples caused: their ids (minted per event, never in
+        // the world) are placeholders too.
         for (const [status, response] of Object.entries<any>(entry.op.responses ?? {})) {
-          if (status !== '201' && status !== '202') continue;
+          if (status !== '201' && status !== '202' && !(status === '200' && EVENT_FEED_OPERATIONS.has(operationId))) continue;
           for (const [, media] of Object.entries<any>(resolveLocal(spec.doc, response).content ?? {})) {
             for (const [, value] of namedExamples(spec.doc, media)) for (const id of createdValues(value)) if (isPlaceholder(id)) introduced.add(id);
           }

@@ -79,3 +79,16 @@ export async function waitUntil<T>(
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** The receivers a test file starts: `start` one, `close` them all (in afterAll). */
+export function receiverPool(): { start(respond?: Responder): Promise<Receiver>; close(): Promise<void> } {
+  const started: Receiver[] = [];
+  return {
+    async start(respond) {
+      const r = await startReceiver(respond);
+      started.push(r);
+      return r;
+    },
+    close: async () => void (await Promise.all(started.map((r) => r.close()))),
+  };
+}

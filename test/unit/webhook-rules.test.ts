@@ -32,7 +32,7 @@ describe('signing', () => {
   });
 
   it('builds events with the documented envelope', () => {
-    expect(JSON.parse(body)).toEqual({ event: 'webhook.ping', event_id: 'evt_fixed1', timestamp: '2026-01-15T09:00:00.000Z', tenant_id: 'ten_nordwind', data: { webhook_id: 'wh_1', message: 'hi' } });
+    expect(JSON.parse(body)).toEqual({ event: 'webhook.ping', event_id: 'evt_fixed1', timestamp: '2026-01-15T09:00:00.000Z', tenant_id: 'ten_nordwind', sequence: 1, data: { webhook_id: 'wh_1', message: 'hi' } });
   });
 });
 

@@ -8,29 +8,22 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookDelivery } from '../../src/domain/types.ts';
 import { expectProblem, startSandbox, type TestSandbox } from '../support/sandbox.ts';
-import { startReceiver, waitUntil, type Receiver } from '../support/webhook-receiver.ts';
+import { confirmSomeOrder, startOrderEventSandbox } from '../support/order-events.ts';
+import { receiverPool, waitUntil } from '../support/webhook-receiver.ts';
 
 const SCALE = 0.01; // 1, 2, 4, 8, 16 s become 10, 20, 40, 80, 160 ms
 
 let sb: TestSandbox;
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
+const receiver = receivers.start;
 
 beforeAll(async () => {
-  sb = await startSandbox({ clock: { mode: 'manual', factor: 1 }, webhooks: { retryScale: SCALE } });
-  // Open, unconfirmed orders to confirm: each confirmation is one order.confirmed event.
-  await sb.control('POST', '/__sandbox/orders/generate', { count: 40, payment_mix: { prepaid: 0, cash_on_delivery: 1 } });
-  await sb.control('POST', '/__sandbox/clock/advance', { seconds: 600 });
+  sb = await startOrderEventSandbox(SCALE);
 });
 afterAll(async () => {
   await sb.close();
-  await Promise.all(receivers.map((r) => r.close()));
+  await receivers.close();
 });
-
-async function receiver(respond?: Parameters<typeof startReceiver>[0]): Promise<Receiver> {
-  const r = await startReceiver(respond);
-  receivers.push(r);
-  return r;
-}
 
 async function subscribe(url: string, events: string[] = ['order.*']): Promise<{ id: string; secret: string }> {
   const res = await sb.call('POST', '/api/v2/webhooks', { body: { url, events } });
@@ -52,18 +45,12 @@ async function deliveryOf(hookId: string, predicate: (d: WebhookDelivery) => boo
   );
 }
 
-/** An order event for the tenant, made the way a partner would: confirming an open order. */
-async function confirmSomeOrder(): Promise<string> {
-  const order = Object.values(sb.store.tenant('ten_nordwind')!.state.orders).find((o) => o.status === 'open' && !o.confirmed)!;
-  expect((await sb.call('PATCH', `/api/v2/orders/${order.id}/status`, { body: { confirmed: true } })).status).toBe(200);
-  return order.id;
-}
 
 describe('signatures', () => {
   it('verify with the standardwebhooks library; a tampered body does not', async () => {
     const r = await receiver();
     const hook = await subscribe(r.url);
-    const orderId = await confirmSomeOrder();
+    const orderId = await confirmSomeOrder(sb);
     const [got] = await r.waitFor((x) => x.length >= 1);
     expect(got!.event).toMatchObject({ event: 'order.confirmed', tenant_id: 'ten_nordwind', data: { id: orderId, confirmed: true } });
     expect(got!.event.event_id).toMatch(/^evt_/);
@@ -84,7 +71,7 @@ describe('retries', () => {
   it('a receiver failing its first 3 attempts shows the retry schedule in the log, then succeeds', async () => {
     const r = await receiver((_req, i) => (i < 3 ? 503 : 200));
     const hook = await subscribe(r.url);
-    await confirmSomeOrder();
+    await confirmSomeOrder(sb);
     const done = await deliveryOf(hook.id, (d) => d.status === 'succeeded');
     expect(done.attempts.map((a) => a.status_code)).toEqual([503, 503, 503, 200]);
     expect(done.attempts.map((a) => a.next_retry_in_ms)).toEqual([10, 20, 40, null]);
@@ -102,7 +89,7 @@ describe('retries', () => {
   it('honours Retry-After when it asks for longer than the schedule', async () => {
     const r = await receiver((_req, i) => (i === 0 ? { status: 429, headers: { 'retry-after': '5' } } : 204));
     const hook = await subscribe(r.url);
-    await confirmSomeOrder();
+    await confirmSomeOrder(sb);
     const done = await deliveryOf(hook.id, (d) => d.status === 'succeeded');
     expect(done.attempts.map((a) => [a.status_code, a.next_retry_in_ms])).toEqual([
       [429, 50],
@@ -116,7 +103,7 @@ describe('retries', () => {
     let up = false;
     const r = await receiver(() => (up ? 200 : 500));
     const hook = await subscribe(r.url);
-    const orderId = await confirmSomeOrder();
+    const orderId = await confirmSomeOrder(sb);
     const failed = await deliveryOf(hook.id, (d) => d.status === 'failed');
     expect(failed.attempts).toHaveLength(6);
     expect(failed.attempts.map((a) => a.next_retry_in_ms)).toEqual([10, 20, 40, 80, 160, null]);
@@ -143,7 +130,7 @@ describe('retries', () => {
     const url = r.url;
     await r.close();
     const hook = await subscribe(url);
-    await confirmSomeOrder();
+    await confirmSomeOrder(sb);
     const failed = await deliveryOf(hook.id, (d) => d.status === 'failed');
     expect(failed.attempts.every((a) => a.status_code === null && /ECONNREFUSED/.test(a.error ?? ''))).toBe(true);
     await sb.call('DELETE', `/api/v2/webhooks/${hook.id}`);
@@ -152,13 +139,13 @@ describe('retries', () => {
   it('410 Gone disables the subscription and fails what was queued behind', async () => {
     const r = await receiver(() => 410);
     const hook = await subscribe(r.url);
-    await confirmSomeOrder();
+    await confirmSomeOrder(sb);
     const gone = await deliveryOf(hook.id, (d) => d.status === 'failed');
     expect(gone.attempts).toHaveLength(1);
     expect(gone.attempts[0]!.error).toContain('disabled');
     expect((await sb.call('GET', `/api/v2/webhooks/${hook.id}`)).body.active).toBe(false);
     // Disabled: later events are not delivered (a delivery is queued, or not, as the event happens).
-    await confirmSomeOrder();
+    await confirmSomeOrder(sb);
     expect(deliveriesOf(hook.id)).toHaveLength(1);
     expect(r.received).toHaveLength(1);
     await sb.call('DELETE', `/api/v2/webhooks/${hook.id}`);
@@ -166,15 +153,19 @@ describe('retries', () => {
 });
 
 describe('queueing', () => {
-  it('keeps the order of events per subscription, even while the first one is being retried', async () => {
-    const r = await receiver((_req, i) => (i < 2 ? 503 : 200));
+  it('sends first attempts in the order of the events; a delivery waiting for its retry holds back none of them', async () => {
+    let failing = '';
+    const r = await receiver((req) => (req.event.data.id === failing && r.received.filter((x) => x.event.data.id === failing).length <= 2 ? 503 : 200));
     const hook = await subscribe(r.url);
+    failing = Object.values(sb.store.tenant('ten_nordwind')!.state.orders).find((o) => o.status === 'open' && !o.confirmed)!.id;
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push(await confirmSomeOrder());
+    for (let i = 0; i < 5; i++) ids.push(await confirmSomeOrder(sb));
+    expect(ids[0]).toBe(failing);
     await r.waitFor((x) => new Set(x.map((y) => y.event.event_id)).size === 5 && x.length === 7);
     const firstSeen = [...new Map(r.received.map((x) => [x.event.event_id, x.event.data.id as string])).values()];
     expect(firstSeen).toEqual(ids);
-    expect(r.received.slice(0, 3).map((x) => x.event.data.id)).toEqual([ids[0], ids[0], ids[0]]);
+    const failed = await deliveryOf(hook.id, (d) => d.status === 'succeeded' && d.attempts.length === 3);
+    expect(failed.attempts.map((a) => a.status_code)).toEqual([503, 503, 200]);
     await sb.call('DELETE', `/api/v2/webhooks/${hook.id}`);
   });
 
@@ -185,7 +176,7 @@ describe('queueing', () => {
     const hook = await subscribe(r.url);
     try {
       // The receiver holds the first delivery unanswered until the end: the API answers all the same.
-      for (let i = 0; i < 3; i++) await confirmSomeOrder();
+      for (let i = 0; i < 3; i++) await confirmSomeOrder(sb);
       await r.waitFor((x) => x.length >= 1);
       expect(deliveriesOf(hook.id)).toHaveLength(3);
       expect(deliveriesOf(hook.id).filter((d) => d.status === 'succeeded')).toEqual([]);
@@ -200,7 +191,7 @@ describe('queueing', () => {
     const r = await receiver();
     const hook = await subscribe(r.url, ['inventory.*']);
     const item = Object.values(sb.store.tenant('ten_nordwind')!.state.inventory)[0]!;
-    await confirmSomeOrder(); // order.confirmed: not for this subscription
+    await confirmSomeOrder(sb); // order.confirmed: not for this subscription
     const res = await sb.call('PATCH', `/api/v2/inventory/${encodeURIComponent(item.sku)}`, { body: { quantity: item.locations[0]!.quantity + 1, location: item.locations[0]!.location_id } });
     expect(res.status).toBe(200);
     // Deliveries are queued as events happen: the order's event queued none for this subscription.
@@ -233,7 +224,7 @@ describe('queueing', () => {
   it('deleting a subscription drops its pending deliveries', async () => {
     const r = await receiver(() => 503);
     const hook = await subscribe(r.url);
-    await confirmSomeOrder();
+    await confirmSomeOrder(sb);
     await r.waitFor((x) => x.length >= 1);
     const queued = deliveriesOf(hook.id).map((d) => d.id);
     expect(queued.length).toBeGreaterThan(0);

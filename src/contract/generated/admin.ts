@@ -870,6 +870,23 @@ export interface components {
                         due_wall_ms?: number | null;
                     };
                 };
+                /** @description The last sequence number given per resource key (`order:ord_…`); the next event about it gets one more. */
+                event_sequences?: {
+                    [key: string]: number;
+                };
+                /** @description The event feed (GET /api/v2/events), oldest first, at most 10 000; each event's exact body. */
+                event_feed?: {
+                    position: number;
+                    event: string;
+                    body: string;
+                }[];
+                /** @description Webhook deliveries counted today and this minute (UTC, wall clock). */
+                webhook_quota?: {
+                    day: number;
+                    day_used: number;
+                    minute: number;
+                    minute_used: number;
+                };
                 webhook_policy?: {
                     retry_schedule_seconds: number[];
                 };
@@ -1091,7 +1108,7 @@ export interface components {
          * @description An OAuth scope (one API area of the partner API).
          * @enum {string}
          */
-        Scope: "products" | "prices" | "availability" | "inventory" | "orders" | "shipments" | "returns" | "webhooks";
+        Scope: "products" | "prices" | "availability" | "inventory" | "orders" | "shipments" | "returns" | "webhooks" | "finance";
         ApiKey: {
             /** @description Stable id of the key */
             key_id: string;
@@ -2612,7 +2629,8 @@ export interface operations {
                      *             "orders",
                      *             "shipments",
                      *             "returns",
-                     *             "webhooks"
+                     *             "webhooks",
+                     *             "finance"
                      *           ],
                      *           "created_at": "2026-12-03T08:14:24.471Z"
                      *         }
@@ -2748,7 +2766,8 @@ export interface operations {
                      *             "orders",
                      *             "shipments",
                      *             "returns",
-                     *             "webhooks"
+                     *             "webhooks",
+                     *             "finance"
                      *           ],
                      *           "redirect_uris": [
                      *             "http://localhost:3000/callback"

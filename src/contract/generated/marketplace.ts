@@ -847,7 +847,7 @@ export interface paths {
         put?: never;
         /**
          * Create a webhook subscription
-         * @description Subscribes an HTTPS endpoint to event types (`order.created`, `order.*`, `*` …); an entry that matches no event type is refused with 400. Deliveries are signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature` headers) and with `X-Signature: sha256=<hex HMAC of the body>`, both keyed with the base64-decoded part of the `secret` after `whsec_`; the secret is returned only in this answer. Anything but a 2xx answer is retried after 1, 2, 4, 8 and 16 s (or a longer `Retry-After`); a 410 answer disables the subscription.
+         * @description Subscribes an HTTPS endpoint to event types (`order.created`, `order.*`, `*` …); an entry that matches no event type is refused with 400. Deliveries are signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature` headers) and with `X-Signature: sha256=<hex HMAC of the body>`, both keyed with the base64-decoded part of the `secret` after `whsec_`; the secret is returned only in this answer. Anything but a 2xx answer is retried on the subscription's `retry_policy` (else the scenario's or the server's schedule, by default 1, 2, 4, 8 and 16 s), each event on its own schedule; a longer `Retry-After` is honoured; a 410 answer disables the subscription. Deliveries count against the plan's webhook quota (basic 100, growth 1 000, enterprise 10 000 a UTC day; 1 000 a minute); one over quota is logged `quota_exceeded` and stays in the event feed (`listEvents`).
          */
         post: operations["createWebhook"];
         delete?: never;
@@ -885,7 +885,7 @@ export interface paths {
         head?: never;
         /**
          * Update a webhook subscription
-         * @description Changes the endpoint, the event types, the description, or pauses/resumes deliveries.
+         * @description Changes the endpoint, the event types, the description or the retry policy (`retry_policy: null` returns to the default schedule), or pauses/resumes deliveries.
          */
         patch: operations["updateWebhook"];
         trace?: never;
@@ -964,9 +964,213 @@ export interface paths {
         put?: never;
         /**
          * Redeliver an event
-         * @description Queues a new attempt of a delivery (same event id and payload), e.g. after fixing the endpoint.
+         * @description Queues a new attempt of a delivery (same event id and payload) with a fresh retry schedule, e.g. after fixing the endpoint or once the webhook quota allows a `quota_exceeded` one. A redelivery counts against the quota; while the quota is still used up the delivery stays `quota_exceeded` (see its `quota`).
          */
         post: operations["redeliverWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Poll the event feed
+         * @description Every event of the account, whether or not a subscription matched it (webhook quotas do not apply), in the webhook envelope, oldest first. Start without a `cursor`, then pass the answer's `pagination.next_cursor` to get what happened since; `has_more` says a next page is ready at once. The feed keeps the newest 10 000 events of the account; a reset into a scenario starts it (and the sequences) over, and a cursor from before that answers 400. `webhook.ping` is not in the feed.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List payments
+         * @description One payment per order, newest first: `pending` until the marketplace collects it (a prepaid order when it is opened, cash on delivery at delivery), then `succeeded`, `partially_refunded` or `refunded`; `failed` when a prepaid order is cancelled unpaid, `voided` when a cash-on-delivery order is cancelled. Derived from the orders, so it always agrees with them.
+         */
+        get: operations["listPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/payments/{payment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Payment id.
+                 * @example pay_m3e6eom2
+                 */
+                payment_id: components["parameters"]["PaymentIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a payment
+         * @description One payment.
+         */
+        get: operations["getPayment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List refunds
+         * @description Refunds, newest first: the whole amount when a paid order is cancelled (unless the partner cancelled with `refund: false`), the `refund_amount` when a return is accepted.
+         */
+        get: operations["listRefunds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/refunds/{refund_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Refund id.
+                 * @example rfd_acnbhxpy
+                 */
+                refund_id: components["parameters"]["RefundIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a refund
+         * @description One refund.
+         */
+        get: operations["getRefund"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List receipts
+         * @description Receipts (invoices), newest first: one per order, issued when it ships, with its lines, 19 % VAT (prices are gross) and totals.
+         */
+        get: operations["listReceipts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/receipts/{receipt_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Receipt id.
+                 * @example rcp_m3e6eom2
+                 */
+                receipt_id: components["parameters"]["ReceiptIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a receipt
+         * @description One receipt.
+         */
+        get: operations["getReceipt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List payouts
+         * @description Weekly payouts on the sandbox clock, newest first: for each Monday-to-Monday week (UTC) that has ended, the payments that succeeded in it less the refunds made in it, 12 % commission and a 0.35 fee per payment, with a line for each. A payout is `initiated` when its week ends and `completed` two days later.
+         */
+        get: operations["listPayouts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/payouts/{payout_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Payout id (`po_` and the Monday its week starts).
+                 * @example po_20260105
+                 */
+                payout_id: components["parameters"]["PayoutIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a payout
+         * @description One payout with its lines.
+         */
+        get: operations["getPayout"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1790,6 +1994,205 @@ export interface components {
          * @enum {string}
          */
         JobState: "queued" | "running" | "completed" | "completed_with_errors" | "failed";
+        /**
+         * @description Where a payment stands.
+         * @enum {string}
+         */
+        PaymentStatus: "pending" | "succeeded" | "failed" | "voided" | "refunded" | "partially_refunded";
+        /** @description The payment of an order, as the marketplace collects it. */
+        Payment: {
+            /** @description Payment id. */
+            id: string;
+            order_id: components["schemas"]["OrderId"];
+            /**
+             * @description How the customer pays.
+             * @enum {string}
+             */
+            method: "prepaid" | "cash_on_delivery";
+            status: components["schemas"]["PaymentStatus"];
+            /** @description The order total. */
+            amount: number;
+            /** @description What has been refunded of it. */
+            refunded_amount: number;
+            currency: components["schemas"]["Currency"];
+            /**
+             * Format: date-time
+             * @description When it was collected.
+             */
+            succeeded_at: string | null;
+            /** @description Why it failed. */
+            failure_reason: string | null;
+            /**
+             * Format: date-time
+             * @description When the order was placed.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Its last change.
+             */
+            updated_at: string;
+        };
+        /** @description A page of payments. */
+        PaymentList: {
+            /** @description Payments on this page. */
+            data: components["schemas"]["Payment"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @description Money given back to a customer. */
+        Refund: {
+            /** @description Refund id. */
+            id: string;
+            /** @description The payment refunded. */
+            payment_id: string;
+            order_id: components["schemas"]["OrderId"];
+            /** @description The accepted return it refunds (null for a cancellation). */
+            return_id: string | null;
+            /**
+             * @description Why.
+             * @enum {string}
+             */
+            reason: "cancellation" | "return";
+            /** @description Amount refunded. */
+            amount: number;
+            currency: components["schemas"]["Currency"];
+            /**
+             * Format: date-time
+             * @description When it was made.
+             */
+            created_at: string;
+        };
+        /** @description A page of refunds. */
+        RefundList: {
+            /** @description Refunds on this page. */
+            data: components["schemas"]["Refund"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @description A gross amount split into net and VAT. */
+        ReceiptAmounts: {
+            /** @description Net. */
+            net_amount: number;
+            /** @description VAT. */
+            vat_amount: number;
+            /** @description Gross (what the customer paid). */
+            gross_amount: number;
+        };
+        /** @description One line of a receipt. */
+        ReceiptLine: {
+            /** @description The item's SKU. */
+            sku: string;
+            /** @description The item's title. */
+            title: string;
+            /** @description Units. */
+            quantity: number;
+            /** @description Gross price per unit. */
+            unit_price: number;
+            /** @description Net of the line. */
+            net_amount: number;
+            /** @description VAT rate (0.19 = 19 %). */
+            vat_rate: number;
+            /** @description VAT of the line. */
+            vat_amount: number;
+            /** @description Gross of the line. */
+            gross_amount: number;
+        };
+        /** @description The receipt (invoice) of a shipped order. */
+        Receipt: {
+            /** @description Receipt id. */
+            id: string;
+            /** @description Receipt number (`RE-` and the order number's). */
+            number: string;
+            order_id: components["schemas"]["OrderId"];
+            /** @description The items. */
+            lines: components["schemas"]["ReceiptLine"][];
+            shipping: components["schemas"]["ReceiptAmounts"];
+            /** @description Net total. */
+            net_total: number;
+            /** @description VAT total. */
+            vat_total: number;
+            /** @description Gross total (the order total). */
+            gross_total: number;
+            currency: components["schemas"]["Currency"];
+            /**
+             * Format: date-time
+             * @description When the order shipped.
+             */
+            issued_at: string;
+        };
+        /** @description A page of receipts. */
+        ReceiptList: {
+            /** @description Receipts on this page. */
+            data: components["schemas"]["Receipt"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @description What one payment or refund adds to a payout. */
+        PayoutLine: {
+            /**
+             * @description A payment collected or a refund made.
+             * @enum {string}
+             */
+            type: "payment" | "refund";
+            /** @description The payment or refund id. */
+            source_id: string;
+            order_id: components["schemas"]["OrderId"];
+            /** @description The amount (negative for a refund). */
+            amount: number;
+            /** @description The marketplace's commission (given back on refunds). */
+            commission: number;
+            /** @description The payment fee. */
+            fee: number;
+            /** @description What the line adds to the payout. */
+            net: number;
+        };
+        /** @description A weekly payout to the partner. */
+        Payout: {
+            /** @description Payout id. */
+            id: string;
+            /**
+             * @description Initiated when its week ends
+             * @enum {string}
+             */
+            status: "initiated" | "completed";
+            /**
+             * Format: date-time
+             * @description Monday 00:00 UTC.
+             */
+            period_start: string;
+            /**
+             * Format: date-time
+             * @description The next Monday 00:00 UTC.
+             */
+            period_end: string;
+            currency: components["schemas"]["Currency"];
+            /** @description Payments collected in the week. */
+            gross: number;
+            /** @description Refunds made in the week. */
+            refunds: number;
+            /** @description Commission */
+            commission: number;
+            /** @description Payment fees. */
+            fees: number;
+            /** @description What is paid out. */
+            net: number;
+            /** @description Every payment and refund of the week. */
+            lines: components["schemas"]["PayoutLine"][];
+            /**
+             * Format: date-time
+             * @description When it was initiated.
+             */
+            initiated_at: string;
+            /**
+             * Format: date-time
+             * @description When it was completed.
+             */
+            completed_at: string | null;
+        };
+        /** @description A page of payouts. */
+        PayoutList: {
+            /** @description Payouts on this page. */
+            data: components["schemas"]["Payout"][];
+            pagination: components["schemas"]["Pagination"];
+        };
         /** @description Page-based pagination metadata. */
         Pagination: {
             /** @description Current page (1-based). */
@@ -2536,52 +2939,6 @@ export interface components {
              */
             first_seen_at: string;
         };
-        /** @description A customer payment for an order, as the `payment.*` events will carry it. Declared: the sandbox does not simulate money yet, so these events are not emitted (next release). */
-        Payment: {
-            /** @description Payment id (`pay_…`). */
-            id: string;
-            order_id: components["schemas"]["OrderId"];
-            /** @description Amount paid or refunded. */
-            amount: number;
-            currency: components["schemas"]["Currency"];
-            /**
-             * @description How the customer pays.
-             * @enum {string}
-             */
-            method: "prepaid" | "cash_on_delivery";
-            /**
-             * @description Where the payment stands.
-             * @enum {string}
-             */
-            status: "succeeded" | "failed" | "refunded";
-            /** @description Why a payment failed; null otherwise. */
-            failure_reason?: string | null;
-            /**
-             * Format: date-time
-             * @description Creation time (UTC).
-             */
-            created_at: string;
-        };
-        /** @description A transfer of the partner's earnings, as the `payout.*` events will carry it. Declared: the sandbox does not simulate money yet, so these events are not emitted (next release). */
-        Payout: {
-            /** @description Payout id (`po_…`). */
-            id: string;
-            /** @description Amount transferred. */
-            amount: number;
-            currency: components["schemas"]["Currency"];
-            /**
-             * @description Where the payout stands.
-             * @enum {string}
-             */
-            status: "initiated" | "completed" | "failed";
-            /** @description Why a payout failed; null otherwise. */
-            failure_reason?: string | null;
-            /**
-             * Format: date-time
-             * @description Creation time (UTC).
-             */
-            created_at: string;
-        };
         /** @description One line of an order. */
         OrderItem: {
             id: components["schemas"]["OrderItemId"];
@@ -2927,6 +3284,7 @@ export interface components {
             description: string | null;
             /** @description Inactive subscriptions receive nothing. */
             active: boolean;
+            retry_policy?: components["schemas"]["RetryPolicy"];
             /**
              * Format: date-time
              * @description Creation time (UTC).
@@ -2952,6 +3310,7 @@ export interface components {
             description: string | null;
             /** @description Inactive subscriptions receive nothing. */
             active: boolean;
+            retry_policy?: components["schemas"]["RetryPolicy"];
             /**
              * Format: date-time
              * @description Creation time (UTC).
@@ -2981,6 +3340,7 @@ export interface components {
             events: string[];
             /** @description Free-text description. */
             description?: string;
+            retry_policy?: components["schemas"]["RetryPolicy"];
         };
         /** @description A partial update of a webhook subscription. */
         WebhookUpdate: {
@@ -2993,8 +3353,59 @@ export interface components {
             events?: string[];
             /** @description Pause (false) or resume (true) deliveries. */
             active?: boolean;
+            /** @description The subscription's own retry settings; null removes them (the default schedule applies again). */
+            retry_policy?: components["schemas"]["RetryPolicy"] | null;
             /** @description Free-text description; null clears it. */
             description?: string | null;
+        };
+        /**
+         * @description The subscription's own retry settings (shown only when set). Without them the tenant's scenario schedule applies, else the server's (`serve --webhook-retries`), by default 1, 2, 4, 8 and 16 s. `max_retries` retries follow a failed first attempt, waiting `schedule_seconds` before each; a schedule shorter than `max_retries` repeats its last wait; one member alone takes the other from the schedule that would apply without the policy. A longer `Retry-After` still wins.
+         * @example {
+         *       "max_retries": 3,
+         *       "schedule_seconds": [
+         *         10,
+         *         60,
+         *         600
+         *       ]
+         *     }
+         */
+        RetryPolicy: {
+            /** @description Retries after a failed first attempt (0 = none). */
+            max_retries?: number;
+            /** @description Seconds to wait before the 1st, 2nd, … retry. */
+            schedule_seconds?: number[];
+        };
+        /** @description An event in the marketplace's envelope, exactly as a webhook delivery carries it. */
+        Event: {
+            /** @description Event type, e.g. `order.status_changed`. */
+            event: string;
+            event_id: components["schemas"]["EventId"];
+            /**
+             * Format: date-time
+             * @description Sandbox time of the change (UTC).
+             */
+            timestamp: string;
+            /** @description The partner account. */
+            tenant_id: string;
+            /** @description Position of this event among the events about the same resource (the type's prefix and the `id`, `item_id`, `sku` or `webhook_id` of `data`: `order:ord_…`), 1 for the first; order a resource's events by it. */
+            sequence: number;
+            /** @description The resource as `GET` returned it at the time of the change. */
+            data: Record<string, unknown>;
+        };
+        /** @description Cursor pagination metadata. */
+        CursorPagination: {
+            /** @description Page size. */
+            limit: number;
+            /** @description Pass as `cursor` to continue after this page (also when it is empty: poll with it later). */
+            next_cursor: string;
+            /** @description More events follow right away. */
+            has_more: boolean;
+        };
+        /** @description A page of the event feed, oldest first. */
+        EventList: {
+            /** @description Events on this page. */
+            data: components["schemas"]["Event"][];
+            pagination: components["schemas"]["CursorPagination"];
         };
         /** @description A queued `webhook.ping` delivery. */
         WebhookPingAccepted: {
@@ -3014,7 +3425,7 @@ export interface components {
             latency_ms: number;
             /** @description Why the attempt failed (timeout, connection refused, or the non-2xx status the receiver answered); null when it succeeded. */
             error: string | null;
-            /** @description The wait chosen after this attempt (retry schedule 1, 2, 4, 8, 16 s, or a longer Retry-After); null when no retry follows. */
+            /** @description The wait chosen after this attempt (the retry schedule that applies, by default 1, 2, 4, 8, 16 s, or a longer Retry-After); null when no retry follows. */
             next_retry_in_ms: number | null;
         };
         /** @description The delivery of one event to one subscription. */
@@ -3025,10 +3436,10 @@ export interface components {
             /** @description Event type, e.g. `order.created`. */
             event_type: string;
             /**
-             * @description `failed` after the retry schedule is exhausted, or at once when the receiver answers 410 Gone (which also disables the subscription).
+             * @description `failed` after the retry schedule is exhausted, or at once when the receiver answers 410 Gone (which also disables the subscription); `quota_exceeded`: not attempted, the plan's webhook quota was used up (see `quota`; redeliver it once the quota allows, the event is in the feed).
              * @enum {string}
              */
-            status: "pending" | "succeeded" | "failed";
+            status: "pending" | "succeeded" | "failed" | "quota_exceeded";
             /** @description Attempts, oldest first. */
             attempts: components["schemas"]["DeliveryAttempt"][];
             /**
@@ -3038,9 +3449,24 @@ export interface components {
             next_attempt_at: string | null;
             /**
              * Format: date-time
-             * @description Time of the event (sandbox clock, the event's `created_at`).
+             * @description Time of the event (sandbox clock, the event's `timestamp`).
              */
             created_at: string;
+            /** @description Only on `quota_exceeded` deliveries, the quota that was used up. */
+            quota?: {
+                /**
+                 * @description The plan's UTC-day quota or the per-minute cap.
+                 * @enum {string}
+                 */
+                window: "day" | "minute";
+                /** @description Deliveries allowed in that window. */
+                limit: number;
+                /**
+                 * Format: date-time
+                 * @description When the window ends (UTC wall clock).
+                 */
+                resets_at: string;
+            };
         };
         /** @description A page of webhook deliveries. */
         WebhookDeliveryList: {
@@ -3390,6 +3816,26 @@ export interface components {
     };
     parameters: {
         /**
+         * @description Payment id.
+         * @example pay_m3e6eom2
+         */
+        PaymentIdPath: string;
+        /**
+         * @description Refund id.
+         * @example rfd_acnbhxpy
+         */
+        RefundIdPath: string;
+        /**
+         * @description Receipt id.
+         * @example rcp_m3e6eom2
+         */
+        ReceiptIdPath: string;
+        /**
+         * @description Payout id (`po_` and the Monday its week starts).
+         * @example po_20260105
+         */
+        PayoutIdPath: string;
+        /**
          * @description Product id.
          * @example prod_0gu6dt60
          */
@@ -3451,6 +3897,8 @@ export interface components {
         DeliveryIdPath: components["schemas"]["DeliveryId"];
         /** @description Page number, 1-based. */
         Page: number;
+        /** @description `pagination.next_cursor` of the previous page; without it the feed starts at its oldest event. */
+        EventCursor: string;
         /** @description Page size. */
         Limit: number;
     };
@@ -5727,6 +6175,382 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description `pagination.next_cursor` of the previous page; without it the feed starts at its oldest event. */
+                cursor?: components["parameters"]["EventCursor"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /**
+                 * @description Only events matching one of these filter entries, as in a subscription's `events`: a type (`order.created`), a wildcard (`order.*`) or `*` (repeat the parameter or separate with commas).
+                 * @example [
+                 *       "price.updated"
+                 *     ]
+                 */
+                type?: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events, oldest first. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listPayments: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this order.
+                 * @example ord_m3e6eom2
+                 */
+                order_id?: components["schemas"]["OrderId"];
+                /** @description Only payments in this status. */
+                status?: components["schemas"]["PaymentStatus"];
+                /** @description Page number, 1-based. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payments. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Payment id.
+                 * @example pay_m3e6eom2
+                 */
+                payment_id: components["parameters"]["PaymentIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The a payment. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listRefunds: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this order.
+                 * @example ord_m3e6eom2
+                 */
+                order_id?: components["schemas"]["OrderId"];
+                /** @description Page number, 1-based. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The refunds. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getRefund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Refund id.
+                 * @example rfd_acnbhxpy
+                 */
+                refund_id: components["parameters"]["RefundIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The a refund. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refund"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listReceipts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this order.
+                 * @example ord_m3e6eom2
+                 */
+                order_id?: components["schemas"]["OrderId"];
+                /** @description Page number, 1-based. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The receipts. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getReceipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Receipt id.
+                 * @example rcp_m3e6eom2
+                 */
+                receipt_id: components["parameters"]["ReceiptIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The a receipt. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receipt"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listPayouts: {
+        parameters: {
+            query?: {
+                /** @description Only payouts in this status. */
+                status?: "initiated" | "completed";
+                /** @description Page number, 1-based. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payouts. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getPayout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Payout id (`po_` and the Monday its week starts).
+                 * @example po_20260105
+                 */
+                payout_id: components["parameters"]["PayoutIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The a payout. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payout"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -1,0 +1,26 @@
+// The tenant's event feed and its sequence numbers, kept in tenant state (so the store persists
+// them: a restart continues both, a reset into a scenario starts both over). It numbers every
+// event the bus emits (src/domain/event-sequence.ts) and records each one's body, whether or not
+// a subscription matched it; GET /api/v2/events reads it (src/handlers/events.ts, with the rules
+// in src/domain/event-feed.ts).
+import { appendToFeed } from '../domain/event-feed.ts';
+import { nextSequence, resourceKey } from '../domain/event-sequence.ts';
+import type { SandboxStore } from '../store/store.ts';
+import { eventBody, type SandboxEvent } from './builders.ts';
+import type { EventBus } from './bus.ts';
+
+/** Numbers the bus's events and records them in their tenant's feed. Returns the unsubscribe. */
+export function keepEventFeed(store: SandboxStore, events: EventBus): () => void {
+  events.numberWith((tenantId, type, data) => {
+    const tenant = store.tenant(tenantId);
+    if (!tenant) return 1;
+    return nextSequence((tenant.state.event_sequences ??= {}), resourceKey(type, data));
+  });
+  return events.subscribe((event: SandboxEvent) => {
+    const tenant = store.tenant(event.tenant_id);
+    if (!tenant) return;
+    // Serialised now: the data objects are live and may change after the event.
+    appendToFeed((tenant.state.event_feed ??= []), event.event, eventBody(event));
+    store.changed();
+  });
+}
