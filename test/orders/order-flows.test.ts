@@ -74,7 +74,7 @@ describe('order flow driven by webhooks', () => {
     expect(delivered.body.history.map((h: { status: string }) => h.status)).toEqual(['blocked', 'open', 'shipping', 'shipped', 'delivered']);
 
     // Every step reached the receiver, in the order it happened, signed.
-    await receiver.waitFor(() => eventsFor(orderId!).some((x) => x.event.data.status === 'delivered'));
+    await receiver.waitFor(() => eventsFor(orderId!).some((x) => x.event.event === 'order.delivered'));
     const steps = eventsFor(orderId!).map((x) => `${x.event.event}:${x.event.data.status}`);
     expect(steps).toEqual([
       'order.created:blocked',
@@ -82,7 +82,9 @@ describe('order flow driven by webhooks', () => {
       'order.confirmed:open',
       'order.status_changed:shipping',
       'order.status_changed:shipped',
+      'order.shipped:shipped',
       'order.status_changed:delivered',
+      'order.delivered:delivered',
     ]);
     const verifier = new Webhook(secret);
     for (const r of eventsFor(orderId!)) {

@@ -52,10 +52,10 @@ describe('sequence numbers', () => {
     const hook = (await sb.call('POST', '/api/v2/webhooks', { body: { url: r.url, events: ['order.*'] } })).body;
     const orderId = openOrder(sb).id;
     await walkOrder(sb, orderId);
-    const got = await r.waitFor((x) => x.filter((y) => y.event.data.id === orderId).length >= 3);
+    const got = await r.waitFor((x) => x.filter((y) => y.event.data.id === orderId).length >= 4);
     const delivered = got.filter((x) => x.event.data.id === orderId).map((x) => x.event as unknown as FeedEvent);
-    expect(delivered.map((e) => e.event)).toEqual(['order.confirmed', 'order.status_changed', 'order.status_changed']);
-    expect(delivered.map((e) => e.sequence)).toEqual([1, 2, 3]);
+    expect(delivered.map((e) => e.event)).toEqual(['order.confirmed', 'order.status_changed', 'order.status_changed', 'order.shipped']);
+    expect(delivered.map((e) => e.sequence)).toEqual([1, 2, 3, 4]);
 
     const { events } = await readAll(sb, '&type=order.*');
     const inFeed = events.filter((e) => e.data.id === orderId);
