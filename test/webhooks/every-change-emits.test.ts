@@ -30,6 +30,7 @@ const EVENT_FAMILIES: Record<keyof TenantState, string[] | { exempt: string }> =
   webhook_outbox: { exempt: 'the delivery queue of events already emitted' },
   marketplace: { exempt: 'rules and watch start of the marketplace\'s own moves (control API)' },
   webhook_policy: { exempt: 'the retry schedule a scenario gives the tenant (control API)' },
+  idempotency: { exempt: 'answers remembered under Idempotency-Key, not a change of the world' },
 };
 
 /** Mutating operations whose effect is outside the tenant's domain state. */

@@ -2195,7 +2195,7 @@ export interface components {
              * @description The request path of this occurrence.
              */
             instance?: string;
-            /** @description Stable machine code: validation_failed, malformed_json, unauthorized, forbidden, not_found, conflict, payload_too_large, unsupported_media_type, rate_limit_exceeded, internal_error, token_expired, insufficient_scope, webhook_target_not_allowed, bad_gateway, service_unavailable, gateway_timeout, or a domain code such as invalid_transition, transition_not_allowed_for_partner, price_change_requires_confirmation, price_locked, force_token_invalid, force_token_expired, force_token_already_used, force_token_price_mismatch, use_price_endpoint, insufficient_stock, sku_taken, no_items_applied, order_not_confirmable. */
+            /** @description Stable machine code: validation_failed, malformed_json, unauthorized, forbidden, not_found, conflict, payload_too_large, unsupported_media_type, rate_limit_exceeded, internal_error, token_expired, insufficient_scope, webhook_target_not_allowed, bad_gateway, service_unavailable, gateway_timeout, or a domain code such as invalid_transition, transition_not_allowed_for_partner, price_change_requires_confirmation, price_locked, force_token_invalid, force_token_expired, force_token_already_used, force_token_price_mismatch, use_price_endpoint, insufficient_stock, sku_taken, no_items_applied, order_not_confirmable, idempotency_key_in_use (409), idempotency_key_mismatch (422). */
             code: string;
             /** @description Field errors (for `validation_failed`). */
             errors?: components["schemas"]["ProblemFieldError"][];
@@ -2281,6 +2281,35 @@ export interface components {
         };
         /** @description The request conflicts with the current state (duplicate sku, insufficient stock, reservation not active, invalid status change …). */
         Conflict: {
+            headers: {
+                "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                RateLimit: components["headers"]["RateLimit"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request's `Idempotency-Key` is held by a request that is still being processed (`idempotency_key_in_use`). Retry after `Retry-After` seconds: once the first one is answered, the retry gets its answer. */
+        IdempotencyKeyInUse: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                RateLimit: components["headers"]["RateLimit"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request's `Idempotency-Key` was first used for a different request (another method, path, query or body): `idempotency_key_mismatch`, with `differs` naming what differs. Nothing was applied; send a changed request with a new key. */
+        IdempotencyKeyMismatch: {
             headers: {
                 "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                 "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
@@ -2502,9 +2531,16 @@ export interface components {
         Page: number;
         /** @description Page size. */
         Limit: number;
+        /**
+         * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+         * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+         */
+        IdempotencyKey: string;
     };
     requestBodies: never;
     headers: {
+        /** @description `true` on an answer replayed for a repeated `Idempotency-Key`: the write was not applied again, this is its first answer (same status and body). Absent on answers that were not replayed. */
+        IdempotentReplayed: "true";
         /** @description URL of the created resource (or of the job status for accepted jobs). */
         Location: string;
         /** @description Seconds to wait before retrying. */
@@ -2654,7 +2690,13 @@ export interface operations {
     createProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2674,6 +2716,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2685,6 +2728,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -2695,7 +2739,13 @@ export interface operations {
     createProductsBulk: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2715,6 +2765,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2724,8 +2775,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyKeyInUse"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -2736,7 +2789,13 @@ export interface operations {
     activateProducts: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2755,6 +2814,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2764,9 +2824,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyKeyInUse"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            /** @description No listed product could be activated or was live already, so nothing changed (`no_items_applied`). `errors[]` has each id's error with its pointer; `results` and `summary` are those a 200 would carry. */
+            /** @description No listed product could be activated or was live already, so nothing changed (`no_items_applied`). `errors[]` has each id's error with its pointer; `results` and `summary` are those a 200 would carry. A reused `Idempotency-Key` with another request answers a plain 422 problem `idempotency_key_mismatch`. */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
@@ -2777,7 +2838,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ActivationFailure"];
+                    "application/problem+json": components["schemas"]["ActivationFailure"] | components["schemas"]["Problem"];
                 };
             };
             429: components["responses"]["TooManyRequests"];
@@ -2830,7 +2891,13 @@ export interface operations {
     replaceProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Product id.
@@ -2855,6 +2922,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2865,7 +2933,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["IdempotencyKeyInUse"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -2914,7 +2984,13 @@ export interface operations {
     updateProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Product id.
@@ -2939,6 +3015,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2949,7 +3026,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["IdempotencyKeyInUse"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -3000,7 +3079,13 @@ export interface operations {
     createProductVariant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Product id.
@@ -3026,6 +3111,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3038,6 +3124,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -3096,7 +3183,13 @@ export interface operations {
                 /** @description Confirmation token from a previous 409 `price_change_requires_confirmation` answer (alternative to the body member). */
                 force_token?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Product id.
@@ -3121,6 +3214,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3133,6 +3227,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["PriceConflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -3146,7 +3241,13 @@ export interface operations {
                 /** @description Confirmation token from a previous 409 `price_change_requires_confirmation` answer (alternative to the body member). */
                 force_token?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Product id.
@@ -3176,6 +3277,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3188,6 +3290,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["PriceConflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -3248,7 +3351,13 @@ export interface operations {
     updateAvailability: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3267,6 +3376,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3276,9 +3386,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyKeyInUse"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            /** @description No item could be applied, so nothing changed (`no_items_applied`): a batch that did nothing is answered as a failure, not as a 200 whose summary counts only errors. `errors[]` has each item's error with its pointer; `results` and `summary` are those a 200 would carry. Fix the items and send the batch again. */
+            /** @description No item could be applied, so nothing changed (`no_items_applied`): a batch that did nothing is answered as a failure, not as a 200 whose summary counts only errors. `errors[]` has each item's error with its pointer; `results` and `summary` are those a 200 would carry. Fix the items and send the batch again. A reused `Idempotency-Key` with another request answers a plain 422 problem `idempotency_key_mismatch`. */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
@@ -3289,7 +3400,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["AvailabilityFailure"];
+                    "application/problem+json": components["schemas"]["AvailabilityFailure"] | components["schemas"]["Problem"];
                 };
             };
             429: components["responses"]["TooManyRequests"];
@@ -3387,7 +3498,13 @@ export interface operations {
     updateInventoryItem: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Sku of a product or variant.
@@ -3412,6 +3529,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3422,7 +3540,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["IdempotencyKeyInUse"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -3433,7 +3553,13 @@ export interface operations {
     syncInventory: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3453,6 +3579,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3462,8 +3589,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyKeyInUse"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -3474,7 +3603,13 @@ export interface operations {
     reserveInventory: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3494,6 +3629,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3506,6 +3642,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -3516,7 +3653,13 @@ export interface operations {
     releaseInventory: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3535,6 +3678,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3547,6 +3691,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -3797,7 +3942,13 @@ export interface operations {
     updateOrderStatus: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Order id (the example is an order in `shipping`).
@@ -3822,6 +3973,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3834,6 +3986,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["StatusUpdateConflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -3844,7 +3997,13 @@ export interface operations {
     cancelOrder: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Order id (the example is an `open` order).
@@ -3869,6 +4028,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3881,6 +4041,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["TransitionConflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -3931,7 +4092,13 @@ export interface operations {
     createShipment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Order id (the example is an order in `shipping`).
@@ -3957,6 +4124,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3969,6 +4137,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -4104,7 +4273,13 @@ export interface operations {
     updateReturn: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Return id.
@@ -4129,6 +4304,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4141,6 +4317,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -4370,7 +4547,13 @@ export interface operations {
     createWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4390,6 +4573,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4399,7 +4583,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyKeyInUse"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -4488,7 +4674,13 @@ export interface operations {
     updateWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Webhook subscription id.
@@ -4513,6 +4705,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4523,7 +4716,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["IdempotencyKeyInUse"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -4534,7 +4729,13 @@ export interface operations {
     pingWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Webhook subscription id.
@@ -4554,6 +4755,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4564,6 +4766,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["IdempotencyKeyInUse"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -4619,7 +4823,13 @@ export interface operations {
     redeliverWebhookDelivery: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Webhook subscription id.
@@ -4644,6 +4854,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4654,6 +4865,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["IdempotencyKeyInUse"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
