@@ -70,6 +70,11 @@ const steps: Record<string, () => Step> = {
     body: { sku: 'walk-1', title: 'Event walk product', brand_id: product.brand_id, category_id: product.category_id, ean: '4006381333931', price: 19.99, parameters: product.parameters },
   }),
   updateProduct: () => ({ method: 'PATCH', path: `/api/v2/products/${product.id}`, body: { title: 'Renamed by the event walk' } }),
+  replaceProduct: () => ({
+    method: 'PUT',
+    path: `/api/v2/products/${product.id}`,
+    body: { title: 'Replaced by the event walk', brand_id: product.brand_id, category_id: product.category_id, ean: product.ean, parameters: product.parameters, variant_parameters: product.variant_parameters },
+  }),
   createProductVariant: () => ({ method: 'POST', path: `/api/v2/products/${variantProduct.id}/variants`, body: newVariant(variantProduct) }),
   updateProductPrice: () => ({ method: 'PUT', path: `/api/v2/products/${product.id}/price`, body: { price: Math.round(product.price * 110) / 100 } }),
   updateVariantPrice: () => ({
