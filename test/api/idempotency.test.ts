@@ -64,13 +64,13 @@ const product = () => ({
   parameters: { colour: 'black', connectivity: 'bluetooth', battery_life_hours: '40', form_factor: 'over_ear', noise_cancelling: 'yes' },
 });
 
-const productsWithSku = async (sku: string, key = KEY_A) => (await send('GET', `/api/v2/products?q=${sku}&limit=100`, { key })).body.data.filter((p: { sku: string }) => p.sku === sku);
+const productsWithSku = async (sku: string, key: string = KEY_A) => (await send('GET', `/api/v2/products?q=${sku}&limit=100`, { key })).body.data.filter((p: { sku: string }) => p.sku === sku);
 
 describe('a retried POST /api/v2/products with one Idempotency-Key', () => {
   it('creates one product, emits one product.created and answers the retries byte for byte, marked as replays', async () => {
     const body = product();
     const key = crypto.randomUUID();
-    const answers = [];
+    const answers: Sent[] = [];
     for (let i = 0; i < 3; i++) answers.push(await send('POST', '/api/v2/products', { body, idempotencyKey: key }));
 
     expect(answers.map((a) => a.status)).toEqual([201, 201, 201]);
