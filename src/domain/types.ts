@@ -155,4 +155,25 @@ export type TenantState = {
   event_feed?: import('./event-feed.ts').FeedEntry[];
   /** Webhook deliveries counted against the plan's quota (src/domain/webhook-quota.ts). */
   webhook_quota?: import('./webhook-quota.ts').WebhookQuotaCounter;
+  /** Answers remembered under Idempotency-Key (src/domain/idempotency.ts); created on first use. */
+  idempotency?: IdempotencyState;
+};
+
+/** One remembered answer: the request it answered (to tell a retry from a different request) and the answer. */
+export type IdempotencyRecord = {
+  key: string;
+  method: string;
+  path: string;
+  query: string;
+  fingerprint: string; // sha-256 of the body's canonical JSON (src/domain/idempotency.ts)
+  created_at_ms: number; // sandbox time
+  expires_at_ms: number; // sandbox time
+  status: number;
+  headers: Record<string, string>; // the answer's own: content-type, location
+  body: string; // the answer's body as sent
+};
+
+export type IdempotencyState = {
+  /** By key, at most IDEMPOTENCY_KEYS_PER_TENANT. */
+  keys: Record<string, IdempotencyRecord>;
 };

@@ -18,6 +18,7 @@ import { faultInjection } from '../policies/fault-injection/index.ts';
 import { tokenEndpoint } from '../policies/oauth-token/index.ts';
 import { RateLimiter, specRateLimitGroups } from '../rate-limits/counters.ts';
 import { rateLimit } from '../policies/rate-limit/index.ts';
+import { idempotency } from '../policies/idempotency/index.ts';
 import { RequestJournal } from '../journal/journal.ts';
 import { requestJournal } from '../policies/request-journal/index.ts';
 import { requestBodyLimit } from '../policies/body-limit/index.ts';
@@ -201,9 +202,12 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     // Another document's operationIds may collide with ours but not mean the same: mock them all.
     handlers: options.specFile ? {} : apiHandlers,
     // In this order: the journal sees every answer, the token endpoint and bearer auth name the
-    // tenant, then the limiter counts (its headers go on every answer) and faults may strike.
+    // tenant, then the limiter counts (its headers go on every answer; a replay counts too, and a
+    // 429 is never remembered), then Idempotency-Key is looked up in that tenant's keys (a replay
+    // answers here), and faults strike inside it: an injected latency holds the key (a duplicate
+    // meanwhile gets 409), an injected failure or timeout is not remembered, so the retry is real.
     frame,
-    policies: [requestJournal(journal), tokenEndpoint(store), tenantAuth(store), rateLimit(limiter), faultInjection(faults), persistWrites],
+    policies: [requestJournal(journal), tokenEndpoint(store), tenantAuth(store), rateLimit(limiter), idempotency(store), faultInjection(faults), persistWrites],
     context,
     strict,
     documentsProblems: !options.specFile,

@@ -3,6 +3,8 @@ import type { Operation } from '../contract/operations.ts';
 import type { Tenant } from '../store/store.ts';
 import type { InjectedFault } from '../domain/faults.ts';
 import type { RateDecision } from '../domain/rate-limit.ts';
+import type { KeyedRequest } from '../domain/idempotency.ts';
+import type { TenantState } from '../domain/types.ts';
 
 export type SandboxEnv = {
   Variables: {
@@ -21,6 +23,8 @@ export type SandboxEnv = {
     clientAuth: { client_id: string; client_secret: string };
     /** This request's rate-limit decision (src/policies/rate-limit). */
     rateLimit: RateDecision;
+    /** The Idempotency-Key this request holds while it runs, and the state its answer is remembered in (src/policies/idempotency). */
+    idempotency: { key: string; request: KeyedRequest; state: TenantState; held: Map<string, KeyedRequest> };
     /** Faults injected into this request (src/policies/fault-injection). */
     faults: InjectedFault[];
     /** Bytes of the response body the pipeline wrote, for the journal. */

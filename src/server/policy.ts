@@ -15,9 +15,11 @@ export interface Policy {
   appliesTo?(op: Operation): boolean;
   /**
    * Before the contract and the handler, in the order the policies are given. Returns nothing to
-   * go on, throws (a Problem) to answer instead, or returns a promise only when it must wait.
+   * go on, throws (a Problem) to answer instead, returns a Response to answer with it instead (a
+   * remembered answer: the outer policies see it, its own `after` does not run), or returns a
+   * promise (of either) only when it must wait.
    */
-  before?(c: RequestContext): void | Promise<void>;
+  before?(c: RequestContext): void | Response | Promise<void | Response>;
   /**
    * Headers for every answer of the operations it applies to, whether or not its `before` ran
    * (a 401 still shows the rate-limit standing). Written into the plain record the answer is
@@ -89,18 +91,20 @@ function enter(run: Run, i: number): void | Promise<void> {
   for (; i < policies.length; i++) {
     const before = policies[i]!.before;
     if (before) {
-      let waits: void | Promise<void>;
+      let waits: void | Response | Promise<void | Response>;
       try {
         waits = before(c);
       } catch (error) {
         return leave(run, i, error);
       }
-      if (waits instanceof Promise) {
-        const next = i + 1;
+      if (waits !== undefined) {
+        if (!(waits instanceof Promise)) return answerInstead(run, i, waits);
+        const at = i;
         return waits.then(
-          () => {
-            run.entered = next;
-            return enter(run, next);
+          (instead) => {
+            if (instead !== undefined) return answerInstead(run, at, instead);
+            run.entered = at + 1;
+            return enter(run, at + 1);
           },
           (error: unknown) => leave(run, run.entered, error),
         );
@@ -130,6 +134,13 @@ function served(run: Run, res: Response): void | Promise<void> {
 }
 
 const NO_ERROR = Symbol('no error');
+
+/** Policy `depth` answered itself: the answer gets the policies' headers, the `after`s outside it run. */
+function answerInstead(run: Run, depth: number, res: Response): void | Promise<void> {
+  run.c.res = res;
+  run.built = withPolicyHeaders(run, res);
+  return afters(run, depth);
+}
 
 /** An error (or none) at depth `depth`: becomes the answer, then the `after`s of the policies outside it run, innermost first. */
 function leave(run: Run, depth: number, error: unknown): void | Promise<void> {

@@ -50,6 +50,8 @@ describe('the policy contract', () => {
           if (ask === 'drop') throw new Dropped('dropped');
           c.set('credential', 'api_key');
           if (ask === 'wait') return new Promise<void>((resolve) => setImmediate(resolve));
+          if (ask === 'answer') return new Response('{"kept":true}', { status: 200, headers: { 'content-type': 'application/json' } });
+          if (ask === 'answer-later') return new Promise<Response>((resolve) => setImmediate(() => resolve(new Response(null, { status: 204 }))));
         },
         // Reads what its before set: missing when the before never got that far.
         headers: (c, into) => void (into['x-gate'] = c.get('credential') ? 'passed' : 'not-reached'),
@@ -92,6 +94,11 @@ describe('the policy contract', () => {
 
   it('a before that throws answers instead: only the policies outside it run their after, and every policy puts its headers on the answer', async () => {
     expect(await call('/things?gate=refuse')).toEqual({ status: 403, outer: 'yes', gate: 'not-reached', steps: ['outer.before', 'gate.before', 'outer.after 403'] });
+  });
+
+  it('a before that returns a Response answers with it: the operation and its own after do not run, the outer ones do, and it gets the headers', async () => {
+    expect(await call('/things?gate=answer')).toEqual({ status: 200, outer: 'yes', gate: 'passed', steps: ['outer.before', 'gate.before', 'outer.after 200'] });
+    expect(await call('/things?gate=answer-later')).toEqual({ status: 204, outer: 'yes', gate: 'passed', steps: ['outer.before', 'gate.before', 'outer.after 204'] });
   });
 
   it("the operation's error becomes the answer every after sees, with the policies' headers", async () => {

@@ -33,6 +33,7 @@ const EVENT_FAMILIES: Record<keyof TenantState, string[] | { exempt: string }> =
   event_sequences: { exempt: 'the numbering of events already emitted' },
   event_feed: { exempt: 'the feed of events already emitted' },
   webhook_quota: { exempt: 'the count of deliveries of events already emitted' },
+  idempotency: { exempt: 'answers remembered under Idempotency-Key, not a change of the world' },
 };
 
 /** Mutating operations whose effect is outside the tenant's domain state. */
@@ -81,7 +82,7 @@ const steps: Record<string, () => Step> = {
   replaceProduct: () => ({
     method: 'PUT',
     path: `/api/v2/products/${product.id}`,
-    body: { title: 'Replaced by the event walk', brand_id: product.brand_id, category_id: product.category_id, ean: product.ean, parameters: product.parameters },
+    body: { title: 'Replaced by the event walk', brand_id: product.brand_id, category_id: product.category_id, ean: product.ean, parameters: product.parameters, variant_parameters: product.variant_parameters },
   }),
   createProductVariant: () => ({ method: 'POST', path: `/api/v2/products/${variantProduct.id}/variants`, body: newVariant(variantProduct) }),
   updateProductPrice: () => ({ method: 'PUT', path: `/api/v2/products/${product.id}/price`, body: { price: Math.round(product.price * 110) / 100 } }),

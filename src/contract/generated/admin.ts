@@ -905,6 +905,12 @@ export interface components {
                         [key: string]: Record<string, unknown>;
                     };
                 };
+                /** @description Answers remembered under `Idempotency-Key`, by key (at most 1000; they expire 24 sandbox hours after the first request). */
+                idempotency?: {
+                    keys: {
+                        [key: string]: Record<string, unknown>;
+                    };
+                };
             };
         };
         StateImported: {

@@ -3572,7 +3572,7 @@ export interface components {
              * @description The request path of this occurrence.
              */
             instance?: string;
-            /** @description Stable machine code: validation_failed, malformed_json, unauthorized, forbidden, not_found, conflict, payload_too_large, unsupported_media_type, rate_limit_exceeded, internal_error, token_expired, insufficient_scope, webhook_target_not_allowed, bad_gateway, service_unavailable, gateway_timeout, or a domain code such as invalid_transition, transition_not_allowed_for_partner, price_change_requires_confirmation, price_locked, force_token_invalid, force_token_expired, force_token_already_used, force_token_price_mismatch, use_price_endpoint, insufficient_stock, sku_taken, no_items_applied, order_not_confirmable. */
+            /** @description Stable machine code: validation_failed, malformed_json, unauthorized, forbidden, not_found, conflict, payload_too_large, unsupported_media_type, rate_limit_exceeded, internal_error, token_expired, insufficient_scope, webhook_target_not_allowed, bad_gateway, service_unavailable, gateway_timeout, or a domain code such as invalid_transition, transition_not_allowed_for_partner, price_change_requires_confirmation, price_locked, force_token_invalid, force_token_expired, force_token_already_used, force_token_price_mismatch, use_price_endpoint, insufficient_stock, sku_taken, no_items_applied, order_not_confirmable, idempotency_key_in_use (409), idempotency_key_mismatch (422). */
             code: string;
             /** @description Field errors (for `validation_failed`). */
             errors?: components["schemas"]["ProblemFieldError"][];
@@ -3658,6 +3658,35 @@ export interface components {
         };
         /** @description The request conflicts with the current state (duplicate sku, insufficient stock, reservation not active, invalid status change …). */
         Conflict: {
+            headers: {
+                "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                RateLimit: components["headers"]["RateLimit"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request's `Idempotency-Key` is held by a request that is still being processed (`idempotency_key_in_use`). Retry after `Retry-After` seconds: once the first one is answered, the retry gets its answer. */
+        IdempotencyKeyInUse: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                RateLimit: components["headers"]["RateLimit"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request's `Idempotency-Key` was first used for a different request (another method, path, query or body): `idempotency_key_mismatch`, with `differs` naming what differs. Nothing was applied; send a changed request with a new key. */
+        IdempotencyKeyMismatch: {
             headers: {
                 "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                 "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
@@ -3901,9 +3930,16 @@ export interface components {
         EventCursor: string;
         /** @description Page size. */
         Limit: number;
+        /**
+         * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+         * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+         */
+        IdempotencyKey: string;
     };
     requestBodies: never;
     headers: {
+        /** @description `true` on an answer replayed for a repeated `Idempotency-Key`: the write was not applied again, this is its first answer (same status and body). Absent on answers that were not replayed. */
+        IdempotentReplayed: "true";
         /** @description URL of the created resource (or of the job status for accepted jobs). */
         Location: string;
         /** @description Seconds to wait before retrying. */
@@ -4181,7 +4217,13 @@ export interface operations {
     createProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4201,6 +4243,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4212,6 +4255,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -4222,7 +4266,13 @@ export interface operations {
     createProductsBulk: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4242,6 +4292,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4251,8 +4302,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyKeyInUse"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -4263,7 +4316,13 @@ export interface operations {
     activateProducts: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4282,6 +4341,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4291,9 +4351,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyKeyInUse"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            /** @description No listed product could be activated or was live already, so nothing changed (`no_items_applied`). `errors[]` has each id's error with its pointer; `results` and `summary` are those a 200 would carry. */
+            /** @description No listed product could be activated or was live already, so nothing changed (`no_items_applied`). `errors[]` has each id's error with its pointer; `results` and `summary` are those a 200 would carry. A reused `Idempotency-Key` with another request answers a plain 422 problem `idempotency_key_mismatch`. */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
@@ -4304,7 +4365,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ActivationFailure"];
+                    "application/problem+json": components["schemas"]["ActivationFailure"] | components["schemas"]["Problem"];
                 };
             };
             429: components["responses"]["TooManyRequests"];
@@ -4357,7 +4418,13 @@ export interface operations {
     replaceProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Product id.
@@ -4382,6 +4449,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4392,7 +4460,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["IdempotencyKeyInUse"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -4441,7 +4511,13 @@ export interface operations {
     updateProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Product id.
@@ -4466,6 +4542,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4476,7 +4553,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["IdempotencyKeyInUse"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -4527,7 +4606,13 @@ export interface operations {
     createProductVariant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Product id.
@@ -4553,6 +4638,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4565,6 +4651,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -4623,7 +4710,13 @@ export interface operations {
                 /** @description Confirmation token from a previous 409 `price_change_requires_confirmation` answer (alternative to the body member). */
                 force_token?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Product id.
@@ -4648,6 +4741,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4660,6 +4754,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["PriceConflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -4673,7 +4768,13 @@ export interface operations {
                 /** @description Confirmation token from a previous 409 `price_change_requires_confirmation` answer (alternative to the body member). */
                 force_token?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Product id.
@@ -4703,6 +4804,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4715,6 +4817,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["PriceConflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -4775,7 +4878,13 @@ export interface operations {
     updateAvailability: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4794,6 +4903,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4803,9 +4913,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyKeyInUse"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            /** @description No item could be applied, so nothing changed (`no_items_applied`): a batch that did nothing is answered as a failure, not as a 200 whose summary counts only errors. `errors[]` has each item's error with its pointer; `results` and `summary` are those a 200 would carry. Fix the items and send the batch again. */
+            /** @description No item could be applied, so nothing changed (`no_items_applied`): a batch that did nothing is answered as a failure, not as a 200 whose summary counts only errors. `errors[]` has each item's error with its pointer; `results` and `summary` are those a 200 would carry. Fix the items and send the batch again. A reused `Idempotency-Key` with another request answers a plain 422 problem `idempotency_key_mismatch`. */
             422: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
@@ -4816,7 +4927,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["AvailabilityFailure"];
+                    "application/problem+json": components["schemas"]["AvailabilityFailure"] | components["schemas"]["Problem"];
                 };
             };
             429: components["responses"]["TooManyRequests"];
@@ -4914,7 +5025,13 @@ export interface operations {
     updateInventoryItem: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Sku of a product or variant.
@@ -4939,6 +5056,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4949,7 +5067,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["IdempotencyKeyInUse"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -4960,7 +5080,13 @@ export interface operations {
     syncInventory: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4980,6 +5106,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4989,8 +5116,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyKeyInUse"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -5001,7 +5130,13 @@ export interface operations {
     reserveInventory: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -5021,6 +5156,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5033,6 +5169,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -5043,7 +5180,13 @@ export interface operations {
     releaseInventory: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -5062,6 +5205,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5074,6 +5218,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -5324,7 +5469,13 @@ export interface operations {
     updateOrderStatus: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Order id (the example is an order in `shipping`).
@@ -5349,6 +5500,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5361,6 +5513,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["StatusUpdateConflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -5371,7 +5524,13 @@ export interface operations {
     cancelOrder: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Order id (the example is an `open` order).
@@ -5396,6 +5555,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5408,6 +5568,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["TransitionConflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -5458,7 +5619,13 @@ export interface operations {
     createShipment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Order id (the example is an order in `shipping`).
@@ -5484,6 +5651,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5496,6 +5664,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -5631,7 +5800,13 @@ export interface operations {
     updateReturn: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Return id.
@@ -5656,6 +5831,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5668,6 +5844,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -5897,7 +6074,13 @@ export interface operations {
     createWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -5917,6 +6100,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5926,7 +6110,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyKeyInUse"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -6015,7 +6201,13 @@ export interface operations {
     updateWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Webhook subscription id.
@@ -6040,6 +6232,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6050,7 +6243,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["IdempotencyKeyInUse"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -6061,7 +6256,13 @@ export interface operations {
     pingWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Webhook subscription id.
@@ -6081,6 +6282,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6091,6 +6293,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["IdempotencyKeyInUse"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -6146,7 +6350,13 @@ export interface operations {
     redeliverWebhookDelivery: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (draft-ietf-httpapi-idempotency-key-header): 1 to 255 letters, digits and `- _ . : ~ + / =` (a UUID is a good key), one new key per intended write. The same key with the same request (method, path, query and body; JSON bodies compare by content, not member order or whitespace) within 24 hours of sandbox time gets the first answer again, with `Idempotent-Replayed: true`, and nothing is applied twice. Remembered are 2xx and 4xx answers, except those that say to try later (408, 425, 429, Retry-After); a 5xx, an injected fault or a dropped connection is not, so its retry is tried for real. While the first request runs, the same key answers 409 `idempotency_key_in_use` with Retry-After; with a different request it answers 422 `idempotency_key_mismatch`. Keys are the partner's own (another partner's same key is another key); each partner keeps its last 1000 keys. An empty, too long or badly spelled key answers 400 `validation_failed` at `/headers/idempotency-key`.
+                 * @example 0b9f3c2e-5d7a-4e61-9a8c-2f4b6d1e7a90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description Webhook subscription id.
@@ -6171,6 +6381,7 @@ export interface operations {
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6181,6 +6392,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["IdempotencyKeyInUse"];
+            422: components["responses"]["IdempotencyKeyMismatch"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
