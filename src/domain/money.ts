@@ -22,6 +22,8 @@ const WEEK_MS = 7 * DAY_MS;
 const PAYOUT_COMPLETES_AFTER_MS = 2 * DAY_MS;
 /** 1970-01-05 was a Monday: weeks are counted from there. */
 const FIRST_MONDAY_MS = 4 * DAY_MS;
+/** Where payouts change within a week (counted from the Unix epoch): at a week's end (Monday 00:00 UTC) and when completed. */
+export const PAYOUT_BOUNDARIES_MS = [FIRST_MONDAY_MS, FIRST_MONDAY_MS + PAYOUT_COMPLETES_AFTER_MS];
 
 const money = (value: number): number => Math.round(value * 100) / 100;
 const suffix = (id: string): string => id.slice(id.indexOf('_') + 1);
@@ -41,6 +43,20 @@ export function refundsOf(order: Order, returns: Iterable<Return>): Refund[] {
     out.push({ id: `rfd_${suffix(r.id)}`, payment_id, order_id: order.id, return_id: r.id, reason: 'return', amount: r.refund_amount, currency: r.currency, created_at: r.updated_at });
   }
   return out.sort((a, b) => a.created_at.localeCompare(b.created_at));
+}
+
+/** Every payment and refund of a tenant's orders, newest first. */
+export function ledgerOf(orders: Iterable<Order>, returns: Return[]): { payments: Payment[]; refunds: Refund[] } {
+  const payments: Payment[] = [];
+  const refunds: Refund[] = [];
+  for (const order of orders) {
+    const own = refundsOf(order, returns);
+    refunds.push(...own);
+    payments.push(paymentOf(order, own));
+  }
+  payments.sort((a, b) => b.created_at.localeCompare(a.created_at));
+  refunds.sort((a, b) => b.created_at.localeCompare(a.created_at));
+  return { payments, refunds };
 }
 
 /** The order's payment as it stands. */

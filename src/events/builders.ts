@@ -117,14 +117,7 @@ export const EVENT_TYPES: readonly EventType[] = [
  * no payment or payout ever happens. They stay in the catalogue (and the spec's webhooks) so a
  * connector can be written and subscribed against them today.
  */
-export const DECLARED_NOT_EMITTED: readonly EventType[] = [
-  'payment.succeeded',
-  'payment.failed',
-  'payment.refunded',
-  'payout.initiated',
-  'payout.completed',
-  'payout.failed',
-];
+export const DECLARED_NOT_EMITTED: readonly EventType[] = ['payout.failed'];
 
 /** The order events that name the status an order enters, next to order.status_changed. */
 export const ORDER_STATUS_EVENTS: Partial<Record<OrderStatus, EventType>> = {

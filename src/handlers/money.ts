@@ -3,26 +3,14 @@
 // with the orders and need no state of their own.
 import { clockNow } from '../clock/clock.ts';
 import { paginate } from '../domain/pagination.ts';
-import { paymentOf, payoutsOf, receiptOf, refundsOf } from '../domain/money.ts';
-import type { Order, Payment, Receipt, Refund, TenantState } from '../domain/types.ts';
+import { ledgerOf, paymentOf, payoutsOf, receiptOf, refundsOf } from '../domain/money.ts';
+import type { Order, Receipt, TenantState } from '../domain/types.ts';
 import type { Handlers, MarketplaceOperationId } from '../server/handler.ts';
 import { requireTenant } from '../server/handler.ts';
 import { notFound } from '../server/problem.ts';
 
 /** Every payment and refund of the tenant, newest first. */
-function ledger(state: TenantState): { payments: Payment[]; refunds: Refund[] } {
-  const returns = Object.values(state.returns);
-  const payments: Payment[] = [];
-  const refunds: Refund[] = [];
-  for (const order of Object.values(state.orders)) {
-    const own = refundsOf(order, returns);
-    refunds.push(...own);
-    payments.push(paymentOf(order, own));
-  }
-  payments.sort((a, b) => b.created_at.localeCompare(a.created_at));
-  refunds.sort((a, b) => b.created_at.localeCompare(a.created_at));
-  return { payments, refunds };
-}
+const ledger = (state: TenantState) => ledgerOf(Object.values(state.orders), Object.values(state.returns));
 
 const receiptsOf = (orders: Iterable<Order>): Receipt[] =>
   [...orders].flatMap((o) => receiptOf(o) ?? []).sort((a, b) => b.issued_at.localeCompare(a.issued_at));

@@ -1,4 +1,5 @@
 // Orders, shipments and returns: thin handlers over src/domain/orders.
+import { announcePayment } from '../events/money.ts';
 import { CONFIRMABLE_STATUSES, decidePartnerUpdate, filterOrders, unconfirmedOrders, type PartnerUpdate } from '../domain/orders.ts';
 import { paginate } from '../domain/pagination.ts';
 import type { Order, ReturnStatus, Shipment, TenantState } from '../domain/types.ts';
@@ -159,9 +160,13 @@ export const orderHandlers: Handlers<MarketplaceOperationId> = {
         allowed_next_statuses: allowed,
       });
     }
+    const returnsBefore = Object.values(tenant.state.returns).map((r) => (r === found ? { ...r } : r));
     found.status = body.status;
     found.updated_at = ctx.now().toISOString();
     ctx.events.emit(tenant.id, 'return.updated', found, ctx.now());
+    const order = tenant.state.orders[found.order_id];
+    // An accepted return is refunded: its payment says so (payment.refunded).
+    if (order) announcePayment(ctx.events, tenant.id, { order, returns: returnsBefore }, { order, returns: Object.values(tenant.state.returns) }, ctx.now());
     return { status: 200, body: found };
   },
 };

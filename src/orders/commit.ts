@@ -8,6 +8,7 @@ import { stockEffect, type OrderChange } from '../domain/orders.ts';
 import type { Order } from '../domain/types.ts';
 import { eventData, ORDER_STATUS_EVENTS } from '../events/builders.ts';
 import { watchProductStock } from '../events/product-stock.ts';
+import { announcePayment } from '../events/money.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { Tenant } from '../store/store.ts';
 import { own } from '../state/copy-on-write.ts';
@@ -66,4 +67,8 @@ export function commitOrderChange(tenant: Tenant, events: EventBus, before: Orde
   if (change.fieldsChanged) events.emit(tenant.id, 'order.updated', after, at);
   const effect = stockEffect(before.status, after.status);
   if (effect) moveStock(tenant, events, after, effect, at);
+  if (change.moved) {
+    const returns = Object.values(tenant.state.returns);
+    announcePayment(events, tenant.id, { order: before, returns }, { order: after, returns }, at);
+  }
 }

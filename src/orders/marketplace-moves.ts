@@ -18,6 +18,7 @@ import type { EventBus } from '../events/bus.ts';
 import type { SandboxStore, Tenant } from '../store/store.ts';
 import { commitOrderChange } from './commit.ts';
 import { runDueShipmentMoves, type AppliedShipmentMove } from './carrier-moves.ts';
+import { announcePayouts } from '../events/money.ts';
 import type { operations as AdminOperations } from '../contract/generated/admin.ts';
 import { own } from '../state/copy-on-write.ts';
 
@@ -78,6 +79,7 @@ export function advanceTenantClock(tenant: Tenant, events: EventBus, to: Date, w
   const from = clockNow(tenant.clock, wallMs);
   const moves = runDueMoves(tenant, events, to);
   const shipment_moves = runDueShipmentMoves(tenant, events, watchedSince(tenant), to);
+  announcePayouts(events, tenant, from.getTime(), to.getTime());
   tenant.clock = advanceClock(tenant.clock, to.getTime() - from.getTime(), wallMs);
   return { from, to, moves, shipment_moves };
 }
@@ -105,6 +107,8 @@ export function makeMarketplaceMove(
  */
 export class MarketplaceTicker {
   private timer: NodeJS.Timeout | null = null;
+  /** Each realtime tenant's sandbox time at the last pass. */
+  private readonly lastSeen = new WeakMap<Tenant, number>();
 
   constructor(
     private readonly store: SandboxStore,
@@ -132,6 +136,10 @@ export class MarketplaceTicker {
         const now = clockNow(tenant.clock, wallMs);
         made += runDueMoves(tenant, this.events, now).length;
         made += runDueShipmentMoves(tenant, this.events, watchedSince(tenant), now).length;
+        // Payouts as the clock passes their boundaries, since the last pass over this tenant.
+        const last = this.lastSeen.get(tenant) ?? now.getTime();
+        announcePayouts(this.events, tenant, last, now.getTime());
+        this.lastSeen.set(tenant, now.getTime());
       } catch (error) {
         console.error(`marketplace-sandbox: marketplace moves failed for ${tenant.id}: ${(error as Error).message}`);
       }

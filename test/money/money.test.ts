@@ -9,11 +9,14 @@ import { expectProblem, startSandbox, type TestSandbox } from '../support/sandbo
 
 let sb: TestSandbox;
 const TENANT = 'ten_nordwind';
+const seen: { event: string; data: any }[] = [];
+const eventsFor = (type: string, id: string) => seen.filter((e) => e.event === type && (e.data.order_id === id || e.data.id === id));
 const TRACKING = { carrier: 'DHL', tracking_number: 'JJD0099', tracking_url: 'https://tracking.example/dhl/JJD0099' };
 const cents = (n: number) => Math.round(n * 100);
 
 beforeAll(async () => {
   sb = await startSandbox();
+  sb.events.subscribe((e) => seen.push({ event: e.event, data: JSON.parse(JSON.stringify(e.data)) }));
   // No surprises from the marketplace: every prepaid order is paid, no customer cancels.
   expect((await sb.control('PUT', '/__sandbox/orders/rules', { tenant_id: TENANT, unpaid_prepaid_share: 0, customer_cancel_share: 0, lost_share: 0 })).status).toBe(200);
 });
@@ -51,6 +54,8 @@ describe('payments', () => {
     const order = (await sb.call('GET', `/api/v2/orders/${id}`)).body;
     expect(order.status).toBe('open');
     expect(await payment(id)).toMatchObject({ status: 'succeeded', succeeded_at: order.paid_at, amount: order.total, refunded_amount: 0 });
+    // payment.succeeded carries the payment as GET shows it.
+    expect(eventsFor('payment.succeeded', id).map((e) => e.data)).toEqual([await payment(id)]);
   });
 
   it('a cancel of a paid order refunds it in full; with refund: false it does not', async () => {
@@ -61,11 +66,13 @@ describe('payments', () => {
     const refunds = (await sb.call('GET', `/api/v2/refunds?order_id=${refunded}`)).body.data;
     expect(refunds).toEqual([expect.objectContaining({ reason: 'cancellation', amount: p.amount, payment_id: p.id, return_id: null })]);
     expect((await sb.call('GET', `/api/v2/refunds/${refunds[0].id}`)).body).toEqual(refunds[0]);
+    expect(eventsFor('payment.refunded', refunded).map((e) => e.data)).toEqual([p]);
 
     const kept = await paidPrepaidOrder();
     expect((await sb.call('POST', `/api/v2/orders/${kept}/cancel`, { body: { refund: false } })).status).toBe(200);
     expect((await payment(kept)).status).toBe('succeeded');
     expect((await sb.call('GET', `/api/v2/refunds?order_id=${kept}`)).body.data).toEqual([]);
+    expect(eventsFor('payment.refunded', kept)).toEqual([]);
   });
 
   it('an accepted return is refunded for its refund_amount', async () => {
@@ -75,6 +82,7 @@ describe('payments', () => {
     const refunds = (await sb.call('GET', `/api/v2/refunds?order_id=${ret.order_id}`)).body.data;
     expect(refunds).toContainEqual(expect.objectContaining({ reason: 'return', return_id: ret.id, amount: ret.refund_amount }));
     expect((await payment(ret.order_id)).refunded_amount).toBeGreaterThanOrEqual(ret.refund_amount);
+    expect(eventsFor('payment.refunded', ret.order_id).at(-1)?.data).toEqual(await payment(ret.order_id));
   });
 
   it('unknown ids are 404; a token without the finance scope is 403', async () => {
@@ -119,6 +127,8 @@ describe('payouts', () => {
     await advance(Math.ceil((monday + 7 * DAY - now()) / 1000) + 60);
     const initiated = (await sb.call('GET', `/api/v2/payouts/${payoutId}`)).body;
     expect(initiated).toMatchObject({ status: 'initiated', completed_at: null, period_start: new Date(monday).toISOString() });
+    expect(eventsFor('payout.initiated', payoutId).map((e) => e.data)).toEqual([initiated]);
+    expect(eventsFor('payout.completed', payoutId)).toEqual([]);
     const line = initiated.lines.find((l: { source_id: string }) => l.source_id === `pay_${id.slice(4)}`);
     const p = await payment(id);
     expect(line).toEqual({ type: 'payment', source_id: p.id, order_id: id, amount: p.amount, commission: cents(p.amount * COMMISSION_RATE) / 100, fee: PAYMENT_FEE, net: expect.any(Number) });
@@ -127,7 +137,10 @@ describe('payouts', () => {
     expect(cents(initiated.net)).toBe(cents(initiated.gross - initiated.refunds - initiated.commission - initiated.fees));
 
     await advance(2 * 86_400 + 60);
-    expect((await sb.call('GET', `/api/v2/payouts/${payoutId}`)).body).toMatchObject({ status: 'completed', completed_at: new Date(monday + 9 * DAY).toISOString() });
+    const completed = (await sb.call('GET', `/api/v2/payouts/${payoutId}`)).body;
+    expect(completed).toMatchObject({ status: 'completed', completed_at: new Date(monday + 9 * DAY).toISOString() });
+    expect(eventsFor('payout.completed', payoutId).map((e) => e.data)).toEqual([completed]);
+    expect(eventsFor('payout.initiated', payoutId)).toHaveLength(1);
     const listed = (await sb.call('GET', '/api/v2/payouts?status=completed&limit=100')).body.data;
     expect(listed.some((po: { id: string }) => po.id === payoutId)).toBe(true);
   });
