@@ -39,6 +39,8 @@ export interface WebhookDeliveryOptions {
   attemptTimeoutMs?: number;
   /** Stands in for the system's DNS lookup when delivering (tests map names to addresses with it). */
   lookup?: LookupFunction;
+  /** Refuse deliveries over the plan's quota (default true); off, they are counted but sent (benchmarks, like lifted rate limits). */
+  enforceQuotas?: boolean;
 }
 
 /** Retries of one subscription that may be out at the same time, beside its line of first attempts. */
@@ -115,6 +117,7 @@ const outboxOf = (state: TenantState): Record<string, DeliveryOutboxEntry> => (s
 export class WebhookDispatcher {
   readonly policy: RetryPolicy;
   private readonly attemptTimeoutMs: number;
+  private readonly enforceQuotas: boolean;
   private readonly lanes = new Map<string, Lane>();
   /** Where deliveries may connect (src/webhooks/target.ts). */
   private readonly targets: DeliveryTargets;
@@ -134,6 +137,7 @@ export class WebhookDispatcher {
       scale: options.retryScale ?? DEFAULT_RETRY_POLICY.scale,
     };
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 10_000;
+    this.enforceQuotas = options.enforceQuotas ?? true;
   }
 
   /** Starts listening and resumes every delivery a previous run left pending. */
@@ -229,7 +233,7 @@ export class WebhookDispatcher {
   private withinQuota(tenant: Tenant, delivery: WebhookDelivery, nowMs: number): boolean {
     const plan = tenant.access?.rate_limits?.plan ?? DEFAULT_PLAN;
     const verdict = takeWebhookDelivery((tenant.state.webhook_quota ??= newWebhookQuotaCounter()), plan, nowMs);
-    if (verdict.allowed) {
+    if (verdict.allowed || !this.enforceQuotas) {
       delete delivery.quota;
       return true;
     }
