@@ -44,7 +44,7 @@ export type Receipt = Schemas['Receipt'];
 export type PayoutLine = Schemas['PayoutLine'];
 export type Payout = Schemas['Payout'];
 export type RetryPolicy = Schemas['RetryPolicy'];
-export type FeedEvent = Schemas['Event'];
+export type FeedEvent = Schemas['EventEnvelope'];
 
 export const ORDER_STATUSES: readonly OrderStatus[] = [
   'blocked',

@@ -1730,7 +1730,7 @@ export interface webhooks {
         put?: never;
         /**
          * payment.succeeded
-         * @description Declared: emitted once the sandbox simulates money (next release). Sent to every active subscription whose `events` match `payment.succeeded`.
+         * @description Emitted when a payment is collected (a prepaid order opened by the marketplace, a cash-on-delivery order delivered). Sent to every active subscription whose `events` match `payment.succeeded`.
          */
         post: operations["onPaymentSucceeded"];
         delete?: never;
@@ -1750,7 +1750,7 @@ export interface webhooks {
         put?: never;
         /**
          * payment.failed
-         * @description Declared: emitted once the sandbox simulates money (next release). Sent to every active subscription whose `events` match `payment.failed`.
+         * @description Emitted when the marketplace cancels a prepaid order that was never paid. Sent to every active subscription whose `events` match `payment.failed`.
          */
         post: operations["onPaymentFailed"];
         delete?: never;
@@ -1770,7 +1770,7 @@ export interface webhooks {
         put?: never;
         /**
          * payment.refunded
-         * @description Declared: emitted once the sandbox simulates money (next release). Sent to every active subscription whose `events` match `payment.refunded`.
+         * @description Emitted when a paid order is cancelled (unless with `refund: false`) or one of its returns is accepted. Sent to every active subscription whose `events` match `payment.refunded`.
          */
         post: operations["onPaymentRefunded"];
         delete?: never;
@@ -1790,7 +1790,7 @@ export interface webhooks {
         put?: never;
         /**
          * payout.initiated
-         * @description Declared: emitted once the sandbox simulates money (next release). Sent to every active subscription whose `events` match `payout.initiated`.
+         * @description Emitted when the sandbox clock passes the end of a week (Monday 00:00 UTC) that settled payments or refunds. Sent to every active subscription whose `events` match `payout.initiated`.
          */
         post: operations["onPayoutInitiated"];
         delete?: never;
@@ -1810,7 +1810,7 @@ export interface webhooks {
         put?: never;
         /**
          * payout.completed
-         * @description Declared: emitted once the sandbox simulates money (next release). Sent to every active subscription whose `events` match `payout.completed`.
+         * @description Emitted two days of sandbox time after a payout was initiated. Sent to every active subscription whose `events` match `payout.completed`.
          */
         post: operations["onPayoutCompleted"];
         delete?: never;
@@ -1830,7 +1830,7 @@ export interface webhooks {
         put?: never;
         /**
          * payout.failed
-         * @description Declared: emitted once the sandbox simulates money (next release). Sent to every active subscription whose `events` match `payout.failed`.
+         * @description Declared only: the sandbox does not fail payouts yet. Sent to every active subscription whose `events` match `payout.failed`.
          */
         post: operations["onPayoutFailed"];
         delete?: never;
@@ -2805,13 +2805,13 @@ export interface components {
             timestamp: string;
             /** @description The partner account the event belongs to. */
             tenant_id: string;
-            /** @description Per-resource sequence number: events about the same resource are numbered 1, 2, 3… in the order they happened. */
-            sequence?: number;
+            /** @description Position of this event among the events about the same resource (the type's prefix and the `id`, `item_id`, `sku` or `webhook_id` of `data`: `order:ord_…`), 1 for the first; order a resource's events by it. */
+            sequence: number;
             /** @description The resource (or change) the event is about; its schema depends on `event`. */
-            data: unknown;
+            data: Record<string, unknown>;
         };
         /**
-         * @description An event type partners can subscribe to (`*` and `family.*` wildcards select several). The payment and payout types are declared: the sandbox emits them once it simulates money (next release).
+         * @description An event type partners can subscribe to (`*` and `family.*` wildcards select several). `payout.failed` is declared only: the sandbox does not fail payouts yet.
          * @enum {string}
          */
         EventType: "order.created" | "order.status_changed" | "order.cancelled" | "order.confirmed" | "order.updated" | "order.shipped" | "order.delivered" | "order.returned" | "shipment.created" | "shipment.in_transit" | "shipment.delivered" | "shipment.delayed" | "shipment.exception" | "return.updated" | "inventory.updated" | "inventory.low_stock" | "inventory.out_of_stock" | "product.created" | "product.updated" | "product.deleted" | "product.activated" | "product.out_of_stock" | "product.back_in_stock" | "price.updated" | "job.completed" | "job.failed" | "customer.created" | "payment.succeeded" | "payment.failed" | "payment.refunded" | "payout.initiated" | "payout.completed" | "payout.failed" | "webhook.ping";
@@ -3375,23 +3375,6 @@ export interface components {
             /** @description Seconds to wait before the 1st, 2nd, … retry. */
             schedule_seconds?: number[];
         };
-        /** @description An event in the marketplace's envelope, exactly as a webhook delivery carries it. */
-        Event: {
-            /** @description Event type, e.g. `order.status_changed`. */
-            event: string;
-            event_id: components["schemas"]["EventId"];
-            /**
-             * Format: date-time
-             * @description Sandbox time of the change (UTC).
-             */
-            timestamp: string;
-            /** @description The partner account. */
-            tenant_id: string;
-            /** @description Position of this event among the events about the same resource (the type's prefix and the `id`, `item_id`, `sku` or `webhook_id` of `data`: `order:ord_…`), 1 for the first; order a resource's events by it. */
-            sequence: number;
-            /** @description The resource as `GET` returned it at the time of the change. */
-            data: Record<string, unknown>;
-        };
         /** @description Cursor pagination metadata. */
         CursorPagination: {
             /** @description Page size. */
@@ -3404,7 +3387,7 @@ export interface components {
         /** @description A page of the event feed, oldest first. */
         EventList: {
             /** @description Events on this page. */
-            data: components["schemas"]["Event"][];
+            data: components["schemas"]["EventEnvelope"][];
             pagination: components["schemas"]["CursorPagination"];
         };
         /** @description A queued `webhook.ping` delivery. */
