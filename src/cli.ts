@@ -70,7 +70,11 @@ Environment:
   SANDBOX_WEBHOOK_ALLOW link-local / metadata addresses webhook URLs may point at anyway
                         (host names, addresses or CIDR ranges, comma separated)`,
   )
-  .action(async (opts: ServeOptions) => {
+  .action(async (opts: ServeOptions, command: Command) => {
+    // --data has a default, so only one given on the command line contradicts --memory.
+    if (opts.memory && command.getOptionValueSource('data') === 'cli') {
+      throw new Error('--memory keeps nothing on disk and --data names the file to keep the state in: pass one of them.');
+    }
     const { serveSandbox } = await import('./server/serve.ts'); // the server loads only for serve
     await serveSandbox(opts);
   });

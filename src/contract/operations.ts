@@ -122,7 +122,13 @@ export interface Operation {
 }
 
 export async function loadDocument(file: string): Promise<OpenApiDocument> {
-  const doc = await readYamlFile(file);
+  const doc = await readYamlFile(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') throw new Error(`There is no file ${file}: pass the path of an OpenAPI 3.x document (YAML or JSON).`);
+    if (error.code === 'EISDIR') throw new Error(`${file} is a directory: pass the path of an OpenAPI 3.x document (YAML or JSON).`);
+    if (error.code === 'EACCES') throw new Error(`${file} cannot be read (permission denied): make it readable or pass another document.`);
+    if (error.name !== 'YAMLParseError') throw error;
+    throw new Error(`${file} is not valid YAML or JSON: ${error.message.split('\n')[0]!.replace(/:$/, '')}; fix it there.`);
+  });
   const version = doc && typeof doc === 'object' ? (doc as { openapi?: unknown }).openapi : undefined;
   if (typeof version !== 'string' || !/^3\./.test(version)) {
     throw new Error(`${file} is not an OpenAPI 3.x document (no "openapi: 3.x" field).`);

@@ -53,7 +53,13 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
   });
 
   server.once('error', (error: NodeJS.ErrnoException) => {
-    const hint = error.code === 'EADDRINUSE' ? `; another process uses port ${opts.port}: stop it or pass --port 0 for a free one` : '';
+    const hints: Record<string, string> = {
+      EADDRINUSE: `; another process uses port ${opts.port}: stop it or pass --port 0 for a free one`,
+      ENOTFOUND: `; the host name ${opts.host} does not resolve: pass an address of this machine, e.g. --host 127.0.0.1 or --host 0.0.0.0`,
+      EADDRNOTAVAIL: `; ${opts.host} is not an address of this machine: pass one it has, e.g. --host 127.0.0.1 or --host 0.0.0.0`,
+      EACCES: `; binding port ${opts.port} needs privileges: pass a port above 1023`,
+    };
+    const hint = hints[error.code ?? ''] ?? '';
     console.error(`marketplace-sandbox: cannot listen on ${opts.host}:${opts.port} (${error.code ?? error.message})${hint}.`);
     process.exit(1);
   });

@@ -156,4 +156,33 @@ describe('marketplace-sandbox serve', () => {
     expect(code).toBe(1);
     expect(err).toContain('not a marketplace-sandbox state file');
   });
+
+  /** Runs `serve` with `args`, expecting it to refuse to start: its exit code and stderr. */
+  async function refusal(args: string[]): Promise<{ code: number | null; err: string }> {
+    const child = spawn(process.execPath, [bin, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (c) => (err += c));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    return { code, err };
+  }
+
+  it('start errors are one line that says what to do, never a stack trace', async () => {
+    const tmp = dir || (dir = await mkdtemp(join(tmpdir(), 'sandbox-serve-')));
+    const broken = join(tmp, 'broken.yaml');
+    await import('node:fs/promises').then((fs) => fs.writeFile(broken, 'openapi: [\n'));
+    const cases: [string[], string][] = [
+      [['--port', '0', '--memory', '--spec', join(tmp, 'missing.yaml')], `There is no file ${join(tmp, 'missing.yaml')}: pass the path of an OpenAPI 3.x document`],
+      [['--port', '0', '--memory', '--spec', broken], `${broken} is not valid YAML or JSON:`],
+      [['--port', '0', '--memory', '--spec', tmp], `${tmp} is a directory`],
+      [['--port', '0', '--memory', '--host', 'no-such-host.invalid'], 'the host name no-such-host.invalid does not resolve: pass an address of this machine'],
+      [['--port', '0', '--memory', '--data', join(tmp, 'state.json')], '--memory keeps nothing on disk and --data names the file'],
+    ];
+    for (const [args, says] of cases) {
+      const { code, err } = await refusal(args);
+      expect(code, args.join(' ')).toBe(1);
+      expect(err).toContain(says);
+      expect(err.trim().split('\n'), err).toHaveLength(1);
+      expect(err).not.toMatch(/\n\s+at /);
+    }
+  });
 });
