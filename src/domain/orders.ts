@@ -6,7 +6,10 @@
 // delivered, returned, lost and cancelled are final. As MALL's integration rules have it, an order
 // ships through shipping (open → shipped is refused, naming shipping), and a partner confirms
 // only open orders (accepting them) and cancelled ones (acknowledging the cancel).
+import type { components } from '../contract/generated/marketplace.ts';
 import type { Order, OrderStatus } from './types.ts';
+
+type Schemas = components['schemas'];
 
 const PARTNER_MOVES: Record<OrderStatus, OrderStatus[]> = {
   blocked: [],
@@ -90,19 +93,13 @@ export function filterOrders(orders: Iterable<Order>, f: OrderFilters): Order[] 
 export const unconfirmedOrders = (orders: Iterable<Order>): Order[] =>
   [...orders].filter((o) => !o.confirmed).sort((a, b) => a.updated_at.localeCompare(b.updated_at));
 
-export interface PartnerUpdate {
-  status?: OrderStatus;
-  confirmed?: boolean;
-  carrier?: string;
-  tracking_number?: string;
-  tracking_url?: string;
-  delivered_at?: string;
-  first_delivery_attempt?: string;
+/** A partner's update: the body of PATCH /orders/{id}/status as the spec has it, plus what POST /cancel adds. */
+export type PartnerUpdate = Schemas['OrderStatusUpdate'] & {
   /** Only through POST /orders/{id}/cancel. */
   cancellation_reason?: string;
   /** POST /orders/{id}/cancel with `refund`: whether the partner asked for the customer to be refunded. */
   refund_requested?: boolean;
-}
+};
 
 export interface FieldProblem {
   pointer: string;
