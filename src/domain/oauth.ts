@@ -195,6 +195,19 @@ export function refreshGrant(
   return issuePair(state, client.client_id, scopes, record.family, nowMs, mint);
 }
 
+/**
+ * Whether the client holds an access token with more than half its life left: asking for another
+ * then is what a connector does that fetches a token per request (the readiness report notes it).
+ */
+export function holdsFreshToken(state: OAuthState, clientId: string, nowMs: number): boolean {
+  const half = (ACCESS_TOKEN_TTL_SECONDS * 1000) / 2;
+  for (const record of Object.values(state.access_tokens)) if (record.client_id === clientId && record.expires_at - nowMs > half) return true;
+  return false;
+}
+
+/** Whether a refresh token was already spent (presenting it again revokes its family). */
+export const isSpentRefreshToken = (state: OAuthState, token: string): boolean => (Object.hasOwn(state.refresh_tokens, token) ? state.refresh_tokens[token]!.used_at !== null : false);
+
 /** Revokes every access and refresh token of a family. */
 export function revokeFamily(state: OAuthState, family: string): void {
   for (const [token, record] of Object.entries(state.access_tokens)) if (record.family === family) delete state.access_tokens[token];

@@ -7,7 +7,7 @@ import { applyAvailability } from '../domain/storefront.ts';
 import type { InventoryItem, Product, Reservation, TenantState, Variant } from '../domain/types.ts';
 import type { HandlerContext, Handlers, MarketplaceOperationId } from '../server/handler.ts';
 import { requireTenant } from '../server/handler.ts';
-import { conflict, invalid, notFound, Problem } from '../server/problem.ts';
+import { conflict, invalid, notFound, noted, Problem } from '../server/problem.ts';
 import type { Tenant } from '../store/store.ts';
 import { newId } from '../store/ids.ts';
 import { accepted, newJob, runJob } from './jobs.ts';
@@ -29,7 +29,7 @@ function stockedItemToChange(state: TenantState, sku: string): InventoryItem | n
 
 function inventoryItem(state: TenantState, sku: string): InventoryItem {
   const item = stockedItemToChange(state, sku);
-  if (!item) throw notFound('Inventory item for SKU', sku);
+  if (!item) throw state.inventory[sku] ? noted(notFound('Inventory item for SKU', sku), 'deleted_product') : notFound('Inventory item for SKU', sku);
   return item;
 }
 
@@ -168,6 +168,7 @@ export const inventoryHandlers: Handlers<MarketplaceOperationId> = {
       const target = findTarget(entry.id);
       if (!target) {
         summary.errors++;
+        if (state.products[entry.id]?.deleted_at) notes.add('deleted_product');
         return {
           id: entry.id,
           result: 'error' as const,
@@ -184,7 +185,13 @@ export const inventoryHandlers: Handlers<MarketplaceOperationId> = {
       stockChanged(now);
       return { id: entry.id, result: outcome.result };
     });
-    if (batchOutcome(summary.applied + summary.unchanged, summary.errors) === 'failed') throw nothingApplied(results, summary);
+    // One item per call, again and again, is what the batch endpoint exists to avoid (the readiness report counts the runs).
+    if (body.items.length === 1) notes.add('single_item');
+    if (batchOutcome(summary.applied + summary.unchanged, summary.errors) === 'failed') {
+      const problem = nothingApplied(results, summary);
+      for (const note of notes) noted(problem, note);
+      throw problem;
+    }
     return { status: 200, body: { results, summary }, notes: [...notes] };
   },
 

@@ -11,7 +11,9 @@ import {
   issueAuthorizationCode,
   grantableScopes,
   grantClientCredentials,
+  holdsFreshToken,
   isFailure,
+  isSpentRefreshToken,
   refreshGrant,
   tokenString,
   type IssuedTokens,
@@ -117,7 +119,10 @@ export const oauthHandlers: Handlers<MarketplaceOperationId> = {
     const mint: Mint = (kind) => (kind === 'family' ? `fam_${randomBytes(8).toString('hex')}` : tokenString(kind, randomBytes(16).toString('hex'), tenant.id));
 
     let issued: IssuedTokens | OAuthFailure;
+    // Practice notes for the readiness report's token hygiene.
+    const notes: string[] = [];
     if (body.grant_type === 'client_credentials') {
+      if (holdsFreshToken(state, client.client_id, nowMs)) notes.push('token_while_valid');
       const scopes = grantableScopes(body.scope, client.scopes);
       issued = isFailure(scopes) ? scopes : grantClientCredentials(state, client, scopes, nowMs, mint);
     } else if (body.grant_type === 'authorization_code') {
@@ -131,12 +136,14 @@ export const oauthHandlers: Handlers<MarketplaceOperationId> = {
       if (typeof body.refresh_token !== 'string' || body.refresh_token === '') {
         return oauthError(400, 'invalid_request', 'The refresh_token grant needs the refresh_token parameter.');
       }
+      if (isSpentRefreshToken(state, body.refresh_token)) notes.push('refresh_token_reused');
       issued = refreshGrant(state, client, body.refresh_token, body.scope, nowMs, mint);
       // A replay revoked a token family: that must survive a restart although the answer is a 400.
       if (isFailure(issued)) ctx.store.changed();
     }
-    if (isFailure(issued)) return failed(issued);
+    if (isFailure(issued)) return { ...failed(issued), notes };
     return {
+      notes,
       status: 200,
       body: {
         access_token: issued.access_token,

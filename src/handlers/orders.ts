@@ -5,7 +5,7 @@ import { paginate } from '../domain/pagination.ts';
 import type { Order, ReturnStatus, Shipment, TenantState } from '../domain/types.ts';
 import type { DocumentedAs, HandlerContext, Handlers, MarketplaceOperationId } from '../server/handler.ts';
 import { requireTenant } from '../server/handler.ts';
-import { conflict, invalid, notFound, Problem } from '../server/problem.ts';
+import { conflict, invalid, notFound, noted, Problem } from '../server/problem.ts';
 import { newId } from '../store/ids.ts';
 import { commitOrderChange } from '../orders/commit.ts';
 import { own } from '../state/copy-on-write.ts';
@@ -28,13 +28,15 @@ function applyPartnerUpdate(ctx: HandlerContext, orderId: string, update: Partne
   const tenant = requireTenant(ctx);
   const order = orderToChange(tenant.state, orderId);
   const now = ctx.now();
+  const from = order.status;
   const verdict = decidePartnerUpdate(order, update, now.toISOString());
   switch (verdict.kind) {
     case 'unchanged':
       // Same answer as the first time; the marketplace asks for real changes only, so it is noted.
       return { status: 200, body: order, notes: ['duplicate_update'] };
     case 'missing_fields':
-      throw invalid(verdict.errors);
+      // Noted for the readiness report: shipped goes with carrier, tracking number and URL in one call.
+      throw update.status === 'shipped' ? noted(invalid(verdict.errors), 'shipped_missing_tracking') : invalid(verdict.errors);
     case 'not_for_partner':
       throw new Problem(
         403,
@@ -58,8 +60,15 @@ function applyPartnerUpdate(ctx: HandlerContext, orderId: string, update: Partne
       );
     case 'apply':
       commitOrderChange(tenant, ctx.events, order, verdict.next, verdict, now);
-      return { status: 200, body: verdict.next };
+      return { status: 200, body: verdict.next, notes: practiceNotes(from, verdict) };
   }
+}
+
+/** What the readiness report learns from an applied update: the move made and the confirmation given. */
+function practiceNotes(from: Order['status'], verdict: { next: Order; moved: boolean; confirmedNow: boolean }): string[] {
+  const notes = verdict.moved ? [`move:${from}>${verdict.next.status}`] : [];
+  if (verdict.confirmedNow) notes.push('confirmed');
+  return notes;
 }
 
 const RETURN_MOVES: Record<ReturnStatus, ReturnStatus[]> = {

@@ -15,7 +15,7 @@ import {
 import type { Currency, ForceToken, Product, Variant } from '../domain/types.ts';
 import type { DocumentedAs, HandlerContext, Handlers, MarketplaceOperationId } from '../server/handler.ts';
 import { requireTenant } from '../server/handler.ts';
-import { invalid, Problem } from '../server/problem.ts';
+import { invalid, noted, Problem } from '../server/problem.ts';
 import { newId } from '../store/ids.ts';
 import { emit, findVariant, productToChange, visibleProduct } from './products.ts';
 
@@ -60,22 +60,29 @@ function setPrice(ctx: HandlerContext, product: Product, variant: Variant | null
     token: body.force_token ?? queryToken,
   };
   const decision = decidePriceChange(pricing, request, now);
+  // For the readiness report: a resubmission with the token, not a blind retry, answers a 409.
+  const notes = request.token !== undefined ? ['force_token_used'] : [];
+  if (product.availability?.status === 'inactive') notes.push('inactive_product');
+  const note = (problem: Problem): Problem => {
+    for (const n of notes) noted(problem, n);
+    return problem;
+  };
 
   if (decision.kind === 'locked') {
     const { campaign } = decision;
-    throw new Problem(
+    throw note(new Problem(
       409,
       'price_locked',
       `The price of ${item.id} is locked at ${campaign.force_price} ${campaign.currency} by the marketplace campaign "${campaign.campaign}"${
         campaign.ends_at ? ` until ${campaign.ends_at}` : ' until the marketplace ends it'
       }; no price change is accepted meanwhile, with or without a force token.`,
       { item_id: item.id, current_price: item.price, requested_price: body.price, campaign: campaign.campaign, locked_until: campaign.ends_at },
-    );
+    ));
   }
   if (decision.kind === 'needs_confirmation') {
     const token = issueForceToken(pricing, newId('pct', 16), request, now);
     ctx.store.changed(); // a 409 is not a write for the pipeline, but the token must survive a restart
-    throw new Problem(
+    throw note(new Problem(
       409,
       'price_change_requires_confirmation',
       `Changing ${item.id} from ${item.price} to ${body.price} ${request.currency} is a ${Number((decision.ratio * 100).toFixed(4))} % change, more than the ${pricing.threshold_percent} % allowed without confirmation. If it is intended, repeat this request with force_token (body member or ?force_token=) before ${token.expires_at}.`,
@@ -89,10 +96,10 @@ function setPrice(ctx: HandlerContext, product: Product, variant: Variant | null
         force_token: token.token,
         force_token_expires_at: token.expires_at,
       },
-    );
+    ));
   }
   if (decision.kind === 'token_rejected') {
-    throw tokenRejected(decision.problem, decision.token, request, body.force_token !== undefined ? '/body/force_token' : '/query/force_token');
+    throw note(tokenRejected(decision.problem, decision.token, request, body.force_token !== undefined ? '/body/force_token' : '/query/force_token'));
   }
 
   if (decision.token) decision.token.used_at = now.toISOString();
@@ -114,11 +121,11 @@ function setPrice(ctx: HandlerContext, product: Product, variant: Variant | null
     previous_price: previous,
     updated_at: item.updated_at,
   };
-  if (unchanged) return { status: 200, body: result, notes: ['unchanged_update'] };
+  if (unchanged) return { status: 200, body: result, notes: [...notes, 'unchanged_update'] };
   const source = decision.token ? 'force_token' : 'price_endpoint';
   recordPrice(pricing, { item_id: item.id, product_id: product.id, variant_id: result.variant_id, price: item.price, currency: item.currency, previous_price: previous, source, changed_at: at });
   emit(ctx, 'price.updated', { ...result, source });
-  return { status: 200, body: result };
+  return { status: 200, body: result, ...(notes.length ? { notes } : {}) };
 }
 
 /** Each way a force token can be wrong has its own code and says what to do instead. */

@@ -22,7 +22,7 @@ import { pricingOf, recordPrice } from '../domain/pricing.ts';
 import type { Product, TenantState, Variant } from '../domain/types.ts';
 import type { HandlerContext, Handlers, MarketplaceOperationId, OperationInput, Reply } from '../server/handler.ts';
 import { requireTenant } from '../server/handler.ts';
-import { conflict, invalid, notFound, Problem } from '../server/problem.ts';
+import { conflict, invalid, notFound, noted, Problem } from '../server/problem.ts';
 import { batchOutcome } from '../domain/batch-outcome.ts';
 import { newId } from '../store/ids.ts';
 import { own } from '../state/copy-on-write.ts';
@@ -30,7 +30,9 @@ import { own } from '../state/copy-on-write.ts';
 /** A product the partner can see, to read: it may be a frozen entity shared with a scenario's world. */
 export function visibleProduct(state: TenantState, id: string): Product {
   const product = state.products[id];
-  if (!product || !isVisible(product)) throw notFound('Product', id);
+  if (!product) throw notFound('Product', id);
+  // Gone for the partner; noted, because a connector that still writes to it has a stale product map.
+  if (!isVisible(product)) throw noted(notFound('Product', id), 'deleted_product');
   return product;
 }
 

@@ -1,6 +1,9 @@
 // The request journal's storage: every partner-API request of a tenant, in a bounded ring buffer
-// per tenant (oldest dropped first). The HTTP layer that fills it is src/policies/request-journal.
+// per tenant (oldest dropped first), and beside it the tenant's connector record, the bounded
+// rollup the readiness report judges (src/domain/connector-record.ts), which outlives the ring.
+// The HTTP layer that fills both is src/policies/request-journal.
 import { accessOf, DEFAULT_JOURNAL, type JournalSettings } from '../domain/access.ts';
+import { newConnectorRecord, type ConnectorRecord } from '../domain/connector-record.ts';
 import type { JournalEntry } from '../domain/journal.ts';
 import type { Tenant } from '../store/store.ts';
 
@@ -69,6 +72,7 @@ function blankEntry(): JournalEntry {
 
 export class RequestJournal {
   private readonly rings = new Map<string, Ring>();
+  private readonly records = new Map<string, ConnectorRecord>();
   private seq = 0;
 
   settingsOf(tenant: Tenant): JournalSettings {
@@ -99,9 +103,18 @@ export class RequestJournal {
     return this.rings.get(tenant.id)?.toArray() ?? [];
   }
 
+  /** What the tenant's connector did since the journal was last cleared, rolled up for the readiness report. */
+  recordOf(tenant: Tenant): ConnectorRecord {
+    let record = this.records.get(tenant.id);
+    if (!record) this.records.set(tenant.id, (record = newConnectorRecord()));
+    return record;
+  }
+
+  /** Empties the ring and the connector record (a reset, a scenario, DELETE /__sandbox/requests). */
   clear(tenant: Tenant): number {
     const cleared = this.rings.get(tenant.id)?.toArray().length ?? 0;
     this.rings.delete(tenant.id);
+    this.records.delete(tenant.id);
     return cleared;
   }
 }

@@ -43,6 +43,11 @@ export function specRateLimitGroups(operations: Operation[]): Record<string, num
   return groups;
 }
 
+/** The rate-limit group of each operation (the readiness report sums requests by group). */
+export function rateGroupsByOperation(operations: Operation[]): Record<string, string> {
+  return Object.fromEntries(operations.map((op) => [op.operationId, groupOf(op).group]));
+}
+
 export class RateLimiter {
   readonly enforce: boolean;
   readonly specGroups: Record<string, number>;

@@ -13,10 +13,11 @@ import { apiHandlers } from '../handlers/index.ts';
 import { adminAuth } from '../policies/admin-auth/index.ts';
 import { tenantAuth } from '../policies/tenant-auth/index.ts';
 import { accessAdminHandlers } from '../admin/access.ts';
+import { readinessAdminHandlers } from '../admin/readiness.ts';
 import { ConnectionDropped, FaultInjector } from '../faults/injector.ts';
 import { faultInjection } from '../policies/fault-injection/index.ts';
 import { tokenEndpoint } from '../policies/oauth-token/index.ts';
-import { RateLimiter, specRateLimitGroups } from '../rate-limits/counters.ts';
+import { RateLimiter, rateGroupsByOperation, specRateLimitGroups } from '../rate-limits/counters.ts';
 import { rateLimit } from '../policies/rate-limit/index.ts';
 import { idempotency } from '../policies/idempotency/index.ts';
 import { RequestJournal } from '../journal/journal.ts';
@@ -34,7 +35,7 @@ import { compileStateCheck } from '../scenarios/state-check.ts';
 import { DEFAULT_SCENARIO, DEFAULT_TENANTS, SandboxStore, type Tenant } from '../store/store.ts';
 import { WebhookDispatcher, type WebhookDeliveryOptions } from '../webhooks/dispatcher.ts';
 import type { SandboxEnv } from './env.ts';
-import type { HandlerContext } from './handler.ts';
+import { registry, type HandlerContext } from './handler.ts';
 import { mountContract, type MountedContract } from './pipeline.ts';
 import { isWrite, type Policy } from './policy.ts';
 import { operationRouter } from './router.ts';
@@ -189,7 +190,11 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
 
   const admin = await mountContract(app, {
     doc: adminDoc,
-    handlers: { ...adminHandlers(VERSION, policies, compileStateCheck(marketplaceDoc)), ...accessAdminHandlers(policies) },
+    handlers: {
+      ...adminHandlers(VERSION, policies, compileStateCheck(marketplaceDoc)),
+      ...accessAdminHandlers(policies),
+      ...registry(readinessAdminHandlers({ journal, limiter, groupOf: rateGroupsByOperation(listOperations(apiDoc)) })),
+    },
     frame,
     policies: [adminAuth(adminToken), persistWrites],
     context,

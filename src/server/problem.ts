@@ -43,6 +43,8 @@ export class Problem extends Error {
   readonly status: number;
   readonly body: ProblemBody;
   readonly headers: Record<string, string>;
+  /** Practice notes for the request journal (like Reply.notes); never sent. */
+  notes: string[] | null = null;
 
   constructor(
     status: number,
@@ -63,6 +65,12 @@ export class Problem extends Error {
       ...extra,
     };
   }
+}
+
+/** The problem with a practice note for the request journal (see Reply.notes). */
+export function noted(problem: Problem, note: string): Problem {
+  (problem.notes ??= []).push(note);
+  return problem;
 }
 
 export const notFound = (what: string, id: string): Problem =>

@@ -28,7 +28,7 @@ import type { SandboxStore, Tenant } from '../store/store.ts';
 import { matchesEventFilter } from './event-filter.ts';
 import { postWebhook, type AttemptOutcome, type DeliveryTargets } from './http-sender.ts';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelayMs, type RetryPolicy } from './retry-policy.ts';
-import { signDelivery } from './signing.ts';
+import { newWebhookSecret, signDelivery } from './signing.ts';
 
 export interface WebhookDeliveryOptions {
   /** Seconds to wait after each failed attempt (default 1, 2, 4, 8, 16). */
@@ -160,6 +160,19 @@ export class WebhookDispatcher {
     const data = eventData.ping(subscription.id);
     const event = buildEvent('webhook.ping', tenant.id, data, at, undefined, this.events.nextSequence(tenant.id, 'webhook.ping', data));
     return { event, delivery: this.enqueue(tenant, subscription, event, eventBody(event), false) };
+  }
+
+  /**
+   * A webhook.ping signed with a secret that is not the subscription's, sent straight to its URL
+   * (not queued, not logged, not counted): a receiver that checks signatures refuses it with a 4xx.
+   * The readiness report's signature probe.
+   */
+  probeSignature(tenant: Tenant, subscription: WebhookSubscription): Promise<AttemptOutcome> {
+    const at = new Date();
+    const event = buildEvent('webhook.ping', tenant.id, eventData.ping(subscription.id), at);
+    const body = eventBody(event);
+    const headers = signDelivery(newWebhookSecret(), event.event_id, event.event, Math.floor(at.getTime() / 1000), body);
+    return postWebhook(subscription.url, { ...headers }, body, this.attemptTimeoutMs, this.targets);
   }
 
   /**

@@ -717,6 +717,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/__sandbox/tenants/{tenant_id}/readiness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The tenant whose connector is judged.
+                 * @example ten_nordwind
+                 */
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Judge the connector's go-live readiness
+         * @description The marketplace's integration rules (only real changes, batch use, polling, Retry-After and
+         *     back-off, rate-limit headroom, writes to deleted products, order handling, price protection,
+         *     token hygiene, the webhook receiver, the error profile, coverage) judged over what the
+         *     tenant's connector did since its journal was last cleared, with the thresholds of the shipped
+         *     go-live profile (`profiles/go-live.yaml`). Each rule has a verdict (`pass`, `warn`, `fail`
+         *     or `not_exercised`: a rule the run gave nothing to judge is never `pass`), the request,
+         *     delivery or order ids behind it, and what to change. `verdict` is `fail` when a rule failed
+         *     or a rule the profile requires was not exercised. The rollups behind it are bounded
+         *     (docs/readiness.md), so the report does not depend on the journal's capacity.
+         *     `marketplace-sandbox readiness` renders it as JSON, HTML and JUnit.
+         */
+        get: operations["getReadiness"];
+        put?: never;
+        /**
+         * Judge readiness against your own profile
+         * @description The same report as GET, with the thresholds of the profile in the body (a copy of
+         *     `profiles/go-live.yaml`, edited; what it leaves out keeps the default). This is what
+         *     `marketplace-sandbox readiness --profile FILE` and `certify` send.
+         */
+        post: operations["evaluateReadiness"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1361,6 +1402,158 @@ export interface components {
                 pointer: string;
                 message: string;
             }[];
+        };
+        /**
+         * @description `not_exercised`: the run gave the rule (or check) nothing to judge; it is never reported as `pass`.
+         * @enum {string}
+         */
+        ReadinessVerdict: "pass" | "warn" | "fail" | "not_exercised";
+        /** @description Requests by status class; `429` is counted apart from the other 4xx, `dropped` are connections closed without an answer (injected timeouts). */
+        StatusClassCounts: {
+            429: number;
+            "2xx": number;
+            "3xx": number;
+            "4xx": number;
+            "5xx": number;
+            dropped: number;
+        };
+        /** @description One measured part of a rule. */
+        ReadinessCheck: {
+            name: string;
+            verdict: components["schemas"]["ReadinessVerdict"];
+            /** @description What was measured */
+            measured: string;
+            /** @description The profile's threshold. */
+            threshold: string;
+            /** @description Request ids (`req_…`, as in the journal), delivery ids (`dlv_…`) or order ids behind this check. */
+            evidence: string[];
+        };
+        /** @enum {string} */
+        ReadinessRuleId: "only_real_changes" | "batch_use" | "polling_discipline" | "retry_after_and_backoff" | "rate_limit_headroom" | "writes_to_inactive_products" | "order_handling" | "price_protection" | "token_hygiene" | "webhook_receiver" | "error_profile" | "coverage";
+        /** @description One integration rule of the marketplace, judged. */
+        ReadinessRule: {
+            id: components["schemas"]["ReadinessRuleId"];
+            title: string;
+            /** @description The marketplace rule it comes from. */
+            source: string;
+            verdict: components["schemas"]["ReadinessVerdict"];
+            /** @description The profile requires the rule to be exercised: `not_exercised` then fails the report. */
+            required: boolean;
+            checks: components["schemas"]["ReadinessCheck"][];
+            evidence: string[];
+            /** @description The figures the rule counted. */
+            counts: {
+                [key: string]: number;
+            };
+            /** @description What to change; null when the rule passed. */
+            advice: string | null;
+        };
+        /** @description The go-live readiness of a tenant's connector. Its JSON Schema is also shipped as specs/readiness-report.schema.json. */
+        ReadinessReport: {
+            tenant_id: string;
+            /** Format: date-time */
+            generated_at: string;
+            /** @description The profile's name. */
+            profile: string;
+            window: {
+                /** Format: date-time */
+                since: string | null;
+                /** Format: date-time */
+                until: string | null;
+                /** @description How fine the rollup is: 60 at first, doubling as a long run outgrows 2016 buckets. */
+                bucket_seconds: number;
+            };
+            /**
+             * @description `fail` when a rule failed or a required rule was not exercised (the CLI exits 1).
+             * @enum {string}
+             */
+            verdict: "pass" | "fail";
+            summary: {
+                pass: number;
+                warn: number;
+                fail: number;
+                not_exercised: number;
+            };
+            requests: {
+                total: number;
+                by_operation: {
+                    operation_id: string;
+                    total: number;
+                    by_status: components["schemas"]["StatusClassCounts"];
+                }[];
+            };
+            /** @description Requests over time by operation and status class, in at most 120 columns. */
+            timeline: {
+                column_seconds: number;
+                columns: {
+                    /** Format: date-time */
+                    start: string;
+                    operations: {
+                        [key: string]: components["schemas"]["StatusClassCounts"];
+                    };
+                }[];
+            };
+            rules: components["schemas"]["ReadinessRule"][];
+        };
+        /** @description Thresholds of the readiness rules (profiles/go-live.yaml states every default). Whatever is left out keeps the default. */
+        ReadinessProfile: {
+            name?: string;
+            description?: string;
+            /** @description Rules that must be exercised. */
+            required?: components["schemas"]["ReadinessRuleId"][];
+            only_real_changes?: {
+                warn_share?: number;
+                fail_share?: number;
+            };
+            batch_use?: {
+                min_run?: number;
+                max_gap_seconds?: number;
+            };
+            polling_discipline?: {
+                min_interval_seconds?: number;
+                with_webhooks_min_interval_seconds?: number;
+                fail_share?: number;
+            };
+            retry_after_and_backoff?: {
+                min_retry_delay_ms?: number;
+            };
+            rate_limit_headroom?: {
+                warn_share?: number;
+                fail_share?: number;
+            };
+            order_handling?: {
+                confirm_within_minutes?: number;
+                ship_within_hours?: number;
+                shipped_within_hours?: number;
+            };
+            token_hygiene?: {
+                max_early_tokens?: number;
+            };
+            webhook_receiver?: {
+                min_success_rate?: number;
+                max_p95_ms?: number;
+            };
+            error_profile?: {
+                warn_validation_share?: number;
+                fail_validation_share?: number;
+            };
+            coverage?: {
+                operations?: string[];
+                transitions?: string[];
+            };
+            /** @description What `certify` plays (read by the CLI, ignored by the report). */
+            certify?: {
+                [key: string]: unknown;
+            };
+        };
+        ReadinessRequest: {
+            profile?: components["schemas"]["ReadinessProfile"];
+            /** Format: date-time */
+            since?: string;
+            /** Format: date-time */
+            until?: string;
+            /** @default false */
+            probe_signatures: boolean;
         };
     };
     responses: {
@@ -3481,6 +3674,95 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["JournalSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: {
+                /** @description Only what happened from this time on (ISO 8601). The window is as fine as the rollup's buckets (`window.bucket_seconds`). */
+                since?: string;
+                /** @description Only what happened before this time (ISO 8601). */
+                until?: string;
+                /** @description Also send each active subscription one delivery with a wrong signature; a receiver that checks signatures refuses it with a 4xx. */
+                probe_signatures?: boolean;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The tenant whose connector is judged.
+                 * @example ten_nordwind
+                 */
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    evaluateReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The tenant whose connector is judged.
+                 * @example ten_nordwind
+                 */
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "profile": {
+                 *         "name": "my-connector",
+                 *         "polling_discipline": {
+                 *           "min_interval_seconds": 600
+                 *         },
+                 *         "coverage": {
+                 *           "operations": [
+                 *             "listUnconfirmedOrders",
+                 *             "updateOrderStatus"
+                 *           ],
+                 *           "transitions": [
+                 *             "open>shipping"
+                 *           ]
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReadinessRequest"];
+            };
+        };
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessReport"];
                 };
             };
             400: components["responses"]["BadRequest"];

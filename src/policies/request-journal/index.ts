@@ -13,6 +13,7 @@
 // attributed to (unknown credentials) are not journaled.
 // The ring buffers are RequestJournal (src/journal/journal.ts).
 import { clockNowMs } from '../../clock/clock.ts';
+import { observeRequest, type AnswerFacts } from '../../domain/connector-record.ts';
 import { redactBody, redactHeaders, redactQuery } from '../../domain/redaction.ts';
 import type { RequestJournal } from '../../journal/journal.ts';
 import type { Policy, RequestContext } from '../../server/policy.ts';
@@ -112,12 +113,22 @@ function record(c: RequestContext, journal: RequestJournal, tenant: Tenant, outc
   entry.rl_remaining = decision?.remaining ?? 0;
   entry.rl_reset = decision?.reset ?? 0;
   entry.faults = c.get('faults') ?? null;
-  entry.notes = c.get('notes') ?? null;
+  entry.notes = c.get('notes') ?? (error instanceof Problem ? error.notes : null);
   entry.credential = c.get('credential') ?? null;
   entry.request_headers = outcome.bodies?.headers;
   entry.request_body = outcome.bodies?.request;
   entry.response_body = outcome.bodies?.response;
+  // The readiness rollup: the facts the entry does not hold, in a reused object.
+  const problem = error instanceof Problem && c.res.status === error.status ? error : null;
+  const retryAfter = problem?.headers['retry-after'];
+  facts.code = problem ? problem.body.code : null;
+  facts.retryAfterSeconds = retryAfter === undefined ? null : Number(retryAfter) || null;
+  facts.group = rateGroupOf(c.get('operation').extensions);
+  observeRequest(journal.recordOf(tenant), entry, facts);
 }
+
+const facts: AnswerFacts = { code: null, retryAfterSeconds: null, group: '' };
+const rateGroupOf = (extensions: Record<string, unknown>): string => (extensions['x-rate-limit'] as { group: string } | undefined)?.group ?? 'default';
 
 async function readBodies(c: RequestContext): Promise<Outcome['bodies']> {
   let request: string;
