@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { registerCheckCommands } from './checks/commands.ts';
 import { registerVerifyPactCommand } from './pact/command.ts';
 import { registerScenarioCommands } from './scenarios/commands.ts';
+import { registerReadinessCommands } from './readiness/commands.ts';
 import { parseClockSetting, type ClockSetting } from './clock/clock.ts';
 import { DEFAULT_ADMIN_TOKEN } from './control/admin-token.ts';
 import { VERSION } from './sandbox-files.ts';
@@ -96,6 +97,7 @@ program
 registerCheckCommands(program, VERSION);
 registerVerifyPactCommand(program);
 registerScenarioCommands(program);
+registerReadinessCommands(program);
 
 program.parseAsync(process.argv).catch((error) => {
   console.error(`marketplace-sandbox: ${(error as Error).message}`);

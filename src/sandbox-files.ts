@@ -9,4 +9,6 @@ export const ADMIN_SPEC = `${SANDBOX_ROOT}specs/sandbox-admin.openapi.yaml`;
 export const VERSION: string = JSON.parse(readFileSync(`${SANDBOX_ROOT}package.json`, 'utf8')).version;
 export const DEFAULT_SLA_FILE = `${SANDBOX_ROOT}specs/sla.yaml`;
 export const DEFAULT_PROFILE = `${SANDBOX_ROOT}profiles/partner-mix.yaml`;
+/** The readiness thresholds and the certification day (`readiness`, `certify`). */
+export const GO_LIVE_PROFILE = `${SANDBOX_ROOT}profiles/go-live.yaml`;
 export const SCENARIO_DIR = `${SANDBOX_ROOT}scenarios/`;

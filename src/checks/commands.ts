@@ -96,7 +96,7 @@ function assignment(value: string, previous: Record<string, unknown> = {}): Reco
   return { ...previous, [value.slice(0, eq)]: parsed };
 }
 
-function timestamp(value: string): Date {
+export function timestamp(value: string): Date {
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) throw new InvalidArgumentError('must be an ISO 8601 time, e.g. 2026-01-15T09:00:00Z.');
   return d;
@@ -113,7 +113,8 @@ function withTargetOptions(command: Command): Command {
     .option('--admin-token <token>', 'control API token for --fresh-tenant (default env SANDBOX_ADMIN_TOKEN, else sandbox-admin-token)');
 }
 
-async function run(action: () => Promise<{ exitCode: number; summary: string }>): Promise<void> {
+/** Runs a check command: prints its summary and sets its exit code; an error is one line and exit code 2. */
+export async function run(action: () => Promise<{ exitCode: number; summary: string }>): Promise<void> {
   try {
     const { exitCode, summary } = await action();
     console.log(summary);

@@ -4,7 +4,8 @@
 import type { HistogramBucket, PercentilePoint } from './latency-histogram.ts';
 import type { BudgetCheck, OperationReport, SlaReport } from './sla-evaluation.ts';
 
-const escape = (value: unknown) =>
+/** Text made safe for HTML (and XML) content and attribute values. */
+export const escapeHtml = (value: unknown): string =>
   String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** 0.4 → "0.4", 12.345 → "12.3", 1234.5 → "1 235": as many digits as a reader can use. */
@@ -37,23 +38,23 @@ export function renderSlaReportHtml(report: SlaReport): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>SLA report: ${escape(report.verdict.toUpperCase())} – ${escape(report.target.base_url)}</title>
+<title>SLA report: ${escapeHtml(report.verdict.toUpperCase())} – ${escapeHtml(report.target.base_url)}</title>
 <style>${STYLE}</style>
 </head>
 <body>
 <header>
-  <p class="tool">marketplace-sandbox sla ${escape(report.version)}</p>
-  <h1>SLA report for <span class="target">${escape(report.target.base_url)}</span></h1>
-  <p class="verdict ${pass ? 'pass' : 'fail'}" id="verdict"><strong>${pass ? 'PASS' : 'FAIL'}</strong> ${escape(report.headline)}</p>
+  <p class="tool">marketplace-sandbox sla ${escapeHtml(report.version)}</p>
+  <h1>SLA report for <span class="target">${escapeHtml(report.target.base_url)}</span></h1>
+  <p class="verdict ${pass ? 'pass' : 'fail'}" id="verdict"><strong>${pass ? 'PASS' : 'FAIL'}</strong> ${escapeHtml(report.headline)}</p>
 </header>
 
 <section id="run">
   <h2>What was measured</h2>
   <dl class="facts">
-    <dt>When</dt><dd>${escape(report.started_at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}, for ${num(report.load.duration_s)} s (after ${num(report.load.warmup_s)} s of warm-up that is not counted)</dd>
-    <dt>Load</dt><dd>${escape(load)}; mix “${escape(report.load.profile)}”</dd>
-    <dt>Credentials</dt><dd>${escape(report.target.auth)}${report.target.tenant ? `, tenant ${escape(report.target.tenant)}` : ''}</dd>
-    <dt>Budgets</dt><dd>${escape(report.sla_file)}</dd>
+    <dt>When</dt><dd>${escapeHtml(report.started_at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}, for ${num(report.load.duration_s)} s (after ${num(report.load.warmup_s)} s of warm-up that is not counted)</dd>
+    <dt>Load</dt><dd>${escapeHtml(load)}; mix “${escapeHtml(report.load.profile)}”</dd>
+    <dt>Credentials</dt><dd>${escapeHtml(report.target.auth)}${report.target.tenant ? `, tenant ${escapeHtml(report.target.tenant)}` : ''}</dd>
+    <dt>Budgets</dt><dd>${escapeHtml(report.sla_file)}</dd>
   </dl>
   <div class="cards">
     ${card('Requests', num(report.summary.requests), `${num(report.summary.throughput_rps)} per second`)}
@@ -63,7 +64,7 @@ export function renderSlaReportHtml(report: SlaReport): string {
     ${card('Availability', percent(report.summary.availability_pct), 'answered at all')}
     ${card('Rate-limited (429)', num(report.summary.rate_limited), report.summary.rate_limited ? 'the load exceeds the plan: not counted as errors' : 'the load stayed within the plan')}
   </div>
-  ${report.warnings.length ? `<div class="warnings" id="warnings"><h3>Worth knowing</h3><ul>${report.warnings.map((w) => `<li>${escape(w)}</li>`).join('')}</ul></div>` : ''}
+  ${report.warnings.length ? `<div class="warnings" id="warnings"><h3>Worth knowing</h3><ul>${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul></div>` : ''}
 </section>
 
 <section id="budgets-section">
@@ -92,7 +93,7 @@ ${report.operations.map((op) => operationSection(op, report.checks)).join('\n')}
     <dt>429 answers</dt><dd>“Too many requests”: the load exceeded the rate limit of the partner's plan. They are reported apart and count neither as errors nor in the latencies.</dd>
     <dt>Open model</dt><dd>Requests leave on a fixed schedule; when the service stalls, the waiting time of the requests queued behind counts too, as it would for real callers.</dd>
   </dl>
-  <p class="generated">Generated ${escape(report.finished_at)} · report.json holds every figure of this page.</p>
+  <p class="generated">Generated ${escapeHtml(report.finished_at)} · report.json holds every figure of this page.</p>
 </footer>
 </body>
 </html>
@@ -100,16 +101,16 @@ ${report.operations.map((op) => operationSection(op, report.checks)).join('\n')}
 }
 
 function card(title: string, value: string, note: string): string {
-  return `<div class="card"><div class="card-title">${escape(title)}</div><div class="card-value">${escape(value)}</div><div class="card-note">${escape(note)}</div></div>`;
+  return `<div class="card"><div class="card-title">${escapeHtml(title)}</div><div class="card-value">${escapeHtml(value)}</div><div class="card-note">${escapeHtml(note)}</div></div>`;
 }
 
 function cell(check: BudgetCheck | undefined): string {
   if (!check) return '<td class="na">–</td>';
   const unit = check.unit === 'ms' ? ' ms' : ' %';
   const limit = `${check.comparison} ${num(check.limit)}${unit}`;
-  if (check.passed === null || check.actual === null) return `<td class="na" title="${escape(check.label)}">– <span class="limit">${escape(limit)}</span></td>`;
+  if (check.passed === null || check.actual === null) return `<td class="na" title="${escapeHtml(check.label)}">– <span class="limit">${escapeHtml(limit)}</span></td>`;
   const mark = check.passed ? '<span class="ok">✔</span>' : '<span class="bad">✘</span>';
-  return `<td class="${check.passed ? 'cell-ok' : 'cell-bad'}" title="${escape(`${check.label} (budget from ${check.source})`)}">${mark} ${escape(num(check.actual) + unit)} <span class="limit">${escape(limit)}</span></td>`;
+  return `<td class="${check.passed ? 'cell-ok' : 'cell-bad'}" title="${escapeHtml(`${check.label} (budget from ${check.source})`)}">${mark} ${escapeHtml(num(check.actual) + unit)} <span class="limit">${escapeHtml(limit)}</span></td>`;
 }
 
 function budgetRows(report: SlaReport, metrics: BudgetCheck['metric'][]): string {
@@ -123,7 +124,7 @@ function budgetRows(report: SlaReport, metrics: BudgetCheck['metric'][]): string
   };
   // Latency budgets are per operation; the all-requests row shows the figure for orientation.
   const unbudgeted = (m: BudgetCheck['metric']) =>
-    overallLatency[m] === undefined ? '<td class="na">–</td>' : `<td>${escape(ms(overallLatency[m]!))} <span class="limit">budgets per operation</span></td>`;
+    overallLatency[m] === undefined ? '<td class="na">–</td>' : `<td>${escapeHtml(ms(overallLatency[m]!))} <span class="limit">budgets per operation</span></td>`;
   rows.push(
     `<tr class="overall"><th scope="row">All requests</th><td></td><td class="n">${num(report.summary.requests)}</td>${metrics
       .map((m) => {
@@ -135,7 +136,7 @@ function budgetRows(report: SlaReport, metrics: BudgetCheck['metric'][]): string
   for (const op of report.operations) {
     const own = report.checks.filter((c) => c.scope === op.operation_id);
     rows.push(
-      `<tr><th scope="row"><a href="#op-${escape(op.operation_id)}">${escape(op.operation_id)}</a><div class="route">${escape(op.method)} ${escape(op.path)}</div></th><td>${escape(op.group ?? '—')}</td><td class="n">${num(op.requests)}</td>${metrics
+      `<tr><th scope="row"><a href="#op-${escapeHtml(op.operation_id)}">${escapeHtml(op.operation_id)}</a><div class="route">${escapeHtml(op.method)} ${escapeHtml(op.path)}</div></th><td>${escapeHtml(op.group ?? '—')}</td><td class="n">${num(op.requests)}</td>${metrics
         .map((m) => cell(own.find((c) => c.metric === m)))
         .join('')}<td class="${op.passed ? 'cell-ok' : 'cell-bad'}">${op.passed ? 'met' : 'BREACHED'}</td></tr>`,
     );
@@ -151,9 +152,9 @@ function operationSection(op: OperationReport, checks: BudgetCheck[]): string {
     .map(([status, count]) => `${status}: ${num(count)}`)
     .join(' · ');
   const l = op.latency;
-  return `<article class="operation" id="op-${escape(op.operation_id)}">
-  <h3>${op.passed ? '<span class="ok">✔</span>' : '<span class="bad">✘</span>'} ${escape(op.operation_id)} <span class="route">${escape(op.method)} ${escape(op.path)}</span></h3>
-  <p class="stats">${num(op.requests)} requests (${num(op.throughput_rps)}/s) · p50 ${ms(l.p50_ms)} · p95 ${ms(l.p95_ms)} · p99 ${ms(l.p99_ms)} · max ${ms(l.max_ms)} · errors ${num(op.errors)} · 429s ${num(op.rate_limited)}${statuses ? ` · answers ${escape(statuses)}` : ''}</p>
+  return `<article class="operation" id="op-${escapeHtml(op.operation_id)}">
+  <h3>${op.passed ? '<span class="ok">✔</span>' : '<span class="bad">✘</span>'} ${escapeHtml(op.operation_id)} <span class="route">${escapeHtml(op.method)} ${escapeHtml(op.path)}</span></h3>
+  <p class="stats">${num(op.requests)} requests (${num(op.throughput_rps)}/s) · p50 ${ms(l.p50_ms)} · p95 ${ms(l.p95_ms)} · p99 ${ms(l.p99_ms)} · max ${ms(l.max_ms)} · errors ${num(op.errors)} · 429s ${num(op.rate_limited)}${statuses ? ` · answers ${escapeHtml(statuses)}` : ''}</p>
   ${op.sample_errors.length ? `<p class="errors">Errors seen: ${op.sample_errors.map(escape).join('; ')}</p>` : ''}
   <div class="charts">
     ${percentilePlot(op.operation_id, op.percentile_curve, budgets)}
@@ -183,7 +184,7 @@ const nines = (percentile: number) => (percentile >= 100 ? 4.5 : -Math.log10(1 -
 
 function percentilePlot(id: string, curve: PercentilePoint[], budgets: { label: string; ms: number }[]): string {
   budgets = [...budgets];
-  if (curve.length === 0) return `<svg class="percentile-plot" width="${W}" height="${H}" role="img" aria-label="No latencies recorded for ${escape(id)}"><text x="${W / 2}" y="${H / 2}" text-anchor="middle">no answers recorded</text></svg>`;
+  if (curve.length === 0) return `<svg class="percentile-plot" width="${W}" height="${H}" role="img" aria-label="No latencies recorded for ${escapeHtml(id)}"><text x="${W / 2}" y="${H / 2}" text-anchor="middle">no answers recorded</text></svg>`;
   // Scaled to the data and the tightest budget, so the curve stays readable; looser budgets
   // above the chart are named in its corner instead of squashing the curve to the bottom.
   const tightest = budgets.length ? Math.min(...budgets.map((b) => b.ms)) : 0;
@@ -195,12 +196,12 @@ function percentilePlot(id: string, curve: PercentilePoint[], budgets: { label: 
   const y = (v: number) => PAD.top + plotH - (v / top) * plotH;
   const xLabels: [number, string][] = [[0, '0 %'], [90, '90 %'], [99, '99 %'], [99.9, '99.9 %'], [99.99, '99.99 %'], [100, 'max']];
   const path = curve.map((p, i) => `${i ? 'L' : 'M'}${x(p.percentile).toFixed(1)},${y(p.ms).toFixed(1)}`).join(' ');
-  return `<svg class="percentile-plot" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="Latency by percentile of ${escape(id)}">
-  <title>Latency by percentile of ${escape(id)}</title>
+  return `<svg class="percentile-plot" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="Latency by percentile of ${escapeHtml(id)}">
+  <title>Latency by percentile of ${escapeHtml(id)}</title>
   ${yTicks.map((t) => `<line class="grid" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(t)}" y2="${y(t)}"/><text class="tick" x="${PAD.left - 6}" y="${y(t) + 4}" text-anchor="end">${num(t)}</text>`).join('')}
   ${xLabels.map(([p, label]) => `<line class="grid" x1="${x(p)}" x2="${x(p)}" y1="${PAD.top}" y2="${PAD.top + plotH}"/><text class="tick" x="${x(p)}" y="${PAD.top + plotH + 16}" text-anchor="middle">${label}</text>`).join('')}
-  ${budgets.map((b) => `<line class="budget" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(b.ms)}" y2="${y(b.ms)}"/><text class="budget-label" x="${W - PAD.right - 4}" y="${y(b.ms) - 4}" text-anchor="end">${escape(b.label)} ${num(b.ms)} ms</text>`).join('')}
-  ${above.map((b, i) => `<text class="budget-label" x="${PAD.left + 6}" y="${PAD.top + 12 + i * 13}">${escape(b.label)} ${num(b.ms)} ms: above the chart</text>`).join('')}
+  ${budgets.map((b) => `<line class="budget" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(b.ms)}" y2="${y(b.ms)}"/><text class="budget-label" x="${W - PAD.right - 4}" y="${y(b.ms) - 4}" text-anchor="end">${escapeHtml(b.label)} ${num(b.ms)} ms</text>`).join('')}
+  ${above.map((b, i) => `<text class="budget-label" x="${PAD.left + 6}" y="${PAD.top + 12 + i * 13}">${escapeHtml(b.label)} ${num(b.ms)} ms: above the chart</text>`).join('')}
   <path class="curve" d="${path}"/>
   ${curve.map((p) => `<circle class="point" cx="${x(p.percentile).toFixed(1)}" cy="${y(p.ms).toFixed(1)}" r="2.5"><title>${p.percentile === 100 ? 'max' : `${p.percentile} % of requests`}: ${num(p.ms)} ms</title></circle>`).join('')}
   <text class="axis" x="${PAD.left + plotW / 2}" y="${H - 6}" text-anchor="middle">share of requests faster than the line</text>
@@ -209,7 +210,7 @@ function percentilePlot(id: string, curve: PercentilePoint[], budgets: { label: 
 }
 
 function histogramChart(id: string, buckets: HistogramBucket[], budgets: { label: string; ms: number }[]): string {
-  if (buckets.length === 0) return `<svg class="histogram" width="${W}" height="${H}" role="img" aria-label="No latencies recorded for ${escape(id)}"><text x="${W / 2}" y="${H / 2}" text-anchor="middle">no answers recorded</text></svg>`;
+  if (buckets.length === 0) return `<svg class="histogram" width="${W}" height="${H}" role="img" aria-label="No latencies recorded for ${escapeHtml(id)}"><text x="${W / 2}" y="${H / 2}" text-anchor="middle">no answers recorded</text></svg>`;
   const maxCount = Math.max(...buckets.map((b) => b.count), 1);
   const yTicks = ticks(maxCount).filter((t) => Number.isInteger(t));
   const top = yTicks[yTicks.length - 1] ?? maxCount;
@@ -220,8 +221,8 @@ function histogramChart(id: string, buckets: HistogramBucket[], budgets: { label
   const lo = buckets[0]!.from_ms;
   const hi = buckets[buckets.length - 1]!.to_ms;
   const xOfMs = (v: number) => PAD.left + (hi > lo ? (Math.log(v / lo) / Math.log(hi / lo)) * plotW : 0);
-  return `<svg class="histogram" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="Histogram of latencies of ${escape(id)}">
-  <title>How many requests of ${escape(id)} took how long</title>
+  return `<svg class="histogram" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="Histogram of latencies of ${escapeHtml(id)}">
+  <title>How many requests of ${escapeHtml(id)} took how long</title>
   ${yTicks.map((t) => `<line class="grid" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(t)}" y2="${y(t)}"/><text class="tick" x="${PAD.left - 6}" y="${y(t) + 4}" text-anchor="end">${num(t)}</text>`).join('')}
   ${buckets
     .map(
@@ -235,7 +236,7 @@ function histogramChart(id: string, buckets: HistogramBucket[], budgets: { label
   <text class="tick" x="${W - PAD.right}" y="${PAD.top + plotH + 16}" text-anchor="end">${num(hi)}</text>
   ${budgets
     .filter((b) => b.ms >= lo && b.ms <= hi)
-    .map((b) => `<line class="budget" x1="${xOfMs(b.ms)}" x2="${xOfMs(b.ms)}" y1="${PAD.top}" y2="${PAD.top + plotH}"/><text class="budget-label" x="${xOfMs(b.ms) + 4}" y="${PAD.top + 10}">${escape(b.label)}</text>`)
+    .map((b) => `<line class="budget" x1="${xOfMs(b.ms)}" x2="${xOfMs(b.ms)}" y1="${PAD.top}" y2="${PAD.top + plotH}"/><text class="budget-label" x="${xOfMs(b.ms) + 4}" y="${PAD.top + 10}">${escapeHtml(b.label)}</text>`)
     .join('')}
   <text class="axis" x="${PAD.left + plotW / 2}" y="${H - 6}" text-anchor="middle">milliseconds (bands widen to the right)</text>
   <text class="axis" transform="translate(14 ${PAD.top + plotH / 2}) rotate(-90)" text-anchor="middle">requests</text>

@@ -19,6 +19,8 @@ const SAMPLES_PER_KIND = 50;
 const RECENT = 4096;
 const CONFIRMATIONS = 20_000;
 const FAILURES = 1_000;
+/** A poll this soon after the previous one, with confirmations between, reads on in the same round. */
+const ROUND_GAP_MS = 2_000;
 /** Single-item writes further apart than this are not one run (the profile may only narrow it). */
 export const RUN_GAP_MS = 10_000;
 
@@ -47,6 +49,12 @@ export interface Poll {
   operation: string;
   /** Sandbox ms since the previous poll of the same operation; null for the first. */
   interval: number | null;
+  /**
+   * The connector confirmed orders since its previous poll, less than ROUND_GAP_MS ago: this one
+   * reads on after handling what that poll found (confirmed orders leave the unconfirmed list),
+   * in the same round, not a new round of polling.
+   */
+  continuation: boolean;
 }
 
 /** A request to a method and path whose previous answer was a 5xx or no answer. */
@@ -79,6 +87,8 @@ export interface ConnectorRecord {
   runs: SingleItemRun[];
   run: SingleItemRun | null;
   lastPoll: Map<string, number>;
+  /** Wall ms of the same. */
+  lastPollAt: Map<string, number>;
   retryAfter: Map<string, { until: number; id: string; seconds: number }>;
   failures: Map<string, { at: number; id: string; gap: number; attempt: number }>;
   priceRefusals: Map<string, { id: string; at: number }>;
@@ -86,6 +96,8 @@ export interface ConnectorRecord {
   confirmations: Map<string, number>;
   /** Sandbox ms of the first request recorded: orders are judged from when the connector could see them. */
   firstSandboxAt: number | null;
+  /** An order was confirmed since the last poll. */
+  ordersTouched: boolean;
 }
 
 export function newConnectorRecord(): ConnectorRecord {
@@ -98,11 +110,13 @@ export function newConnectorRecord(): ConnectorRecord {
     runs: [],
     run: null,
     lastPoll: new Map(),
+    lastPollAt: new Map(),
     retryAfter: new Map(),
     failures: new Map(),
     priceRefusals: new Map(),
     confirmations: new Map(),
     firstSandboxAt: null,
+    ordersTouched: false,
   };
 }
 
@@ -233,10 +247,15 @@ export function observeRequest(record: ConnectorRecord, entry: JournalEntry, fac
   // Polling, timed on the sandbox clock (the business cadence; certify runs it faster).
   if (POLLS.has(op) && entry.method === 'GET') {
     const last = record.lastPoll.get(op);
+    const lastAt = record.lastPollAt.get(op);
     record.lastPoll.set(op, entry.sandbox_at);
-    keep(record.polls, { id, at, operation: op, interval: last === undefined ? null : entry.sandbox_at - last }, RECENT);
+    record.lastPollAt.set(op, at);
+    const continuation = record.ordersTouched && lastAt !== undefined && at - lastAt < ROUND_GAP_MS;
+    keep(record.polls, { id, at, operation: op, interval: last === undefined ? null : entry.sandbox_at - last, continuation }, RECENT);
+    record.ordersTouched = false;
     tally(bucket, 'poll');
   }
+  if (ok && notes?.includes('confirmed')) record.ordersTouched = true;
 
   if (UPDATE_OPERATIONS.has(op) && ok) tally(bucket, 'update');
   if (notes) observeNotes(record, bucket, entry, id, notes);

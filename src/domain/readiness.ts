@@ -263,7 +263,8 @@ export function readinessReport(input: ReadinessInput): ReadinessReport {
       }
       return last?.ok === true;
     };
-    const timed = polls.filter((poll) => poll.interval !== null);
+    // A read-on after handling what the previous poll found is part of that round, not a new poll.
+    const timed = polls.filter((poll) => poll.interval !== null && !poll.continuation);
     const fast = timed.filter((poll) => poll.interval! < min_interval_seconds * 1000);
     const withWebhook = timed.filter((poll) => poll.interval! < with_webhooks_min_interval_seconds * 1000 && poll.interval! >= min_interval_seconds * 1000 && webhookWorkingAt(poll.at));
     const judge = (n: number): Verdict => (!timed.length ? 'not_exercised' : n / timed.length > fail_share ? 'fail' : n ? 'warn' : 'pass');

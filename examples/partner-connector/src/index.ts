@@ -6,3 +6,4 @@ export type * from './marketplace-client.ts';
 export { PartnerConnector, AVAILABILITY_BATCH_LIMIT, INVENTORY_SYNC_LIMIT, type ConnectorOptions, type OrderOutcome, type Tracking, type Warehouse } from './partner-connector.ts';
 export { DEFAULT_BACKOFF, retryAfterSeconds, sendWithBackoff, type BackoffPolicy } from './rate-limit-backoff.ts';
 export { WebhookReceiver, WebhookSignatureError, type MarketplaceEvent, type MarketplaceEventType, type ReceivedWebhook } from './webhook-receiver.ts';
+export { startConnectorService, type RunningService, type ServiceOptions } from './connector-service.ts';

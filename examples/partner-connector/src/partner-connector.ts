@@ -82,11 +82,15 @@ export class PartnerConnector {
       const page = await this.client.listUnconfirmedOrders({ page: 1, limit: 50 });
       const fresh = page.data.filter((order) => !waiting.has(order.id));
       if (fresh.length === 0) break;
+      let handled = 0;
       for (const order of fresh) {
         const outcome = await this.handleOrder(order);
         if (outcome.action === 'waiting') waiting.add(order.id);
+        else handled++;
         outcomes.push(outcome);
       }
+      // Only orders still waiting for payment: the page would read the same again.
+      if (handled === 0) break;
     }
     return outcomes;
   }
