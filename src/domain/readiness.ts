@@ -583,21 +583,25 @@ function orderHandling(input: ReadinessInput, t: (key: string) => number, ev: (k
   let toMarkShipped = 0;
   for (const order of input.orders) {
     const history = order.history;
-    const last = history[history.length - 1];
     // The moment the order last needed the partner's confirmation (it entered open or cancelled).
-    if (last && (last.status === 'open' || last.status === 'cancelled')) {
-      const entered = Date.parse(last.at);
+    let index = history.length - 1;
+    while (index >= 0 && history[index]!.status !== 'open' && history[index]!.status !== 'cancelled') index--;
+    const episode = history[index];
+    if (episode) {
+      const entered = Date.parse(episode.at);
       const start = Math.max(entered, from);
-      if (start <= to) {
-        const confirmedAt = input.record.confirmations.get(order.id);
-        const duringShipping = last.status === 'cancelled' && history[history.length - 2]?.status === 'shipping';
-        const took = order.confirmed ? (confirmedAt !== undefined && confirmedAt >= entered ? confirmedAt - start : null) : to - start;
-        const judged = order.confirmed ? took !== null : took! > confirmMs;
-        if (judged || order.confirmed) {
-          confirmable++;
-          if (duringShipping) cancellationsInShipping++;
-          if (took !== null && took > confirmMs) (duringShipping ? lateAck : lateConfirm).push(`${order.id} (${order.confirmed ? `confirmed after ${minutes(took)}` : `unconfirmed for ${minutes(took)}`})`);
-        }
+      const current = index === history.length - 1;
+      const confirmedAt = input.record.confirmations.get(order.id);
+      // Confirmed as recorded since then; else, still waiting in that status; anything else (moved on
+      // before the record began, confirmed by someone else) is not the connector's doing to judge.
+      const took = confirmedAt !== undefined && confirmedAt >= entered ? confirmedAt - start : current && !order.confirmed ? to - start : null;
+      // An unconfirmed order still within its time is pending, not judged yet.
+      const judged = start <= to && took !== null && (confirmedAt !== undefined || took > confirmMs);
+      if (judged) {
+        const duringShipping = episode.status === 'cancelled' && history[index - 1]?.status === 'shipping';
+        confirmable++;
+        if (duringShipping) cancellationsInShipping++;
+        if (took > confirmMs) (duringShipping ? lateAck : lateConfirm).push(`${order.id} (${confirmedAt !== undefined ? `confirmed after ${minutes(took)}` : `unconfirmed for ${minutes(took)}`})`);
       }
     }
     // Open → shipping and shipping → shipped, counted from when the connector could act.
@@ -609,7 +613,8 @@ function orderHandling(input: ReadinessInput, t: (key: string) => number, ev: (k
       const start = Math.max(Date.parse(step.at), from);
       if (start > to) continue;
       const end = next ? Date.parse(next.at) : to;
-      if (next && next.status === 'cancelled') continue;
+      // Moved on before the record began, or cancelled: nothing the connector had to do.
+      if (next && (next.status === 'cancelled' || end < from)) continue;
       if (!next && end - start <= limit) continue; // still within its time
       if (step.status === 'open') toShip++;
       else toMarkShipped++;

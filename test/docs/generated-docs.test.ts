@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CONTROL_API_PAGE, controlApiPage } from '../../scripts/control-api-docs.ts';
 import { PACT_PAGE, pactPage } from '../../scripts/pact-states-docs.ts';
+import { READINESS_SCHEMA, readinessSchema } from '../../scripts/readiness-schema.ts';
 import { listOperations, loadDocument } from '../../src/contract/operations.ts';
 import { PLANS } from '../../src/domain/rate-limit.ts';
 import { DECLARED_NOT_EMITTED, EVENT_TYPES } from '../../src/events/builders.ts';
@@ -31,6 +32,10 @@ describe('docs that mirror the source', () => {
 
   it("docs/pact.md lists every provider-state form verify-pact knows, as src/pact/provider-states.ts has them (else: npm run docs)", async () => {
     expect(await readFile(PACT_PAGE, 'utf8')).toBe(await pactPage());
+  });
+
+  it('specs/readiness-report.schema.json is the ReadinessReport of specs/sandbox-admin.openapi.yaml (else: npm run docs)', async () => {
+    expect(await readFile(READINESS_SCHEMA, 'utf8')).toBe(await readinessSchema());
   });
 
   it.each(['docs/access.md', 'src/policies/rate-limit/README.md'])('the plans table of %s is PLANS', async (file) => {
