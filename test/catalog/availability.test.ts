@@ -115,7 +115,12 @@ describe('availability batch', () => {
     const tenant = tenantOf(sb);
     const product = simpleProduct(tenant.state, 3);
     const ctx = { store: sb.store, events: sb.events, tenant, now: () => new Date('2026-01-15T10:00:00Z') };
-    const run = (items: unknown[]) => inventoryHandlers.updateAvailability!({ body: { items } } as any, ctx) as { notes?: string[]; body: any };
+    // Every call here sends one item, which is also noted (single_item, for the readiness report's batch rule).
+    const run = (items: unknown[]) => {
+      const reply = inventoryHandlers.updateAvailability!({ body: { items } } as any, ctx) as { notes?: string[]; body: any };
+      expect(reply.notes).toContain('single_item');
+      return { ...reply, notes: reply.notes?.filter((n) => n !== 'single_item') };
+    };
     expect(run([{ id: product.id, status: 'active', in_stock: 3 }]).notes).toEqual([]);
     expect(run([{ id: product.id, status: 'active', in_stock: 3 }]).notes).toEqual(['unchanged_update']);
     expect(run([{ id: product.id, status: 'inactive', in_stock: 3 }]).notes).toEqual([]);
