@@ -30,6 +30,11 @@ function clockSetting(value: string): ClockSetting {
   return setting;
 }
 
+function durability(value: string): 'durable' | 'relaxed' {
+  if (value !== 'durable' && value !== 'relaxed') throw new InvalidArgumentError('must be "durable" or "relaxed".');
+  return value;
+}
+
 function retrySchedule(value: string): number[] {
   const schedule = parseRetrySchedule(value);
   if (!schedule) throw new InvalidArgumentError('must be a comma-separated list of seconds, e.g. 1,2,4,8,16.');
@@ -48,6 +53,8 @@ program
   .option('--host <host>', 'interface to bind; use 0.0.0.0 inside containers', '127.0.0.1')
   .option('--data <file>', 'JSON file that keeps the state across restarts', '.sandbox-data/state.json')
   .option('--memory', 'keep state in memory only (nothing written to disk)')
+  .option('--durability <mode>', 'durable: a write is answered once it is fsync\'d to the data file\'s log; relaxed: at once, written within 50 ms (faster, a crash may lose the last moment)', durability, 'durable')
+  .option('--repair', 'start from damaged state files: keep every record up to the last good one, the damaged file aside as <name>.corrupt-<time>')
   .option('--seed <n>', 'fixture seed for new tenants (same seed, same data)', seed)
   .option('--strict', 'validate every response against the spec; a mismatch becomes a 500 response_contract_violation')
   .option('--spec <file>', 'serve another OpenAPI 3.x document instead (every operation mocked from it)')

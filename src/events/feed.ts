@@ -4,6 +4,7 @@
 // a subscription matched it; GET /api/v2/events reads it (src/handlers/events.ts, with the rules
 // in src/domain/event-feed.ts).
 import { appendToFeed } from '../domain/event-feed.ts';
+import { noteChange } from '../state/changes.ts';
 import { nextSequence, resourceKey } from '../domain/event-sequence.ts';
 import type { SandboxStore } from '../store/store.ts';
 import { eventBody, type SandboxEvent } from './builders.ts';
@@ -14,13 +15,16 @@ export function keepEventFeed(store: SandboxStore, events: EventBus): () => void
   events.numberWith((tenantId, type, data) => {
     const tenant = store.tenant(tenantId);
     if (!tenant) return 1;
-    return nextSequence((tenant.state.event_sequences ??= {}), resourceKey(type, data));
+    const counters = (tenant.state.event_sequences ??= {});
+    const key = resourceKey(type, data);
+    noteChange(counters, key, counters[key]);
+    return nextSequence(counters, key);
   });
   return events.subscribe((event: SandboxEvent) => {
     const tenant = store.tenant(event.tenant_id);
     if (!tenant) return;
     // Serialised now: the data objects are live and may change after the event.
     appendToFeed((tenant.state.event_feed ??= []), event.event, eventBody(event));
-    store.changed();
+    store.changed(tenant);
   });
 }

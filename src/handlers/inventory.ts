@@ -13,6 +13,7 @@ import { newId } from '../store/ids.ts';
 import { accepted, newJob, runJob } from './jobs.ts';
 import { watchProductStock } from '../events/product-stock.ts';
 import { own } from '../state/copy-on-write.ts';
+import { put } from '../state/changes.ts';
 
 /** Stock of a sku the tenant still sells: a deleted product's skus are gone with it. */
 function stockedItem(state: TenantState, sku: string): InventoryItem | null {
@@ -127,7 +128,7 @@ export const inventoryHandlers: Handlers<MarketplaceOperationId> = {
       created_at: now.toISOString(),
       expires_at: new Date(now.getTime() + (body.ttl_seconds ?? 900) * 1000).toISOString(),
     };
-    tenant.state.reservations[reservation.id] = reservation;
+    put(tenant.state.reservations, reservation.id, reservation);
     applySignals(tenant, ctx, item, before, () => {});
     return { status: 201, body: presentReservation(reservation), headers: { location: `/api/v2/inventory/reservations/${reservation.id}` } };
   },
@@ -198,7 +199,7 @@ export const inventoryHandlers: Handlers<MarketplaceOperationId> = {
   syncInventory({ body }, ctx) {
     const tenant = requireTenant(ctx);
     const job = newJob('inventory_sync', body.items.length, ctx.now());
-    tenant.state.jobs[job.id] = job;
+    put(tenant.state.jobs, job.id, job);
     runJob(tenant, ctx, job, () => syncLine(tenant, ctx, body.items));
     return accepted(job);
   },
@@ -280,5 +281,5 @@ function adoptSku(state: TenantState, owner: SkuOwner | undefined, now: string):
   const sku = owner.variant?.sku ?? owner.product.sku;
   const existing = own(state.inventory, sku);
   if (existing && existing.product_id === owner.product.id) return existing;
-  return (state.inventory[sku] = emptyInventory(sku, owner.product.id, owner.variant?.id ?? null, now));
+  return put(state.inventory, sku, emptyInventory(sku, owner.product.id, owner.variant?.id ?? null, now));
 }

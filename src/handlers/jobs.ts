@@ -6,6 +6,7 @@ import type { Job } from '../domain/types.ts';
 import type { DocumentedAs, HandlerContext } from '../server/handler.ts';
 import type { Tenant } from '../store/store.ts';
 import { newId } from '../store/ids.ts';
+import { own } from '../state/copy-on-write.ts';
 
 /** Lines per event-loop turn: large enough to finish 10 000 lines quickly, small enough to stay responsive. */
 const CHUNK = 2000;
@@ -41,21 +42,24 @@ export function accepted(job: Job): DocumentedAs<'syncInventory', 202> & Documen
 export function runJob(
   tenant: Tenant,
   ctx: HandlerContext,
-  job: Job,
+  accepted: Job,
   prepare: () => (index: number) => LineOutcome,
 ): void {
   const state = tenant.state;
+  let job = accepted;
   let processLine: ((index: number) => LineOutcome) | null = null;
   let index = 0;
   const finish = (final: Job['state'], event: 'job.completed' | 'job.failed') => {
     job.state = final;
     job.completed_at = ctx.now().toISOString();
-    ctx.store.changed();
+    ctx.store.changed(tenant);
     ctx.events.emit(tenant.id, event, structuredClone(job), ctx.now());
   };
   const step = () => {
     // A reset replaced the tenant's world: this job belonged to the old one, which nobody sees any more.
     if (tenant.state !== state) return;
+    // The job's own copy again: a commit between two chunks froze what it wrote.
+    job = own(state.jobs, job.id) ?? job;
     try {
       if (job.state === 'queued') {
         job.state = 'running';
@@ -81,8 +85,10 @@ export function runJob(
       finish('failed', 'job.failed');
       return;
     }
-    if (index < job.progress.total) setImmediate(step);
-    else finish(finishedJobState(job.progress), 'job.completed');
+    if (index < job.progress.total) {
+      ctx.store.changed(tenant); // the progress so far is written, so a crash knows where the job stopped
+      setImmediate(step);
+    } else finish(finishedJobState(job.progress), 'job.completed');
   };
   setImmediate(step);
 }

@@ -92,7 +92,7 @@ export const oauthHandlers: Handlers<MarketplaceOperationId> = {
         const tenant = owner!.tenant;
         const code = `mac_${randomBytes(16).toString('hex')}`;
         issueAuthorizationCode(accessOf(tenant).oauth, verdict, code, clockNow(tenant.clock).getTime());
-        ctx.store.changed();
+        ctx.store.changed(tenant);
         return { status: 303, headers: { location: backToApp(verdict.redirect_uri, { code, state: verdict.state }) } };
       }
     }

@@ -9,6 +9,7 @@ import { conflict, invalid, notFound, noted, Problem } from '../server/problem.t
 import { newId } from '../store/ids.ts';
 import { commitOrderChange } from '../orders/commit.ts';
 import { own } from '../state/copy-on-write.ts';
+import { put } from '../state/changes.ts';
 
 /** An order, to read: it may be a frozen entity shared with a scenario's world. */
 function findOrder(state: TenantState, id: string): Order {
@@ -131,7 +132,7 @@ export const orderHandlers: Handlers<MarketplaceOperationId> = {
       created_at: ctx.now().toISOString(),
       updated_at: ctx.now().toISOString(),
     };
-    tenant.state.shipments[shipment.id] = shipment;
+    put(tenant.state.shipments, shipment.id, shipment);
     ctx.events.emit(tenant.id, 'shipment.created', shipment, ctx.now());
     return { status: 201, body: shipment, headers: { location: `/api/v2/shipments/${shipment.id}` } };
   },

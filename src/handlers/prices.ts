@@ -81,7 +81,7 @@ function setPrice(ctx: HandlerContext, product: Product, variant: Variant | null
   }
   if (decision.kind === 'needs_confirmation') {
     const token = issueForceToken(pricing, newId('pct', 16), request, now);
-    ctx.store.changed(); // a 409 is not a write for the pipeline, but the token must survive a restart
+    ctx.store.changed(tenant); // a 409 is not a write for the pipeline, but the token must survive a restart
     throw note(new Problem(
       409,
       'price_change_requires_confirmation',

@@ -8,13 +8,14 @@ import { requireTenant } from '../server/handler.ts';
 import type { Tenant } from '../store/store.ts';
 import { accepted, newJob, runJob, type LineOutcome } from './jobs.ts';
 import { addProduct } from './products.ts';
+import { put } from '../state/changes.ts';
 
 export const productBulkHandlers: Handlers<MarketplaceOperationId> = {
   createProductsBulk({ body }, ctx) {
     const tenant = requireTenant(ctx);
     const lines: unknown[] = body.products;
     const job = newJob('products_bulk', lines.length, ctx.now());
-    tenant.state.jobs[job.id] = job;
+    put(tenant.state.jobs, job.id, job);
     runJob(tenant, ctx, job, () => productLine(tenant, ctx, lines));
     return accepted(job);
   },

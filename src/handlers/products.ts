@@ -26,6 +26,7 @@ import { conflict, invalid, notFound, noted, Problem } from '../server/problem.t
 import { batchOutcome } from '../domain/batch-outcome.ts';
 import { newId } from '../store/ids.ts';
 import { own } from '../state/copy-on-write.ts';
+import { put } from '../state/changes.ts';
 
 /** A product the partner can see, to read: it may be a frozen entity shared with a scenario's world. */
 export function visibleProduct(state: TenantState, id: string): Product {
@@ -68,8 +69,8 @@ export function addProduct(ctx: HandlerContext, input: ProductInput): Product {
   const state = requireTenant(ctx).state;
   const now = ctx.now().toISOString();
   const product = buildProduct(input, { product: newId('prod'), variant: () => newId('var') }, now);
-  state.products[product.id] = product;
-  for (const { sku, variant } of sellableItems(product)) state.inventory[sku] = emptyInventory(sku, product.id, variant?.id ?? null, now);
+  put(state.products, product.id, product);
+  for (const { sku, variant } of sellableItems(product)) put(state.inventory, sku, emptyInventory(sku, product.id, variant?.id ?? null, now));
   recordCreatedPrice(state, product, null, now);
   for (const variant of product.variants) recordCreatedPrice(state, product, variant, now);
   emit(ctx, 'product.created', product);
@@ -201,7 +202,7 @@ export const productHandlers: Handlers<MarketplaceOperationId> = {
     const variant = buildVariant(input, product.id, newId('var'), product.currency, now);
     product.variants.push(variant);
     product.updated_at = now;
-    state.inventory[variant.sku] = emptyInventory(variant.sku, product.id, variant.id, now);
+    put(state.inventory, variant.sku, emptyInventory(variant.sku, product.id, variant.id, now));
     recordCreatedPrice(state, product, variant, now);
     emit(ctx, 'product.updated', product);
     return { status: 201, body: variant, headers: { location: `/api/v2/products/${product.id}/variants/${variant.id}` } };

@@ -11,6 +11,7 @@ import { SUBSCRIBABLE_EVENT_TYPES, unknownFilterEntries } from '../webhooks/even
 import { newWebhookSecret } from '../webhooks/signing.ts';
 import { guardWebhookTarget, webhookUrlErrors } from '../webhooks/target.ts';
 import { own } from '../state/copy-on-write.ts';
+import { put, remove } from '../state/changes.ts';
 
 /** The secret is shown once, at creation; every other answer leaves it out. */
 export function withoutSecret({ secret: _secret, ...rest }: WebhookSubscription): Omit<WebhookSubscription, 'secret'> {
@@ -60,7 +61,7 @@ export const webhookHandlers: Handlers<MarketplaceOperationId> = {
       created_at: now,
       updated_at: now,
     };
-    tenant.state.webhooks[created.id] = created;
+    put(tenant.state.webhooks, created.id, created);
     return { status: 201, body: created, headers: { location: `/api/v2/webhooks/${created.id}` } };
   },
 
@@ -85,7 +86,7 @@ export const webhookHandlers: Handlers<MarketplaceOperationId> = {
   deleteWebhook({ path }, ctx) {
     const tenant = requireTenant(ctx);
     subscription(tenant, path.webhook_id);
-    delete tenant.state.webhooks[path.webhook_id];
+    remove(tenant.state.webhooks, path.webhook_id);
     // Pending deliveries go with it (the spec promises so); its lane empties itself.
     dispatcher(ctx).forgetSubscription(tenant, path.webhook_id);
     return { status: 204 };

@@ -15,12 +15,13 @@ import type { Shipment } from '../domain/types.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { operations as AdminOperations } from '../contract/generated/admin.ts';
 import type { Tenant } from '../store/store.ts';
+import { put } from '../state/changes.ts';
 
 /** A carrier move as the control API reports it (advanceClock's `shipment_moves`, moveShipmentAsCarrier). */
 export type AppliedShipmentMove = AdminOperations['moveShipmentAsCarrier']['responses'][200]['content']['application/json'];
 
 function commitShipmentMove(tenant: Tenant, events: EventBus, before: Shipment, after: Shipment, at: Date): AppliedShipmentMove {
-  tenant.state.shipments[after.id] = after;
+  put(tenant.state.shipments, after.id, after);
   events.emit(tenant.id, `shipment.${after.status}`, structuredClone(after), at);
   return {
     shipment_id: after.id,

@@ -12,6 +12,7 @@ import { announcePayment } from '../events/money.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { Tenant } from '../store/store.ts';
 import { own } from '../state/copy-on-write.ts';
+import { put } from '../state/changes.ts';
 
 type StockMove = 'reserve' | 'release' | 'consume';
 
@@ -49,7 +50,7 @@ export function commitNewOrder(tenant: Tenant, events: EventBus, order: Order, a
   if (!known) knownCustomers.set(table, (known = customersOf(Object.values(table))));
   const customer = newCustomer(known, order);
   known.add(customerKey(order));
-  table[order.id] = order;
+  put(table, order.id, order);
   if (customer) events.emit(tenant.id, 'customer.created', customer, at);
   events.emit(tenant.id, 'order.created', order, at);
   moveStock(tenant, events, order, 'reserve', at);
@@ -57,7 +58,7 @@ export function commitNewOrder(tenant: Tenant, events: EventBus, order: Order, a
 
 /** A changed order (partner update or marketplace move), with its stock effect and events. */
 export function commitOrderChange(tenant: Tenant, events: EventBus, before: Order, after: Order, change: OrderChange, at: Date): void {
-  tenant.state.orders[after.id] = after;
+  put(tenant.state.orders, after.id, after);
   if (change.moved) {
     events.emit(tenant.id, 'order.status_changed', eventData.orderStatusChanged(after, before.status), at);
     const entered = ORDER_STATUS_EVENTS[after.status];

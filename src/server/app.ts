@@ -33,6 +33,7 @@ import { scenarioChecks } from '../scenarios/checked.ts';
 export { loadCheckedScenarios } from '../scenarios/checked.ts';
 import { compileStateCheck } from '../scenarios/state-check.ts';
 import { DEFAULT_SCENARIO, DEFAULT_TENANTS, SandboxStore, type Tenant } from '../store/store.ts';
+import type { Durability, StateBackend } from '../store/backend.ts';
 import { WebhookDispatcher, type WebhookDeliveryOptions } from '../webhooks/dispatcher.ts';
 import type { SandboxEnv } from './env.ts';
 import { registry, type HandlerContext } from './handler.ts';
@@ -72,6 +73,12 @@ export interface SandboxOptions {
   scenariosDir?: string;
   /** The scenario the default tenants start in (default: default). */
   scenario?: string;
+  /** How writes to the data file are acknowledged (default durable: after their fsync). */
+  durability?: Durability;
+  /** Keep what can be read of damaged state files (serve --repair). */
+  repair?: boolean;
+  /** Another persistence backend instead of the data file (src/store/backend.ts). */
+  backend?: StateBackend;
 }
 
 export interface Sandbox {
@@ -110,7 +117,15 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   if (options.scenario && !library.get(options.scenario)) {
     throw new Error(`There is no scenario ${options.scenario}; the scenarios are: ${library.names.join(', ')}.`);
   }
-  const store = await SandboxStore.open({ file: options.dataFile, seed: options.seed, clock: options.clock, library });
+  const store = await SandboxStore.open({
+    file: options.dataFile,
+    backend: options.backend,
+    durability: options.durability,
+    repair: options.repair,
+    seed: options.seed,
+    clock: options.clock,
+    library,
+  });
   if (options.clock) {
     for (const tenant of store.listTenants()) tenant.clock = setClockMode(tenant.clock, options.clock.mode, options.clock.factor);
   }
@@ -166,12 +181,25 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     if (!validate) throw new Error(`${operationId} has no JSON request body schema to check against.`);
     return validate(value) ? [] : toFieldErrors(validate.errors, pointer);
   };
-  // A write that succeeded is saved (at once, or batched: src/store/store.ts).
+  // A write that succeeded is written with its batch (src/store/durable-writes.ts); durable, its
+  // answer waits for the batch's fsync, and a batch the disk refused is undone and answered 503.
+  const durable = store.durability === 'durable' && store.file !== null;
   const persistWrites: Policy = {
     name: 'persist-writes',
     appliesTo: isWrite,
     after(c) {
-      if (c.res.status < 400) store.changed();
+      if (c.res.status >= 400) return;
+      store.changed(c.get('tenant') ?? undefined);
+      if (!durable) return;
+      return store.durable().catch((error: NodeJS.ErrnoException) => {
+        throw new Problem(
+          503,
+          'storage_unavailable',
+          `The sandbox could not write this change to ${store.file} (${error.code ?? error.message}), so it was not made: nothing of it is kept. Retry once the disk has space again.`,
+          {},
+          { 'retry-after': '5' },
+        );
+      });
     },
   };
 
@@ -212,7 +240,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     // answers here), and faults strike inside it: an injected latency holds the key (a duplicate
     // meanwhile gets 409), an injected failure or timeout is not remembered, so the retry is real.
     frame,
-    policies: [requestJournal(journal), tokenEndpoint(store), tenantAuth(store), rateLimit(limiter), idempotency(store), faultInjection(faults), persistWrites],
+    // The write's answer waits for its batch outside idempotency, so the remembered answer is on disk with the change.
+    policies: [requestJournal(journal), tokenEndpoint(store), tenantAuth(store), rateLimit(limiter), persistWrites, idempotency(store), faultInjection(faults)],
     context,
     strict,
     documentsProblems: !options.specFile,
@@ -247,7 +276,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     ticker.stop();
     webhooks.close();
     stopEventFeed();
-    await store.flush();
+    await store.close();
   };
   const compileAll = async () => {
     await api.compileAll();

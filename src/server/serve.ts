@@ -17,6 +17,8 @@ export interface ServeOptions {
   webhookRetries?: number[];
   scenario?: string;
   scenariosDir?: string;
+  durability?: 'durable' | 'relaxed';
+  repair?: boolean;
 }
 
 export async function serveSandbox(opts: ServeOptions): Promise<void> {
@@ -29,6 +31,8 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
     webhooks: opts.webhookRetries ? { retrySchedule: opts.webhookRetries } : undefined,
     scenario: opts.scenario,
     scenariosDir: opts.scenariosDir,
+    durability: opts.durability,
+    repair: opts.repair,
   });
   const server = serve({ fetch: sandbox.app.fetch, port: opts.port, hostname: opts.host }, (info) => {
     const url = `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${info.port}`;
@@ -36,7 +40,7 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
       `marketplace-sandbox ${VERSION} listening on ${url}`,
       `  partner API   ${url}/api/v2   (spec: ${opts.spec ?? 'specs/marketplace.openapi.yaml'})`,
       `  control API   ${url}/__sandbox`,
-      `  state         ${sandbox.store.file ?? 'in memory (nothing written)'}`,
+      `  state         ${sandbox.store.file ? `${sandbox.store.file} (${sandbox.store.durability === 'durable' ? 'durable: a write is answered once it is on disk' : 'relaxed: written within 50 ms of the answer'})` : 'in memory (nothing written)'}`,
       `  strict mode   ${opts.strict ? 'on' : 'off'}`,
       `  scenario      ${sandbox.store.listTenants()[0]?.scenario ?? 'default'} (POST /__sandbox/reset switches; GET /__sandbox/scenarios lists them)`,
       `  clock         ${opts.clock ? (opts.clock.mode === 'manual' ? 'manual (POST /__sandbox/clock/advance)' : `realtime ×${opts.clock.factor}`) : 'as saved (new tenants: realtime ×1)'}`,

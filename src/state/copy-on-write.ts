@@ -3,6 +3,7 @@
 // resetting 10 000 products costs a table copy, not a deep clone. Code that changes an entity first
 // takes its own copy with `own()`; a change to a frozen entity that skipped it throws, loudly.
 import type { TenantState } from '../domain/types.ts';
+import { noteChange } from './changes.ts';
 
 /** The entity tables of a tenant: id → entity, copied per tenant on reset, entities shared until changed. */
 export const ENTITY_TABLES = ['products', 'inventory', 'reservations', 'orders', 'shipments', 'returns', 'webhooks', 'deliveries', 'jobs', 'webhook_outbox'] as const;
@@ -27,11 +28,14 @@ export function openWorld(world: TenantState): TenantState {
 
 /**
  * The entity `id` of `table`, made the tenant's own: a frozen (shared) entity is replaced by a
- * private copy first. Call it before changing an entity in place.
+ * private copy first, and the change is noted for persistence (src/state/changes.ts). Call it
+ * before changing an entity in place, again after any wait (a commit freezes what it wrote).
  */
 export function own<T extends object>(table: Record<string, T>, id: string): T | undefined {
   const entity = table[id];
-  if (entity === undefined || !Object.isFrozen(entity)) return entity;
+  if (entity === undefined) return entity;
+  noteChange(table, id, entity);
+  if (!Object.isFrozen(entity)) return entity;
   const copy = structuredClone(entity);
   table[id] = copy;
   return copy;

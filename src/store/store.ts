@@ -1,7 +1,9 @@
 // The sandbox's state: partner tenants, their API keys, their worlds and their snapshots, held in
-// memory and persisted off the request path. Handlers change a tenant's state in place (taking
-// their own copy of a shared entity first, src/state/copy-on-write.ts) and the pipeline calls
-// `changed()` after every write request, which schedules a (debounced) save.
+// memory and kept by a backend (src/store/backend.ts; the embedded one is a snapshot file and a
+// write-ahead log). Handlers change a tenant's state in place (taking their own copy of an entry
+// first, src/state/copy-on-write.ts, which notes the change) and the pipeline calls
+// `changed(tenant)` after every write request; src/store/durable-writes.ts writes each batch of
+// changes, and `durable()` waits for it.
 import { randomBytes } from 'node:crypto';
 import type { TenantState } from '../domain/types.ts';
 import type { TenantAccess } from '../domain/access.ts';
@@ -9,8 +11,12 @@ import { clockNow, DEFAULT_CLOCK, startClock, type ClockSetting, type ClockState
 import { loadScenarios } from '../scenarios/load.ts';
 import { ScenarioLibrary } from '../scenarios/library.ts';
 import type { World } from '../scenarios/world.ts';
-import { deepFreeze, frozenCopy, openWorld } from '../state/copy-on-write.ts';
-import { Persistence } from './persistence.ts';
+import { deepFreeze, ENTITY_TABLES, frozenCopy, openWorld, own } from '../state/copy-on-write.ts';
+import { dropChanges, pendingKeys } from '../state/changes.ts';
+import type { Durability, StateBackend } from './backend.ts';
+import { DurableWrites, writtenOf, type Written } from './durable-writes.ts';
+import { FileBackend } from './file-backend.ts';
+import { atPath, isPart, KEYED_PATHS, TENANT_FIELDS, type PersistedSnapshot, type StateDelta, type WorldBase } from './image.ts';
 
 export interface Tenant {
   id: string; // ten_…
@@ -41,13 +47,6 @@ export interface Snapshot {
   state: TenantState;
 }
 
-interface PersistedState {
-  format: 'marketplace-sandbox/state';
-  version: 1;
-  tenants: Tenant[];
-  snapshots?: Snapshot[];
-}
-
 /** The two partner accounts of the embedded default data. Their keys are listed in the README. */
 export const DEFAULT_TENANTS = [
   { id: 'ten_nordwind', name: 'Nordwind Handel GmbH', api_key: 'mk_test_nordwind_7d3f9a2c5e8b41d6' },
@@ -58,8 +57,14 @@ export const DEFAULT_SEED = 20260101;
 export const DEFAULT_SCENARIO = 'default';
 
 export interface StoreOptions {
-  /** JSON file to persist to; omit for a memory-only sandbox. */
+  /** JSON file to persist to (with its log beside it); omit for a memory-only sandbox. */
   file?: string;
+  /** Another backend instead of the file (tests put a failing disk under the file one). */
+  backend?: StateBackend;
+  /** durable (default): a write is answered once it is fsync'd; relaxed: at once, written a moment later. */
+  durability?: Durability;
+  /** Keep what can be read of damaged state files (serve --repair). */
+  repair?: boolean;
   seed?: number;
   /** How the clocks of new and reset tenants run (default realtime ×1); a scenario's own clock mode wins. */
   clock?: ClockSetting;
@@ -67,40 +72,46 @@ export interface StoreOptions {
   library?: ScenarioLibrary;
 }
 
-/** How long a freshly generated world waits for its first save when nothing changes it. */
-const FIRST_SAVE_DELAY_MS = 2000;
-
 export class SandboxStore {
   private readonly tenants = new Map<string, Tenant>();
   private readonly keys = new Map<string, Tenant>();
   private readonly snapshots = new Map<string, Snapshot>(); // by `${tenant_id}/${name}`
-  private readonly persistence: Persistence<PersistedState> | null;
+  /** What each snapshot's state is over its world: base and changed keys (for a restore's record). */
+  private readonly snapshotBases = new Map<string, Written>();
+  private readonly backend: StateBackend | null;
+  private readonly written = new Map<string, Written>();
+  private readonly writes: DurableWrites;
   readonly seed: number;
   readonly clock: ClockSetting;
   readonly library: ScenarioLibrary;
+  readonly durability: Durability;
 
   private constructor(options: StoreOptions & { library: ScenarioLibrary }) {
     this.seed = options.seed ?? DEFAULT_SEED;
     this.clock = options.clock ?? DEFAULT_CLOCK;
     this.library = options.library;
-    this.persistence = options.file ? new Persistence<PersistedState>({ file: options.file }) : null;
+    this.durability = options.durability ?? 'durable';
+    this.backend = options.backend ?? (options.file ? new FileBackend({ file: options.file, durability: this.durability, repair: options.repair }) : null);
+    this.writes = new DurableWrites({ backend: this.backend, durability: this.durability, tenants: () => this.tenants.values(), written: this.written });
   }
 
-  /** Loads the state file if there is one, else seeds the default tenants. */
-  /** The pending first save of a freshly generated world (see open). */
-  private firstSave: NodeJS.Timeout | undefined;
-
+  /** Loads the kept state if there is one (the snapshot file and its log), else seeds the default tenants. */
   static async open(options: StoreOptions = {}): Promise<SandboxStore> {
     const store = new SandboxStore({ ...options, library: options.library ?? new ScenarioLibrary(await loadScenarios()) });
-    const saved = store.persistence ? await store.persistence.read() : null;
-    if (saved) {
-      if (saved.format !== 'marketplace-sandbox/state' || saved.version !== 1 || !Array.isArray(saved.tenants)) {
-        throw new Error(
-          `${options.file} is not a marketplace-sandbox state file (format/version missing). Move it away or pass another --data file.`,
-        );
+    const image = store.backend ? await store.backend.load() : null;
+    if (image) {
+      for (const kept of image.tenants) {
+        const tenant = { id: kept.id, ...kept.fields, state: await store.stateOf(kept, `tenant ${kept.id}`) } as Tenant;
+        store.add(tenant);
+        store.written.set(tenant.id, store.writtenFrom(kept, tenant.state, tenant as unknown as Record<string, unknown>));
+        store.interruptJobs(tenant);
       }
-      for (const tenant of saved.tenants) store.add(tenant);
-      for (const snapshot of saved.snapshots ?? []) store.snapshots.set(`${snapshot.tenant_id}/${snapshot.name}`, deepFreeze(snapshot));
+      for (const kept of image.snapshots) {
+        const state = deepFreeze(await store.stateOf(kept, `snapshot ${kept.name} of ${kept.tenant_id}`));
+        const key = `${kept.tenant_id}/${kept.name}`;
+        store.snapshots.set(key, deepFreeze({ ...(kept.meta as unknown as Snapshot), name: kept.name, tenant_id: kept.tenant_id, state }));
+        store.snapshotBases.set(key, writtenOf(kept.base, kept));
+      }
     } else {
       const created_at = new Date().toISOString();
       await store.library.prepare(DEFAULT_SCENARIO, store.seed);
@@ -109,16 +120,66 @@ export class SandboxStore {
         store.enterWorld(tenant, store.world(DEFAULT_SCENARIO, store.seed));
         store.add(tenant);
       }
-      // The seed's world, reproducible as it is: its first save waits a moment, so a start does not
-      // spend its first second serialising it. Any change or flush() before then saves at once.
-      store.firstSave = setTimeout(() => store.changed(), FIRST_SAVE_DELAY_MS);
-      store.firstSave.unref();
     }
     return store;
   }
 
+  /** Where the state is kept (the banner shows it); null in memory. */
   get file(): string | null {
-    return this.persistence?.file ?? null;
+    return this.backend?.location ?? null;
+  }
+
+  /** A kept delta as a live state: its world opened, the changes over it put in (entries frozen, as committed). */
+  private async stateOf(delta: StateDelta, what: string): Promise<TenantState> {
+    let state: TenantState;
+    if (delta.base) {
+      if (!this.library.get(delta.base.scenario)) {
+        throw new Error(`the kept ${what} is in scenario "${delta.base.scenario}", which is not among the scenarios (${this.library.names.join(', ')}): put its file back in the scenarios folder, or start with another --data file.`);
+      }
+      await this.library.prepare(delta.base.scenario, delta.base.seed);
+      state = openWorld(this.world(delta.base.scenario, delta.base.seed).state);
+    } else {
+      state = { categories: [], brands: [], labels: [], locations: [] } as unknown as TenantState;
+      for (const table of ENTITY_TABLES) (state as Record<string, unknown>)[table] = {};
+    }
+    for (const [path, entries] of Object.entries(delta.tables)) {
+      const table = tableAt(state, path);
+      const freeze = (ENTITY_TABLES as readonly string[]).includes(path);
+      for (const [key, value] of Object.entries(entries)) {
+        if (value === null) delete table[key];
+        else table[key] = freeze ? deepFreeze(value) : value;
+      }
+    }
+    Object.assign(state, delta.parts);
+    if (delta.feed.length) state.event_feed = [...delta.feed];
+    return state;
+  }
+
+  /** What a loaded tenant's state is known to be on disk. */
+  private writtenFrom(delta: StateDelta, state: TenantState, fields: Record<string, unknown>): Written {
+    const written = writtenOf(delta.base, delta);
+    written.rebased = false;
+    for (const [name, value] of Object.entries(state)) if (isPart(name) && value !== undefined) written.parts.set(name, JSON.stringify(value));
+    for (const name of TENANT_FIELDS) if (fields[name] !== undefined) written.fields.set(name, JSON.stringify(fields[name]));
+    written.feedPosition = delta.feed.at(-1)?.position ?? 0;
+    return written;
+  }
+
+  /** A job that was running when the sandbox stopped cannot go on: it ends failed, saying so. */
+  private interruptJobs(tenant: Tenant): void {
+    for (const job of Object.values(tenant.state.jobs ?? {})) {
+      if (job.state !== 'queued' && job.state !== 'running') continue;
+      const mine = own(tenant.state.jobs, job.id)!;
+      mine.state = 'failed';
+      mine.completed_at = clockNow(tenant.clock).toISOString();
+      mine.errors.push({
+        index: mine.progress.processed,
+        key: '',
+        code: 'interrupted',
+        message: `The sandbox stopped while this job ran, after ${mine.progress.processed} of ${mine.progress.total} lines: those are applied, the rest are not. Submit the remaining lines again.`,
+      });
+      this.changed(tenant);
+    }
   }
 
   tenant(id: string): Tenant | undefined {
@@ -133,7 +194,7 @@ export class SandboxStore {
   addApiKey(tenant: Tenant, apiKey: string): void {
     tenant.api_keys.push(apiKey);
     this.keys.set(apiKey, tenant);
-    this.changed();
+    this.changed(tenant);
   }
 
   /** Revokes one of a tenant's API keys: from now on it gets 401. False if the tenant has no such key. */
@@ -142,7 +203,7 @@ export class SandboxStore {
     if (at < 0) return false;
     tenant.api_keys.splice(at, 1);
     this.keys.delete(apiKey);
-    this.changed();
+    this.changed(tenant);
     return true;
   }
 
@@ -168,7 +229,7 @@ export class SandboxStore {
     } as Tenant;
     this.enterWorld(tenant, input.world ?? this.world(DEFAULT_SCENARIO, seed));
     this.add(tenant);
-    this.changed();
+    this.changed(tenant);
     return tenant;
   }
 
@@ -179,10 +240,17 @@ export class SandboxStore {
   enterWorld(tenant: Tenant, world: World): void {
     const state = openWorld(world.state);
     const clock = startClock(world.clock.start, world.clock.mode ?? this.clock.mode, world.clock.factor ?? this.clock.factor);
+    this.rebase(tenant, writtenOf({ scenario: world.scenario, seed: world.seed }));
     tenant.state = state;
     tenant.clock = clock;
     tenant.scenario = world.scenario;
-    this.changed();
+    this.changed(tenant);
+  }
+
+  /** The tenant's tables start over from another base: the next record carries its whole delta. */
+  private rebase(tenant: Tenant, written: Written): void {
+    if (tenant.state) dropChanges(KEYED_PATHS.map((path) => atPath(tenant.state, path)));
+    this.written.set(tenant.id, written);
   }
 
   /** Saves the tenant's world under `name` (replacing a snapshot of that name). */
@@ -197,8 +265,26 @@ export class SandboxStore {
       settings: structuredClone({ rate_limits: tenant.access?.rate_limits, faults: tenant.access?.faults }),
       state: frozenCopy(tenant.state),
     });
-    this.snapshots.set(`${tenant.id}/${name}`, snapshot);
-    this.changed();
+    const key = `${tenant.id}/${name}`;
+    this.snapshots.set(key, snapshot);
+    const over = this.written.get(tenant.id) ?? writtenOf(null);
+    const delta: PersistedSnapshot = { name, tenant_id: tenant.id, meta: {}, base: over.base, tables: {}, parts: {}, feed: snapshot.state.event_feed ?? [] };
+    const { state: frozen, name: _n, tenant_id: _t, ...meta } = snapshot;
+    delta.meta = meta;
+    const kept = writtenOf(over.base);
+    for (const path of KEYED_PATHS) {
+      const table = atPath(frozen, path) as Record<string, unknown> | undefined;
+      if (!table) continue;
+      const keys = new Set([...(over.overridden.get(path) ?? []), ...pendingKeys(atPath(tenant.state, path))]);
+      if (over.base === null) for (const k of Object.keys(table)) keys.add(k);
+      const entries: Record<string, unknown> = {};
+      for (const k of keys) entries[k] = table[k] ?? null;
+      delta.tables[path] = entries;
+      kept.overridden.set(path, keys);
+    }
+    for (const [part, value] of Object.entries(frozen)) if (isPart(part) && value !== undefined) delta.parts[part] = value;
+    this.snapshotBases.set(key, kept);
+    this.writes.record(JSON.stringify({ k: 'snapshot', s: delta }));
     return snapshot;
   }
 
@@ -212,7 +298,8 @@ export class SandboxStore {
 
   deleteSnapshot(tenantId: string, name: string): boolean {
     const deleted = this.snapshots.delete(`${tenantId}/${name}`);
-    if (deleted) this.changed();
+    this.snapshotBases.delete(`${tenantId}/${name}`);
+    if (deleted) this.writes.record(JSON.stringify({ k: 'snapshot-deleted', tenant_id: tenantId, name }));
     return deleted;
   }
 
@@ -220,42 +307,63 @@ export class SandboxStore {
   restoreSnapshot(tenant: Tenant, snapshot: Snapshot): void {
     const state = openWorld(snapshot.state);
     const clock: ClockState = { ...snapshot.clock, anchor_wall_ms: Date.now(), anchor_sandbox_ms: Date.parse(snapshot.sandbox_time) };
+    const kept = this.snapshotBases.get(`${snapshot.tenant_id}/${snapshot.name}`);
+    const written = writtenOf(kept?.base ?? null);
+    for (const [path, keys] of kept?.overridden ?? []) written.overridden.set(path, new Set(keys));
+    if (!kept) for (const path of KEYED_PATHS) written.overridden.set(path, new Set(Object.keys((atPath(state, path) as object | undefined) ?? {})));
+    this.rebase(tenant, written);
     tenant.state = state;
     tenant.clock = clock;
     tenant.scenario = snapshot.scenario;
-    this.changed();
+    this.changed(tenant);
   }
 
   /** Replaces the tenant's state and clock with imported ones (already checked by the caller). */
   importState(tenant: Tenant, scenario: string, clock: ClockState, state: TenantState): void {
+    const written = writtenOf(null);
+    for (const path of KEYED_PATHS) written.overridden.set(path, new Set(Object.keys((atPath(state, path) as object | undefined) ?? {})));
+    this.rebase(tenant, written);
     tenant.state = state;
     tenant.clock = clock;
     tenant.scenario = scenario;
-    this.changed();
+    this.changed(tenant);
   }
 
-  /** Call after any mutation; the save happens later, off the request path. */
-  changed(): void {
-    if (this.firstSave) {
-      clearTimeout(this.firstSave);
-      this.firstSave = undefined;
-    }
-    this.persistence?.schedule(() => ({
-      format: 'marketplace-sandbox/state',
-      version: 1,
-      tenants: this.listTenants(),
-      snapshots: [...this.snapshots.values()],
-    }));
+  /** Call after any change to `tenant` (without one: to some tenant); the next batch writes it. */
+  changed(tenant?: Tenant): void {
+    this.writes.changed(tenant);
+  }
+
+  /** Resolves once everything changed so far is written (durable: fsync'd); rejects when its batch was refused. */
+  durable(): Promise<void> {
+    return this.writes.durable();
   }
 
   /** Waits until everything changed so far is on disk. */
   async flush(): Promise<void> {
-    if (this.firstSave) this.changed();
-    await this.persistence?.flush();
+    await this.writes.flush();
+  }
+
+  /** Writes what is pending and closes the files. */
+  async close(): Promise<void> {
+    try {
+      await this.writes.flush();
+    } finally {
+      this.writes.release();
+      await this.backend?.close();
+    }
   }
 
   private add(tenant: Tenant): void {
     this.tenants.set(tenant.id, tenant);
     for (const key of tenant.api_keys) this.keys.set(key, tenant);
   }
+}
+
+/** The keyed table at `path` of a state, made when missing. */
+function tableAt(state: TenantState, path: string): Record<string, unknown> {
+  const steps = path.split('.');
+  let at = state as unknown as Record<string, unknown>;
+  for (const step of steps) at = (at[step] ??= {}) as Record<string, unknown>;
+  return at;
 }

@@ -29,6 +29,7 @@ import { matchesEventFilter } from './event-filter.ts';
 import { postWebhook, type AttemptOutcome, type DeliveryTargets } from './http-sender.ts';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelayMs, type RetryPolicy } from './retry-policy.ts';
 import { newWebhookSecret, signDelivery } from './signing.ts';
+import { put, remove } from '../state/changes.ts';
 
 export interface WebhookDeliveryOptions {
   /** Seconds to wait after each failed attempt (default 1, 2, 4, 8, 16). */
@@ -184,7 +185,7 @@ export class WebhookDispatcher {
     const entry = tenant.state.webhook_outbox && own(tenant.state.webhook_outbox, delivery.id);
     if (!entry) throw new Error(`delivery ${delivery.id} has no stored payload`);
     const now = Date.now();
-    this.store.changed();
+    this.store.changed(tenant);
     if (!this.withinQuota(tenant, delivery, now)) return delivery;
     Object.assign(entry, { seq: ++this.seq, round_attempts: 0, due_wall_ms: now });
     delivery.status = 'pending';
@@ -200,8 +201,8 @@ export class WebhookDispatcher {
     const outbox = outboxOf(tenant.state);
     for (const d of Object.values(tenant.state.deliveries)) {
       if (d.subscription_id !== subscriptionId) continue;
-      delete tenant.state.deliveries[d.id];
-      delete outbox[d.id];
+      remove(tenant.state.deliveries, d.id);
+      remove(outbox, d.id);
     }
     const key = laneKey(tenant.id, subscriptionId);
     this.lanes.get(key)?.drop();
@@ -231,10 +232,10 @@ export class WebhookDispatcher {
       next_attempt_at: new Date(now).toISOString(),
       created_at: event.timestamp,
     };
-    tenant.state.deliveries[delivery.id] = delivery;
+    put(tenant.state.deliveries, delivery.id, delivery);
     // The payload is kept whatever the quota says, so that a quota_exceeded delivery can be redelivered.
-    outboxOf(tenant.state)[delivery.id] = { seq: ++this.seq, body, round_attempts: 0, due_wall_ms: now };
-    this.store.changed();
+    put(outboxOf(tenant.state), delivery.id, { seq: ++this.seq, body, round_attempts: 0, due_wall_ms: now });
+    this.store.changed(tenant);
     if (counted && !this.withinQuota(tenant, delivery, now)) return delivery;
     const lane = this.lane(tenant.id, subscription.id);
     lane.line.push(delivery.id);
@@ -290,14 +291,19 @@ export class WebhookDispatcher {
     return lane;
   }
 
-  /** Runs the lane soon, after the current request has been answered. */
+  /**
+   * Runs the lane soon, after the current request has been answered and once what it queued is
+   * written (src/store/durable-writes.ts): no event leaves for a change a crash could still lose.
+   * A batch the disk refused was undone, its deliveries with it, so the lane finds nothing to send.
+   */
   private kick(lane: Lane): void {
     if (lane.pumpQueued) return;
     lane.pumpQueued = true;
-    setImmediate(() => {
+    const go = () => {
       lane.pumpQueued = false;
       this.pump(lane);
-    });
+    };
+    setImmediate(() => this.store.durable().then(go, go));
   }
 
   /** Starts what may start: the line's next first attempt, and due retries while there are free slots. */
@@ -310,7 +316,7 @@ export class WebhookDispatcher {
         lane.lineBusy = true;
         void this.attempt(tenant, lane, next).finally(() => {
           lane.lineBusy = false;
-          this.pump(lane);
+          this.kick(lane); // the next in line may have been queued by a change not yet written
         });
       }
     }
@@ -320,7 +326,7 @@ export class WebhookDispatcher {
       lane.retriesInFlight++;
       void this.attempt(tenant, lane, next).finally(() => {
         lane.retriesInFlight--;
-        this.pump(lane);
+        this.kick(lane);
       });
     }
     if (lane.idle && this.lanes.get(laneKey(lane.tenantId, lane.subscriptionId)) === lane) this.lanes.delete(laneKey(lane.tenantId, lane.subscriptionId));
@@ -346,7 +352,7 @@ export class WebhookDispatcher {
     const timer = setTimeout(() => {
       lane.waits.delete(deliveryId);
       lane.dueRetries.push(deliveryId);
-      this.pump(lane);
+      this.kick(lane);
     }, Math.max(0, waitMs));
     timer.unref();
     lane.waits.set(deliveryId, timer);
@@ -358,9 +364,12 @@ export class WebhookDispatcher {
       const headers = signDelivery(subscription.secret, delivery.event_id, delivery.event_type, Math.floor(at.getTime() / 1000), entry.body);
       const outcome = await postWebhook(subscription.url, { ...headers }, entry.body, this.attemptTimeoutMs, this.targets);
       // While the attempt was out, the tenant may have been reset or the subscription deleted.
-      if (this.closed || tenant.state !== state || state.deliveries[delivery.id] !== delivery || delivery.status !== 'pending') return;
-      this.record(state, lane, delivery, entry, subscription, at, outcome);
-      this.store.changed();
+      if (this.closed || tenant.state !== state || state.deliveries[delivery.id]?.status !== 'pending') return;
+      // Own copies again: a commit while the attempt was out froze what it wrote.
+      const live = { delivery: own(state.deliveries, delivery.id), entry: state.webhook_outbox && own(state.webhook_outbox, delivery.id), subscription: own(state.webhooks, subscription.id) };
+      if (!live.delivery || !live.entry || !live.subscription) return;
+      this.record(state, lane, live.delivery, live.entry, live.subscription, at, outcome);
+      this.store.changed(tenant);
     } catch (error) {
       console.error(`marketplace-sandbox: webhook delivery ${delivery.id} of ${lane.subscriptionId} stopped: ${(error as Error).message}`);
     }

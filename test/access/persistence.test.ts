@@ -1,10 +1,10 @@
 // What a partner or QA set up survives a restart: API keys and their scopes, OAuth clients and
 // issued tokens, rate-limit settings, fault rules and journal settings live on the tenant.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { readKeptState } from '../../src/store/file-backend.ts';
 import { startSandbox } from '../support/sandbox.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'sandbox-access-'));
@@ -34,12 +34,14 @@ describe('after a restart', () => {
 });
 
 describe('a fresh data file', () => {
-  it('is written by itself a moment after start, with nothing changed', async () => {
+  it('is written by itself right after start, with nothing changed: the worlds by name and seed, not their contents', async () => {
     const dataFile = join(dir, 'fresh.json');
     const sandbox = await startSandbox({ dataFile });
     try {
-      await vi.waitFor(() => expect(existsSync(dataFile)).toBe(true), { timeout: 10_000, interval: 50 });
-      expect(JSON.parse(await readFile(dataFile, 'utf8')).tenants.map((t: { id: string }) => t.id)).toEqual(['ten_nordwind', 'ten_suedhafen']);
+      await vi.waitFor(async () => expect((await readKeptState(dataFile)).image?.tenants.map((t) => t.id)).toEqual(['ten_nordwind', 'ten_suedhafen']), { timeout: 10_000, interval: 50 });
+      const { image } = await readKeptState(dataFile);
+      expect(image!.tenants.map((t) => t.base)).toEqual([{ scenario: 'default', seed: 20260101 }, { scenario: 'default', seed: 20260101 }]);
+      expect((await stat(`${dataFile}.wal.1`)).size).toBeLessThan(64 * 1024);
     } finally {
       await sandbox.close();
     }
@@ -49,6 +51,6 @@ describe('a fresh data file', () => {
     const dataFile = join(dir, 'closed-at-once.json');
     const sandbox = await startSandbox({ dataFile });
     await sandbox.close();
-    expect(JSON.parse(await readFile(dataFile, 'utf8')).format).toBe('marketplace-sandbox/state');
+    expect((await readKeptState(dataFile)).image?.format).toBe('marketplace-sandbox/state');
   });
 });

@@ -2,6 +2,7 @@
 // port, state written to a file, SIGTERM flushes it, and a restart reads it back.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readKeptState } from '../../src/store/file-backend.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,10 +85,10 @@ describe('marketplace-sandbox serve', () => {
     });
     expect(created.status).toBe(201);
     const product = await created.json();
-    // Right away, before any debounce could fire: SIGTERM must flush.
+    // Right away: SIGTERM closes the log cleanly.
     expect(await stop(first.child)).toBe(0);
-    const saved = JSON.parse(await readFile(data, 'utf8'));
-    expect(saved.format).toBe('marketplace-sandbox/state');
+    const saved = (await readKeptState(data)).image;
+    expect(saved?.format).toBe('marketplace-sandbox/state');
 
     const second = await serve(['--data', data]);
     const read = await fetch(`${second.url}/api/v2/products/${product.id}`, { headers: auth });

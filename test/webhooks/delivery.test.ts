@@ -2,6 +2,7 @@
 // a visible schedule, failed for good and redelivered, and resumed after a restart. Retry waits are
 // scaled down (retryScale) so the whole schedule takes milliseconds.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readKeptState } from '../../src/store/file-backend.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
@@ -252,8 +253,8 @@ describe('a restart with pending retries', () => {
       await waitUntil(() => Object.values(first.store.tenant('ten_nordwind')!.state.deliveries).some((d) => d.attempts.length === 1));
       await first.close();
 
-      const saved = JSON.parse(await readFile(dataFile, 'utf8'));
-      const pending = saved.tenants[0].state.deliveries;
+      const saved = (await readKeptState(dataFile)).image!;
+      const pending = saved.tenants[0]!.tables.deliveries!;
       expect(Object.values(pending as Record<string, WebhookDelivery>).map((d) => [d.status, d.attempts.length])).toEqual([['pending', 1]]);
 
       // Second run on the same file, receiver back: the retry goes out and succeeds.

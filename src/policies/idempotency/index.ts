@@ -23,6 +23,7 @@ import type { Policy, RequestContext } from '../../server/policy.ts';
 import { invalid, Problem } from '../../server/problem.ts';
 import { requestHeader } from '../../server/request-header.ts';
 import type { SandboxStore } from '../../store/store.ts';
+import { noteChange } from '../../state/changes.ts';
 
 /** The answer header that marks a replay. */
 export const REPLAY_HEADER = 'idempotent-replayed';
@@ -75,8 +76,11 @@ export function idempotency(store: SandboxStore): Policy {
           }
           const now = clockNowMs(tenant.clock);
           if (tenant.state === held.state) {
-            remember(idempotencyOf(held.state), answerRecord(held.key, held.request, now, res.status, headers, body), now);
-            store.changed();
+            const keys = idempotencyOf(held.state);
+            // Keys the sweep drops are not written as gone: they are expired or the oldest, and a start sweeps them again.
+            noteChange(keys.keys, held.key, keys.keys[held.key]);
+            remember(keys, answerRecord(held.key, held.request, now, res.status, headers, body), now);
+            store.changed(tenant);
           }
         })
         .finally(() => release(c));

@@ -1,0 +1,23 @@
+// The seam between the sandbox's state and where it is kept. The store (src/store/store.ts)
+// holds the state in memory and turns each batch of changes into records (src/store/image.ts);
+// a backend makes them durable and gives the image back at start. The file backend
+// (src/store/file-backend.ts) is the embedded one; another (PostgreSQL) implements the same three
+// calls without touching handlers or the domain.
+import type { PersistedImage } from './image.ts';
+
+export interface StateBackend {
+  /** Where the state is kept, for the banner (a file path, a database URL without its password). */
+  readonly location: string;
+  /** The image at start: the last snapshot with every later record folded in; null for a new store. */
+  load(): Promise<PersistedImage | null>;
+  /**
+   * Keeps a batch of records (JSON text of LogRecord, in order) and resolves once they are
+   * durable. On a rejection none of them is kept, and the caller undoes the batch in memory.
+   */
+  append(records: string[]): Promise<void>;
+  /** Makes everything appended durable and lets go of the files or connections. */
+  close(): Promise<void>;
+}
+
+/** How writes are acknowledged: after the fsync of their batch, or at once, written a moment later. */
+export type Durability = 'durable' | 'relaxed';
