@@ -29,7 +29,8 @@ export function tenantAdminHandlers(version: string, policies: TenantPolicies): 
       return { status: 200, body: { data: ctx.store.listTenants().map(summary) } };
     },
 
-    createTenant({ body }, ctx) {
+    async createTenant({ body }, ctx) {
+      if (body?.scenario) await ctx.store.library.prepare(body.scenario, body?.seed ?? ctx.store.seed); // a large world builds off the serving thread
       const tenant = createTenantIn(ctx.store, policies, { name: body?.name, seed: body?.seed, scenario: body?.scenario });
       return {
         status: 201,

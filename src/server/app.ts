@@ -34,6 +34,8 @@ export { loadCheckedScenarios } from '../scenarios/checked.ts';
 import { compileStateCheck } from '../scenarios/state-check.ts';
 import { DEFAULT_SCENARIO, DEFAULT_TENANTS, SandboxStore, type Tenant } from '../store/store.ts';
 import type { Durability, StateBackend } from '../store/backend.ts';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { WebhookDispatcher, type WebhookDeliveryOptions } from '../webhooks/dispatcher.ts';
 import type { SandboxEnv } from './env.ts';
 import { registry, type HandlerContext } from './handler.ts';
@@ -113,7 +115,9 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   // The validators the build compiled for these documents (any other compiles at run time).
   await Promise.all([apiDoc, adminDoc, marketplaceDoc].map(loadBuiltValidators));
   const specGroups = specRateLimitGroups(listOperations(marketplaceDoc));
-  const library = new ScenarioLibrary(await loadScenarios(options.scenariosDir, scenarioChecks(adminDoc, specGroups)));
+  // Large built worlds are cached beside the data file (in memory: in the system's temporary folder).
+  const worldCache = options.dataFile ? join(dirname(options.dataFile), 'worlds') : join(tmpdir(), 'marketplace-sandbox-worlds');
+  const library = new ScenarioLibrary(await loadScenarios(options.scenariosDir, scenarioChecks(adminDoc, specGroups)), worldCache);
   if (options.scenario && !library.get(options.scenario)) {
     throw new Error(`There is no scenario ${options.scenario}; the scenarios are: ${library.names.join(', ')}.`);
   }

@@ -2,7 +2,6 @@
 // and the write-ahead log beside it (src/store/wal.ts). A start reads the snapshot, replays the
 // log segments after it and opens a new segment; every sealed segment is folded into the
 // snapshot by a worker thread (src/store/compaction-worker.ts) and then deleted.
-import { Worker } from 'node:worker_threads';
 import { dirname } from 'node:path';
 import type { Durability, StateBackend } from './backend.ts';
 import { nodeFileSystem, type FileSystem } from './file-system.ts';
@@ -10,6 +9,7 @@ import { applyRecord, emptyImage, type PersistedImage } from './image.ts';
 import { readSnapshotFile, UnreadableStateFile } from './snapshot-file.ts';
 import { DamagedFileError, listSegments, LogWriter, readSegment, segmentPath } from './wal.ts';
 import type { CompactionJob } from './compaction-worker.ts';
+import { startWorker } from './worker-thread.ts';
 
 export interface FileBackendOptions {
   file: string;
@@ -153,13 +153,9 @@ export async function readKeptState(
   return { image, segments, folded, replayed };
 }
 
-/** Runs the compaction worker; from src/ (tsx, the tests) it registers tsx in the worker first. */
+/** Runs the compaction worker (src/store/compaction-worker.ts). */
 function runCompaction(job: CompactionJob): Promise<void> {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const url = new URL(`./compaction-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  const worker = fromSource
-    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`, { eval: true, workerData: job })
-    : new Worker(url, { workerData: job });
+  const worker = startWorker(import.meta.url, 'compaction-worker', job);
   return new Promise((resolve, reject) => {
     worker.once('message', (result: { ok: boolean; message?: string }) => (result.ok ? resolve() : reject(new Error(result.message))));
     worker.once('error', reject);
