@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TENANTS } from '../../src/store/store.ts';
 import { killStarted, serveProcess, stopProcess } from '../support/serve-process.ts';
-import { startReceiver } from '../support/webhook-receiver.ts';
+import { startReceiver, waitUntil } from '../support/webhook-receiver.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'sandbox-crash-'));
 afterAll(async () => {
@@ -81,3 +81,33 @@ describe('a SIGKILL right after acknowledged writes', () => {
     }
   }, 60_000);
 });
+
+describe('the sandbox clock across a crash', () => {
+  it('resumes as if there had been no gap: a reservation whose time passed meanwhile has expired', async () => {
+    const data = join(dir, 'clock.json');
+    // One sandbox hour per wall second: a 1-hour reservation lasts about a second.
+    const first = await serveProcess(['--data', data, '--clock', 'realtime:3600']);
+    const item = (await json(`${first.url}/api/v2/inventory?limit=1`, { headers: auth })).body.data[0];
+    const reserved = await json(`${first.url}/api/v2/inventory/reserve`, { method: 'POST', headers: auth, body: JSON.stringify({ sku: item.sku, quantity: 1, ttl_seconds: 3600 }) });
+    expect(reserved.status).toBe(201);
+    const clock = async (url: string) => Date.parse((await json(`${url}/__sandbox/clock`, { headers: { authorization: 'Bearer sandbox-admin-token' } })).body.now);
+    const before = await clock(first.url);
+    const wallBefore = Date.now();
+    first.child.kill('SIGKILL');
+    await stopProcess(first.child);
+
+    const second = await serveProcess(['--data', data]);
+    try {
+      const expired = await waitUntil(async () => {
+        const got = await json(`${second.url}/api/v2/inventory/reservations/${reserved.body.id}`, { headers: auth });
+        return got.body.status === 'expired' ? got.body : null;
+      }, 10_000);
+      expect(expired.id).toBe(reserved.body.id);
+      // The clock went on through the gap, at its own speed (it was kept with the tenant).
+      expect(await clock(second.url)).toBeGreaterThanOrEqual(before + (Date.now() - wallBefore - 1000) * 3600);
+    } finally {
+      await stopProcess(second.child);
+    }
+  }, 60_000);
+});
+
