@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileBackend, readKeptState } from '../../src/store/file-backend.ts';
 import type { FileSystem, LogFileHandle } from '../../src/store/file-system.ts';
-import { expectProblem, startSandbox } from '../support/sandbox.ts';
+import { expectProblem, KEY_B, startSandbox } from '../support/sandbox.ts';
 import { waitUntil } from '../support/webhook-receiver.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'sandbox-files-'));
@@ -142,6 +142,32 @@ describe('damaged and foreign files', () => {
     await expect(startSandbox({ backend: new FileBackend({ file, durability: 'durable', fs: denied }) })).rejects.toThrow(
       `cannot write ${file}.wal.1: permission denied; pass a --data file in a folder you may write to, or --memory`,
     );
+  });
+});
+
+describe('changes over a world', () => {
+  it('a snapshot keeps what changed before it; a restart keeps both the state and the snapshot; an import survives too', async () => {
+    const file = fresh();
+    const first = await startSandbox({ dataFile: file });
+    const item = await sku(first);
+    const patch = (sandbox: typeof first, quantity: number) => sandbox.call('PATCH', `/api/v2/inventory/${item}`, { body: { quantity, location: 'loc_berlin' } });
+    expect((await patch(first, 7)).status).toBe(200);
+    expect((await first.control('POST', '/__sandbox/snapshots', { name: 'at-seven' })).status).toBe(201);
+    expect((await patch(first, 8)).status).toBe(200);
+    const exported = await first.control('GET', '/__sandbox/state?tenant_id=ten_nordwind');
+    expect(exported.status).toBe(200);
+    expect((await first.control('PUT', '/__sandbox/state?tenant_id=ten_suedhafen', exported.body)).status).toBe(200);
+    await first.close();
+
+    const second = await startSandbox({ dataFile: file });
+    try {
+      expect(berlin((await second.call('GET', `/api/v2/inventory/${item}`)).body)).toBe(8);
+      expect(berlin((await second.call('GET', `/api/v2/inventory/${item}`, { key: KEY_B })).body)).toBe(8); // the import
+      expect((await second.control('POST', '/__sandbox/snapshots/at-seven/restore')).status).toBe(200);
+      expect(berlin((await second.call('GET', `/api/v2/inventory/${item}`)).body)).toBe(7);
+    } finally {
+      await second.close();
+    }
   });
 });
 
