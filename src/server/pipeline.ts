@@ -1,14 +1,14 @@
 // Mounts an OpenAPI document on a hono app: one route per operation, in the order
 //   policies ─▶ contract in (validate + coerce) ─▶ handler or Prism ─▶ contract out (strict mode)
 // Everything expensive (operation index, ajv validators, Prism operations) is built here, once.
-import type { ErrorHandler, Hono } from 'hono';
+import type { Hono } from 'hono';
 import { findResponse, listOperations, type OpenApiDocument, type Operation } from '../contract/operations.ts';
 import { compileAll, compileValidators, isJsonMediaType, toFieldErrors, type OperationValidators } from '../contract/validators.ts';
 import { itemLimitProblem } from '../contract/item-limits.ts';
 import { createPrismFallback, type PrismFallback } from '../contract/prism-fallback.ts';
 import type { SandboxEnv } from './env.ts';
 import type { HandlerContext, HandlerRegistry, OperationInput, Reply } from './handler.ts';
-import { policiesFor, policyChain, type Policy, type RequestContext, type ServeOperation } from './policy.ts';
+import { policiesFor, policyChain, type AnswerError, type Policy, type RequestContext, type ServeOperation } from './policy.ts';
 import { invalid, Problem, PROBLEM_CONTENT_TYPE, problemResponse } from './problem.ts';
 
 export interface MountOptions {
@@ -38,7 +38,7 @@ export interface MountOptions {
    */
   compileLater?: boolean;
   /** The app's error handler: an operation's chain turns an error into its answer with it (as app.onError would). */
-  onError: ErrorHandler<SandboxEnv>;
+  onError: AnswerError;
 }
 
 export interface MountedContract {

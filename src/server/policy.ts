@@ -2,7 +2,7 @@
 // an operation's answer, and the runner that takes a request through an operation's policies.
 // How to write one: src/policies/README.md. Why it looks like this: src/server/README.md
 // ("Hot-path rules"): a synchronous policy costs a plain call per request, no promise, no closure.
-import type { Context, ErrorHandler, Handler } from 'hono';
+import type { Context, Handler } from 'hono';
 import type { Operation } from '../contract/operations.ts';
 import type { SandboxEnv } from './env.ts';
 
@@ -46,6 +46,13 @@ export const takesBody = (op: Operation): boolean => op.body !== null || isWrite
 /** The policies an operation carries, in order. */
 export const policiesFor = (op: Operation, policies: Policy[]): Policy[] => policies.filter((p) => !p.appliesTo || p.appliesTo(op));
 
+/**
+ * Turns an error into its answer, as hono's error handler does; `headers` is the plain record of
+ * the policies' headers for it, which it builds the answer with (given by the policy runner; hono's
+ * own error path gives none).
+ */
+export type AnswerError = (error: Error, c: RequestContext, headers?: Record<string, string>) => Response | Promise<Response>;
+
 /** Serves the operation itself once every policy's `before` has passed, with the headers the policies want on its answer. */
 export type ServeOperation = (c: RequestContext, headers: Record<string, string>) => Response | Promise<Response>;
 
@@ -56,7 +63,7 @@ export type ServeOperation = (c: RequestContext, headers: Record<string, string>
  * connection, unwinds through `dropped` and goes on up). Registered as the route's only handler,
  * so hono takes its synchronous path, and the whole run is plain calls until something waits.
  */
-export function policyChain(op: Operation, policies: Policy[], serve: ServeOperation, onError: ErrorHandler<SandboxEnv>): Handler<SandboxEnv> {
+export function policyChain(op: Operation, policies: Policy[], serve: ServeOperation, onError: AnswerError): Handler<SandboxEnv> {
   const chain: Chain = { op, policies, withHeaders: policies.filter((p) => p.headers), serve, onError };
   return (c) => {
     c.set('operation', op);
@@ -71,7 +78,7 @@ interface Chain {
   policies: Policy[];
   withHeaders: Policy[];
   serve: ServeOperation;
-  onError: ErrorHandler<SandboxEnv>;
+  onError: AnswerError;
 }
 
 /** One request's way through a chain. */
@@ -179,7 +186,7 @@ function fail(run: Run, depth: number, error: unknown): void | Promise<void> {
   c.error = error;
   let res: Response | Promise<Response>;
   try {
-    res = run.chain.onError(error, c);
+    res = run.chain.onError(error, c, headersOf(run));
   } catch (rethrown) {
     return unwind(run, depth, rethrown);
   }
@@ -192,10 +199,10 @@ function fail(run: Run, depth: number, error: unknown): void | Promise<void> {
   errorAnswer(run, res);
 }
 
-/** An error's answer gets the policies' headers at once: the `after`s outside (strict mode's check) see them. */
+/** An error's answer was built with the policies' headers: the `after`s outside (strict mode's check) see them. */
 function errorAnswer(run: Run, res: Response): void {
   run.c.res = res;
-  run.built = withPolicyHeaders(run, run.c.res);
+  run.built = res;
 }
 
 function unwind(run: Run, depth: number, error: unknown): never {

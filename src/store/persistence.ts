@@ -24,6 +24,8 @@ export class Persistence<T> {
   private writing: Promise<void> = Promise.resolve();
   private snapshot: (() => T) | null = null;
   private lastError: Error | null = null;
+  /** Hears of every write: how long it took (seconds) and whether it failed (for /metrics). */
+  onWritten: ((seconds: number, failed: boolean) => void) | null = null;
 
   constructor(options: PersistenceOptions) {
     this.file = options.file;
@@ -72,11 +74,14 @@ export class Persistence<T> {
     this.snapshot = null;
     if (!snapshot) return this.writing;
     this.writing = this.writing.then(async () => {
+      const started = performance.now();
       try {
         this.db.data = snapshot();
         await this.db.write();
         this.lastError = null;
+        this.onWritten?.((performance.now() - started) / 1000, false);
       } catch (error) {
+        this.onWritten?.((performance.now() - started) / 1000, true);
         // Keep serving from memory; the next change retries, and flush() reports it.
         this.lastError = error as Error;
         console.error(`marketplace-sandbox: could not write ${this.file}: ${(error as Error).message}`);

@@ -234,6 +234,16 @@ export class SandboxStore {
     this.changed();
   }
 
+  /** Why the last write of the state file failed; null when it succeeded, none was needed yet, or there is no file. */
+  get writeError(): Error | null {
+    return this.persistence?.error ?? null;
+  }
+
+  /** Hears of every write of the state file: its duration in seconds, and whether it failed. */
+  observeWrites(listener: (seconds: number, failed: boolean) => void): void {
+    if (this.persistence) this.persistence.onWritten = listener;
+  }
+
   /** Call after any mutation; the save happens later, off the request path. */
   changed(): void {
     if (this.firstSave) {
