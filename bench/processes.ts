@@ -22,6 +22,11 @@ export function startServer(args: string[], env: Record<string, string> = {}): P
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (!match) return;
       clearTimeout(timer);
+      // From here on, drain what the server writes (a request log line per request) without keeping it.
+      child.stdout!.off('data', onData);
+      child.stderr!.off('data', onData);
+      child.stdout!.resume();
+      child.stderr!.resume();
       resolve({
         url: match[1]!,
         child,

@@ -3582,6 +3582,7 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "id": "req_49",
+                     *           "request_id": "3f1c2a9e-6b7d-4e05-9a8c-2d41b7e6f0a3",
                      *           "at": "2026-12-03T08:14:25.796Z",
                      *           "sandbox_at": "2026-01-15T09:00:01.217Z",
                      *           "method": "DELETE",
