@@ -114,7 +114,7 @@ export default async function throughput(): Promise<BenchReport> {
     const targets = [
       target('bare hono', bare, `/api/v2/products/${id}`, {}, 200),
       target('sandbox', sandbox, `/api/v2/products/${id}`, headers, 200),
-      target('sandbox 404', sandbox, '/api/v2/products/prod_not_there', headers, 404),
+      target('sandbox 404', sandbox, '/api/v2/products/prod_notthere', headers, 404),
       target('sandbox 429', sandbox, `/api/v2/products/${id}`, { authorization: `Bearer ${throttled.api_key}` }, 429),
       target('Prism mock', prism, `/api/v2/products/${id}`, headers, 200),
     ];
