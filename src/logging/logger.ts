@@ -14,13 +14,25 @@ export interface ServerLog {
   flush(): Promise<void>;
 }
 
+const BATCH_BYTES = 4096;
+const FLUSH_MS = 200;
+
 export async function createServerLog(level: LogLevel, options: { pretty?: boolean } = {}): Promise<ServerLog> {
   if (level === 'silent') return { logger: null, flush: async () => undefined };
   const { pino } = await import('pino');
   const pretty = options.pretty ?? process.stdout.isTTY === true;
-  const destination = pretty
-    ? (await import('pino-pretty')).default({ destination: 1, sync: false, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
-    : pino.destination({ dest: 1, sync: false });
+  let flusher: NodeJS.Timeout | undefined;
+  let destination;
+  if (pretty) {
+    destination = (await import('pino-pretty')).default({ destination: 1, sync: false, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  } else {
+    // Lines go out in batches of BATCH_BYTES, or at the latest FLUSH_MS after they were logged: a
+    // write per line cost a quarter of a request's CPU time under load.
+    const batched = pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES });
+    flusher = setInterval(() => batched.flush(), FLUSH_MS);
+    flusher.unref();
+    destination = batched;
+  }
   const logger = pino(
     {
       level,
@@ -34,6 +46,7 @@ export async function createServerLog(level: LogLevel, options: { pretty?: boole
     logger,
     flush: () =>
       new Promise<void>((resolve) => {
+        if (flusher) clearInterval(flusher);
         const timer = setTimeout(resolve, 1000); // never let a stuck stdout hold the exit
         logger.flush(() => {
           clearTimeout(timer);
