@@ -5,6 +5,7 @@
 import type { Context, Handler } from 'hono';
 import type { Operation } from '../contract/operations.ts';
 import type { SandboxEnv } from './env.ts';
+import { Problem } from './problem.ts';
 
 export type RequestContext = Context<SandboxEnv>;
 
@@ -15,11 +16,12 @@ export interface Policy {
   appliesTo?(op: Operation): boolean;
   /**
    * Before the contract and the handler, in the order the policies are given. Returns nothing to
-   * go on, throws (a Problem) to answer instead, returns a Response to answer with it instead (a
+   * go on, throws or returns a Problem to answer instead (returning spares the throw, for the error
+   * answers a connector can bring about by the thousand, like a 429), returns a Response to answer with it instead (a
    * remembered answer: the outer policies see it, its own `after` does not run), or returns a
    * promise (of either) only when it must wait.
    */
-  before?(c: RequestContext): void | Response | Promise<void | Response>;
+  before?(c: RequestContext): void | Response | Problem | Promise<void | Response>;
   /**
    * Headers for every answer of the operations it applies to, whether or not its `before` ran
    * (a 401 still shows the rate-limit standing). Written into the plain record the answer is
@@ -54,7 +56,7 @@ export const policiesFor = (op: Operation, policies: Policy[]): Policy[] => poli
 export type AnswerError = (error: Error, c: RequestContext, headers?: Record<string, string>) => Response | Promise<Response>;
 
 /** Serves the operation itself once every policy's `before` has passed, with the headers the policies want on its answer. */
-export type ServeOperation = (c: RequestContext, headers: Record<string, string>) => Response | Promise<Response>;
+export type ServeOperation = (c: RequestContext, headers: Record<string, string>) => Response | Problem | Promise<Response>;
 
 /**
  * One hono handler for an operation: its policies around `serve`, with hono's error semantics
@@ -98,13 +100,14 @@ function enter(run: Run, i: number): void | Promise<void> {
   for (; i < policies.length; i++) {
     const before = policies[i]!.before;
     if (before) {
-      let waits: void | Response | Promise<void | Response>;
+      let waits: void | Response | Problem | Promise<void | Response>;
       try {
         waits = before(c);
       } catch (error) {
         return leave(run, i, error);
       }
       if (waits !== undefined) {
+        if (waits instanceof Problem) return leave(run, i, waits);
         if (!(waits instanceof Promise)) return answerInstead(run, i, waits);
         const at = i;
         return waits.then(
@@ -119,12 +122,13 @@ function enter(run: Run, i: number): void | Promise<void> {
     }
     run.entered = i + 1;
   }
-  let res: Response | Promise<Response>;
+  let res: Response | Problem | Promise<Response>;
   try {
     res = run.chain.serve(c, headersOf(run));
   } catch (error) {
     return leave(run, policies.length, error);
   }
+  if (res instanceof Problem) return leave(run, policies.length, res);
   if (res instanceof Promise) {
     return res.then(
       (r) => served(run, r),
