@@ -69,14 +69,29 @@ export class RequestTally {
   }
 }
 
-/** Counts under a small set of label values (rare events: refusals, faults, webhook outcomes). */
+/** Counts under a small set of label values (refusals, faults, webhook outcomes). */
 export class LabelledCounts {
   readonly counts = new Map<string, { labels: Record<string, string>; value: number }>();
+  /** The same counts under two keys (tenant, then policy or kind), so a count builds no key string. */
+  private readonly byPair = new Map<string, Map<string, { labels: Record<string, string>; value: number }>>();
 
   add(key: string, labels: () => Record<string, string>): void {
     const known = this.counts.get(key);
     if (known) known.value++;
     else this.counts.set(key, { labels: labels(), value: 1 });
+  }
+
+  /** Counts one under `first` and `second` (labels made on the first count only). */
+  addPair(first: string, second: string, labels: () => Record<string, string>): void {
+    let inner = this.byPair.get(first);
+    if (!inner) this.byPair.set(first, (inner = new Map()));
+    const known = inner.get(second);
+    if (known) known.value++;
+    else {
+      const cell = { labels: labels(), value: 1 };
+      inner.set(second, cell);
+      this.counts.set(`${first} ${second}`, cell);
+    }
   }
 }
 

@@ -20,10 +20,10 @@ export function requestMetrics(tally: SandboxTally): Policy {
     tally.requests.record(op.operationId, tenants, tenantId, status, (performance.now() - c.get('receivedAtPerf')) / 1000);
     const decision = c.get('rateLimit');
     if (decision !== undefined && !decision.allowed) {
-      tally.rateLimitRefusals.add(`${tenantId} ${decision.policy}`, () => ({ tenant: tenantId, policy: decision.policy }));
+      tally.rateLimitRefusals.addPair(tenantId, decision.policy, () => ({ tenant: tenantId, policy: decision.policy }));
     }
     const faults = c.get('faults');
-    if (faults) for (const fault of faults) tally.injectedFaults.add(`${tenantId} ${fault.kind}`, () => ({ tenant: tenantId, kind: fault.kind }));
+    if (faults) for (const fault of faults) tally.injectedFaults.addPair(tenantId, fault.kind, () => ({ tenant: tenantId, kind: fault.kind }));
   };
   return {
     name: 'metrics',
