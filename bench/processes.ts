@@ -1,5 +1,6 @@
 // Starting servers under test in their own processes (the load generator needs its own core).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -22,6 +23,11 @@ export function startServer(args: string[], env: Record<string, string> = {}): P
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (!match) return;
       clearTimeout(timer);
+      // From here on, drain what the server writes (a request log line per request) without keeping it.
+      child.stdout!.off('data', onData);
+      child.stderr!.off('data', onData);
+      child.stdout!.resume();
+      child.stderr!.resume();
       resolve({
         url: match[1]!,
         child,
@@ -57,3 +63,14 @@ export function pinToCpu(pid: number, cpu: number): boolean {
     return false;
   }
 }
+
+/** CPU time (user + system) a process has used so far, in µs, from /proc/PID/stat; null without /proc. */
+export function cpuMicros(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+const CLOCK_TICKS = 100; // Linux's USER_HZ

@@ -31,7 +31,15 @@ const reports: BenchReport[] = [];
 for (const file of selected) {
   console.log(`\n== ${file.replace('.bench.ts', '')} ==`);
   const mod = (await import(`./${file}`)) as { default: () => Promise<BenchReport> };
-  const report = await mod.default();
+  let report: BenchReport;
+  try {
+    report = await mod.default();
+  } catch (error) {
+    // A bench that cannot measure honestly (a refused run, a server that did not start) says why and gives no figures.
+    console.error(`  REFUSED ${(error as Error).message}`);
+    process.exitCode = 1;
+    continue;
+  }
   reports.push(report);
   for (const line of report.lines) console.log(`  ${line}`);
   for (const t of report.targets) console.log(`  target ${t.met ? 'MET   ' : 'MISSED'} ${t.description}`);

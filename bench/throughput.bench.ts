@@ -1,142 +1,192 @@
-// GET /api/v2/products/{id} with a valid key, through the sandbox's whole pipeline (auth, rate
-// limiter, journal, validation, handler) against a bare hono server returning the same JSON.
-// 32 connections, 10 s each (BENCH_SECONDS to change). Target: sandbox ≥ 0.5× bare hono.
+// GET /api/v2/products/{id} with a valid key through the sandbox's whole pipeline, beside bare
+// hono returning the same JSON and Prism's mock of the same spec, all in one run; and the
+// sandbox's error answers, a 404 (an unknown product) and a 429 (a tenant over its quota), which
+// a connector in a retry storm meets by the thousand.
 //
-// The two are driven in alternating 2-second slices rather than one after the other: on a shared
-// machine a slow spell would otherwise land on one of them only and swing the ratio. Both
-// servers run the whole time (an idle server costs nothing), each in its own process. Where the
-// machine allows, autocannon (this process) runs on CPU 0 and the servers on CPU 1.
-import autocannon from 'autocannon';
+// Method (bench/README.md): wrk (else autocannon in workers) on CPU 0, every server on CPU 1; rate
+// limits lifted for the 200 and 404 paths; the targets driven in alternating slices, so a slow
+// spell of a shared machine hits all of them; each server's CPU time per request from /proc (user
+// + system), which is steadier than rps. A run with an answer it did not ask for (a non-2xx on a
+// 200 path, another status on an error path, a socket error) is refused: no figures.
+import { cpus } from 'node:os';
 import { DEFAULT_TENANTS } from '../src/store/store.ts';
+import { CONNECTIONS, loadGenerator, type Drive } from './load.ts';
 import type { BenchReport } from './run.ts';
-import { readFileSync } from 'node:fs';
-import { pinToCpu, startSandboxServer, startServer } from './processes.ts';
+import { cpuMicros, pinToCpu, startSandboxServer, startServer, type Server } from './processes.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-const SLICE_SECONDS = 2;
+const SLICE_SECONDS = Math.min(2, seconds);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const ADMIN = 'bench-admin-token';
+/** Extra `serve` options for the sandbox (e.g. --log-level warn); by default it runs as shipped. */
+const SANDBOX_ARGS = (process.env.BENCH_SANDBOX_ARGS ?? '').split(' ').filter(Boolean);
 
-interface Slice {
-  requests: number;
-  seconds: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
+
+interface Target {
+  name: string;
+  server: Server;
+  url: string;
+  headers: Record<string, string>;
+  /** The status every answer must have: 200 (any non-2xx refuses the run), or the error it measures. */
+  expect: 200 | 404 | 429;
+  slices: Drive[];
+  cpu: number | null;
 }
 
-const slice = async (url: string, headers: Record<string, string>, duration: number): Promise<Slice> => {
-  const r = await autocannon({ url, connections: 32, duration, headers });
-  return { requests: r.requests.total, seconds: r.duration, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts };
-};
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  cpuUs: number | null;
+}
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-function summary(slices: Slice[]) {
-  const requests = slices.reduce((sum, s) => sum + s.requests, 0);
-  const time = slices.reduce((sum, s) => sum + s.seconds, 0);
-  return {
-    rps: requests / time,
-    p50: median(slices.map((s) => s.p50)),
-    p99: median(slices.map((s) => s.p99)),
-    non2xx: slices.reduce((sum, s) => sum + s.non2xx, 0),
-    errors: slices.reduce((sum, s) => sum + s.errors, 0),
-  };
+function figuresOf(t: Target): Figures {
+  const requests = t.slices.reduce((sum, s) => sum + s.requests, 0);
+  const time = t.slices.reduce((sum, s) => sum + s.seconds, 0);
+  return { rps: requests / time, p50: median(t.slices.map((s) => s.p50)), p99: median(t.slices.map((s) => s.p99)), requests, cpuUs: t.cpu === null ? null : t.cpu / requests };
 }
 
-/**
- * CPU time (user + system) a process has used so far, in µs, from /proc/PID/stat; null where
- * there is no /proc. Steadier than rps on a shared machine: it counts the server's own work.
- */
-function cpuMicros(pid: number): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS;
-  } catch {
-    return null;
+/** sandbox_requests_total by "operation tenant status", from the sandbox's /metrics. */
+async function requestCounts(sandbox: Server): Promise<Map<string, number>> {
+  const text = await (await fetch(`${sandbox.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+  const counts = new Map<string, number>();
+  for (const m of text.matchAll(/^sandbox_requests_total\{operation="([^"]*)",tenant="([^"]*)",status="([^"]*)"\} (\d+)/gm)) {
+    counts.set(`${m[1]} ${m[2]} ${m[3]}`, Number(m[4]));
   }
+  return counts;
 }
-const CLOCK_TICKS = 100; // Linux's USER_HZ
 
-/** Runs a slice and adds the server's CPU time during it to `cpu`. */
-async function measured(pid: number, cpu: { micros: number | null }, run: () => Promise<Slice>): Promise<Slice> {
-  const before = cpuMicros(pid);
-  const result = await run();
-  const after = cpuMicros(pid);
-  cpu.micros = before === null || after === null || cpu.micros === null ? null : cpu.micros + after - before;
-  return result;
+async function setLimits(sandbox: Server, tenant: string, limits: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${sandbox.url}/__sandbox/tenants/${tenant}/rate-limits`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(limits),
+  });
+  if (!res.ok) throw new Error(`setting the rate limits of ${tenant} answered ${res.status}: ${await res.text()}`);
 }
 
 export default async function throughput(): Promise<BenchReport> {
-  const tenant = DEFAULT_TENANTS[0];
-  const sandbox = await startSandboxServer([], { SANDBOX_ADMIN_TOKEN: ADMIN });
-  let bare: Awaited<ReturnType<typeof startServer>> | undefined;
+  const [open, throttled] = DEFAULT_TENANTS;
+  const servers: Server[] = [];
   try {
-    // Measure the pipeline, not throttling: lift the tenant's limits where the control API allows it.
-    await fetch(`${sandbox.url}/__sandbox/tenants/${tenant.id}/rate-limits`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ daily_quota: 1_000_000_000, burst_per_minute: 1_000_000_000, groups: { product_reads: 1_000_000_000 } }),
-    }).catch(() => undefined);
-    const headers = { authorization: `Bearer ${tenant.api_key}` };
+    const sandbox = await startSandboxServer(SANDBOX_ARGS, { SANDBOX_ADMIN_TOKEN: ADMIN });
+    servers.push(sandbox);
+    // Measure the pipeline, not throttling: lift the first tenant's limits. The second tenant is
+    // over its daily quota after one request, so every request of the 429 path is refused.
+    await setLimits(sandbox, open.id, { daily_quota: 1_000_000_000, burst_per_minute: 1_000_000_000, groups: { product_reads: 1_000_000_000 } });
+    await setLimits(sandbox, throttled.id, { daily_quota: 1 });
+    const headers = { authorization: `Bearer ${open.api_key}` };
     const list = await (await fetch(`${sandbox.url}/api/v2/products?limit=1`, { headers })).json();
     const id = list.data[0].id as string;
     const productJson = await (await fetch(`${sandbox.url}/api/v2/products/${id}`, { headers })).text();
-    bare = await startServer(['--import', 'tsx', 'bench/bare-hono.ts'], { BENCH_PRODUCT_JSON: productJson });
-    const pinned = pinToCpu(process.pid, 0) && pinToCpu(sandbox.child.pid!, 1) && pinToCpu(bare.child.pid!, 1);
-    const bareUrl = `${bare.url}/api/v2/products/${id}`;
-    const sandboxUrl = `${sandbox.url}/api/v2/products/${id}`;
+    await fetch(`${sandbox.url}/api/v2/products/${id}`, { headers: { authorization: `Bearer ${throttled.api_key}` } }); // uses up its quota
 
-    // A short warm-up of each, so both are measured with a hot JIT.
-    await slice(bareUrl, {}, 2);
-    await slice(sandboxUrl, headers, 2);
-    const bareSlices: Slice[] = [];
-    const sandboxSlices: Slice[] = [];
-    const bareCpu = { micros: 0 as number | null };
-    const sandboxCpu = { micros: 0 as number | null };
+    const bare = await startServer(['--import', 'tsx', 'bench/bare-hono.ts'], { BENCH_PRODUCT_JSON: productJson });
+    servers.push(bare);
+    const prism = await startServer(['--import', 'tsx', 'bench/prism-mock.ts']);
+    servers.push(prism);
+    const pinned = pinToCpu(process.pid, 0) && servers.every((s) => pinToCpu(s.child.pid!, 1));
+    const load = loadGenerator(pinned, Math.max(2, cpus().length - 1));
+
+    const target = (name: string, server: Server, path: string, h: Record<string, string>, expect: Target['expect']): Target => ({
+      name,
+      server,
+      url: `${server.url}${path}`,
+      headers: h,
+      expect,
+      slices: [],
+      cpu: 0,
+    });
+    const targets = [
+      target('bare hono', bare, `/api/v2/products/${id}`, {}, 200),
+      target('sandbox', sandbox, `/api/v2/products/${id}`, headers, 200),
+      target('sandbox 404', sandbox, '/api/v2/products/prod_notthere', headers, 404),
+      target('sandbox 429', sandbox, `/api/v2/products/${id}`, { authorization: `Bearer ${throttled.api_key}` }, 429),
+      target('Prism mock', prism, `/api/v2/products/${id}`, headers, 200),
+    ];
+    for (const t of targets) {
+      const check = await fetch(t.url, { headers: t.headers });
+      await check.arrayBuffer();
+      if (check.status !== t.expect) throw new Error(`${t.name}: GET ${t.url} answered ${check.status}, not ${t.expect}; nothing measured.`);
+    }
+
+    // A warm-up of each, so all are measured with a hot JIT; then the alternating slices.
+    for (const t of targets) await load.drive(t.url, t.headers, WARMUP_SECONDS);
+    const before = await requestCounts(sandbox);
     for (let left = seconds; left > 0; left -= SLICE_SECONDS) {
       const duration = Math.min(SLICE_SECONDS, left);
-      bareSlices.push(await measured(bare.child.pid!, bareCpu, () => slice(bareUrl, {}, duration)));
-      sandboxSlices.push(await measured(sandbox.child.pid!, sandboxCpu, () => slice(sandboxUrl, headers, duration)));
+      for (const t of targets) {
+        const cpuBefore = cpuMicros(t.server.child.pid!);
+        t.slices.push(await load.drive(t.url, t.headers, duration));
+        const cpuAfter = cpuMicros(t.server.child.pid!);
+        t.cpu = cpuBefore === null || cpuAfter === null || t.cpu === null ? null : t.cpu + cpuAfter - cpuBefore;
+      }
     }
-    const perRequest = (cpu: { micros: number | null }, slices: Slice[]) =>
-      cpu.micros === null ? null : cpu.micros / slices.reduce((sum, s) => sum + s.requests, 0);
-    const bareUs = perRequest(bareCpu, bareSlices);
-    const sandboxUs = perRequest(sandboxCpu, sandboxSlices);
-    const hono = summary(bareSlices);
-    const sbx = summary(sandboxSlices);
-    const ratio = sbx.rps / hono.rps;
-    const sliceRatios = sandboxSlices.map((s, i) => s.requests / s.seconds / (bareSlices[i]!.requests / bareSlices[i]!.seconds));
+    const after = await requestCounts(sandbox);
+
+    // Refuse a run with answers it did not ask for.
+    const refusals: string[] = [];
+    for (const t of targets) {
+      const errors = t.slices.reduce((sum, s) => sum + s.errors, 0);
+      const non2xx = t.slices.reduce((sum, s) => sum + s.non2xx, 0);
+      if (errors > 0) refusals.push(`${t.name}: ${errors} socket errors or timeouts`);
+      if (t.expect === 200 && non2xx > 0) refusals.push(`${t.name}: ${non2xx} non-2xx answers`);
+      if (t.expect !== 200 && non2xx < t.slices.reduce((sum, s) => sum + s.requests, 0)) refusals.push(`${t.name}: some answers were 2xx, not ${t.expect}`);
+    }
+    // The sandbox's own count says which statuses it answered: only the asked-for ones may have grown.
+    const allowed = new Set([`getProduct ${open.id} 200`, `getProduct ${open.id} 404`, `getProduct ${throttled.id} 429`]);
+    for (const [cell, count] of after) {
+      const grown = count - (before.get(cell) ?? 0);
+      if (grown > 0 && !allowed.has(cell) && !cell.startsWith('getReady ')) refusals.push(`sandbox answered ${grown} × ${cell.replace(/ (\S+)$/, ' status $1')}`);
+    }
+    if (refusals.length > 0) throw new Error(`run refused, its answers were not all the asked-for ones: ${refusals.join('; ')}`);
+
+    const f = new Map(targets.map((t) => [t.name, figuresOf(t)]));
+    const us = (name: string) => f.get(name)!.cpuUs;
+    const sbx = us('sandbox');
+    const ratio = (a: number | null, b: number | null) => (a === null || b === null ? null : a / b);
+    const vsHono = ratio(us('bare hono'), sbx); // CPU per request: hono's over the sandbox's
+    const vsPrism = ratio(us('Prism mock'), sbx);
+    const cost404 = ratio(us('sandbox 404'), sbx);
+    const cost429 = ratio(us('sandbox 429'), sbx);
+    const fmt = (n: number | null, digits = 1) => (n === null ? '–' : n.toFixed(digits));
+    const lines = [
+      `${'target'.padEnd(12)} ${'rps'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'CPU µs/req'.padStart(11)}`,
+      ...targets.map((t) => {
+        const x = f.get(t.name)!;
+        return `${t.name.padEnd(12)} ${x.rps.toFixed(0).padStart(7)} ${fmt(x.p50, 2).padStart(7)} ${fmt(x.p99, 2).padStart(7)} ${fmt(x.cpuUs).padStart(11)}`;
+      }),
+      `CPU per request: sandbox ${fmt(vsHono, 2)}× bare hono's efficiency, ${fmt(vsPrism, 0)}× Prism's; a 404 costs ${fmt(cost404, 2)}× a 200, a 429 ${fmt(cost429, 2)}×`,
+      `load: ${load.description}; servers ${pinned ? 'on CPU 1' : 'unpinned (taskset unavailable or one core): figures swing more'}; ${seconds} s each in ${targets[0]!.slices.length} alternating slices after ${WARMUP_SECONDS} s of warm-up; ${CONNECTIONS} connections`,
+      `sandbox: serve --memory${SANDBOX_ARGS.length ? ` ${SANDBOX_ARGS.join(' ')}` : ''} (log level ${SANDBOX_ARGS.includes('--log-level') ? SANDBOX_ARGS[SANDBOX_ARGS.indexOf('--log-level') + 1] : 'info: one JSON line per request'}), rate limits lifted but on the 429 path`,
+    ];
+    const figures: Record<string, number> = {};
+    for (const [name, x] of f) {
+      const key = name.toLowerCase().replace(/\W+/g, '_');
+      figures[`${key}_rps`] = x.rps;
+      figures[`${key}_p50_ms`] = x.p50;
+      figures[`${key}_p99_ms`] = x.p99;
+      if (x.cpuUs !== null) figures[`${key}_cpu_us_per_request`] = x.cpuUs;
+    }
+    if (vsHono !== null) figures.sandbox_vs_hono_cpu = vsHono;
+    if (vsPrism !== null) figures.sandbox_vs_prism_cpu = vsPrism;
+    if (cost404 !== null) figures.cost_404_vs_200 = cost404;
+    if (cost429 !== null) figures.cost_429_vs_200 = cost429;
     return {
       name: 'throughput',
-      lines: [
-        `bare hono   ${hono.rps.toFixed(0).padStart(6)} rps   p50 ${hono.p50} ms   p99 ${hono.p99} ms`,
-        `sandbox     ${sbx.rps.toFixed(0).padStart(6)} rps   p50 ${sbx.p50} ms   p99 ${sbx.p99} ms   non-2xx ${sbx.non2xx}   errors ${sbx.errors}`,
-        `ratio       ${ratio.toFixed(2)}× (32 connections, ${seconds} s each in ${bareSlices.length} alternating slices, GET /api/v2/products/{id})`,
-        `            slice ratios ${sliceRatios.map((r) => r.toFixed(2)).join(' ')} (p50/p99: median of the slices)`,
-        bareUs === null || sandboxUs === null ? 'server CPU  (no /proc here)' : `server CPU  bare hono ${bareUs.toFixed(1)} µs per request · sandbox ${sandboxUs.toFixed(1)} µs per request`,
-        pinned ? 'pinned      autocannon on CPU 0, the servers on CPU 1' : 'unpinned    (taskset unavailable or one core): figures swing more',
-      ],
-      figures: {
-        hono_rps: hono.rps,
-        hono_p50_ms: hono.p50,
-        hono_p99_ms: hono.p99,
-        sandbox_rps: sbx.rps,
-        sandbox_p50_ms: sbx.p50,
-        sandbox_p99_ms: sbx.p99,
-        sandbox_non2xx: sbx.non2xx,
-        ratio,
-        slice_ratio_min: Math.min(...sliceRatios),
-        slice_ratio_max: Math.max(...sliceRatios),
-        ...(bareUs === null || sandboxUs === null ? {} : { hono_cpu_us_per_request: bareUs, sandbox_cpu_us_per_request: sandboxUs }),
-      },
+      lines,
+      figures,
       targets: [
-        { description: 'sandbox ≥ 0.5× bare hono throughput', met: ratio >= 0.5 },
-        { description: 'every sandbox response a 2xx (no throttling or errors measured)', met: sbx.non2xx === 0 && sbx.errors === 0 },
+        { description: 'sandbox ≥ 0.75× bare hono (CPU per request)', met: vsHono !== null && vsHono >= 0.75 },
+        { description: 'sandbox ≥ 25× Prism\'s mock (CPU per request)', met: vsPrism !== null && vsPrism >= 25 },
+        { description: 'a 404 costs ≤ 1.2× a 200 (CPU per request)', met: cost404 !== null && cost404 <= 1.2 },
+        { description: 'a 429 costs ≤ 1.2× a 200 (CPU per request)', met: cost429 !== null && cost429 <= 1.2 },
       ],
     };
   } finally {
-    await bare?.stop();
-    await sandbox.stop();
+    for (const server of servers.reverse()) await server.stop();
   }
 }

@@ -7,6 +7,7 @@ import { registerReadinessCommands } from './readiness/commands.ts';
 import { parseClockSetting, type ClockSetting } from './clock/clock.ts';
 import { DEFAULT_ADMIN_TOKEN } from './control/admin-token.ts';
 import { VERSION } from './sandbox-files.ts';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from './logging/log-levels.ts';
 import type { ServeOptions } from './server/serve.ts';
 import { parseRetrySchedule } from './webhooks/retry-policy.ts';
 
@@ -32,6 +33,11 @@ function clockSetting(value: string): ClockSetting {
 
 function durability(value: string): 'durable' | 'relaxed' {
   if (value !== 'durable' && value !== 'relaxed') throw new InvalidArgumentError('must be "durable" or "relaxed".');
+  return value;
+}
+
+function logLevel(value: string): LogLevel {
+  if (!isLogLevel(value)) throw new InvalidArgumentError(`must be one of ${LOG_LEVELS.join(', ')}.`);
   return value;
 }
 
@@ -62,6 +68,7 @@ program
   .option('--webhook-retries <seconds>', 'seconds to wait after each failed webhook attempt (default 1,2,4,8,16)', retrySchedule)
   .option('--scenario <name>', 'scenario the default tenants start in (default: default, or what the data file holds); see `marketplace-sandbox scenarios`')
   .option('--scenarios-dir <dir>', 'another directory of scenario files (default scenarios/)')
+  .option('--log-level <level>', 'JSON log lines on stdout (one per request at info): fatal, error, warn, info, debug, trace or silent', logLevel, 'info')
   .addHelpText(
     'after',
     `

@@ -7,6 +7,8 @@ import type { InjectedFault } from './faults.ts';
 
 export interface JournalEntry {
   seq: number;
+  /** The request's X-Request-Id (the caller's or a generated one). */
+  request_id: string;
   at: number; // wall ms
   sandbox_at: number; // the tenant's sandbox clock, ms
   method: string;
@@ -37,6 +39,7 @@ export interface JournalEntry {
 export function entryToWire(entry: JournalEntry) {
   return {
     id: `req_${entry.seq}`,
+    request_id: entry.request_id,
     at: new Date(entry.at).toISOString(),
     sandbox_at: new Date(entry.sandbox_at).toISOString(),
     method: entry.method,

@@ -30,10 +30,17 @@ import { put } from '../state/changes.ts';
 
 /** A product the partner can see, to read: it may be a frozen entity shared with a scenario's world. */
 export function visibleProduct(state: TenantState, id: string): Product {
+  const found = findVisibleProduct(state, id);
+  if (found instanceof Problem) throw found;
+  return found;
+}
+
+/** The product, or the 404 to answer, returned rather than thrown (a hot read's 404: src/server/README.md). */
+function findVisibleProduct(state: TenantState, id: string): Product | Problem {
   const product = state.products[id];
-  if (!product) throw notFound('Product', id);
+  if (!product) return notFound('Product', id);
   // Gone for the partner; noted, because a connector that still writes to it has a stale product map.
-  if (!isVisible(product)) throw noted(notFound('Product', id), 'deleted_product');
+  if (!isVisible(product)) return noted(notFound('Product', id), 'deleted_product');
   return product;
 }
 
@@ -98,7 +105,8 @@ export const productHandlers: Handlers<MarketplaceOperationId> = {
   },
 
   getProduct({ path }, ctx) {
-    return { status: 200, body: visibleProduct(requireTenant(ctx).state, path.product_id) };
+    const found = findVisibleProduct(requireTenant(ctx).state, path.product_id);
+    return found instanceof Problem ? found : { status: 200, body: found };
   },
 
   createProduct({ body }, ctx) {

@@ -46,6 +46,7 @@ class Ring {
 function blankEntry(): JournalEntry {
   return {
     seq: 0,
+    request_id: '',
     at: 0,
     sandbox_at: 0,
     method: '',

@@ -2,7 +2,8 @@
 // the partner API (specs/marketplace.openapi.yaml) and the control API (specs/sandbox-admin.openapi.yaml).
 import { ADMIN_SPEC, DEFAULT_SPEC, VERSION } from '../sandbox-files.ts';
 import { resolveAdminToken } from '../control/admin-token.ts';
-import { Hono, type Context, type ErrorHandler } from 'hono';
+import { Hono, type Context } from 'hono';
+import type { Logger } from 'pino';
 import { listOperations, loadDocument } from '../contract/operations.ts';
 import { loadBuiltValidators, toFieldErrors } from '../contract/validators.ts';
 import { EventBus } from '../events/bus.ts';
@@ -10,7 +11,12 @@ import { keepEventFeed } from '../events/feed.ts';
 import { adminHandlers } from '../admin/index.ts';
 import { clockNow, setClockMode, type ClockSetting } from '../clock/clock.ts';
 import { apiHandlers } from '../handlers/index.ts';
-import { adminAuth } from '../policies/admin-auth/index.ts';
+import { adminAuth, adminTokenCheck } from '../policies/admin-auth/index.ts';
+import { requestId, requestIdOf } from '../policies/request-id/index.ts';
+import { requestMetrics } from '../policies/metrics/index.ts';
+import { requestLog } from '../policies/request-log/index.ts';
+import { SandboxMetrics } from '../metrics/index.ts';
+import { readyAdminHandlers } from '../admin/ready.ts';
 import { tenantAuth } from '../policies/tenant-auth/index.ts';
 import { accessAdminHandlers } from '../admin/access.ts';
 import { readinessAdminHandlers } from '../admin/readiness.ts';
@@ -40,10 +46,10 @@ import { WebhookDispatcher, type WebhookDeliveryOptions } from '../webhooks/disp
 import type { SandboxEnv } from './env.ts';
 import { registry, type HandlerContext } from './handler.ts';
 import { mountContract, type MountedContract } from './pipeline.ts';
-import { isWrite, type Policy } from './policy.ts';
+import { isWrite, type AnswerError, type Policy } from './policy.ts';
 import { operationRouter } from './router.ts';
 import { mountReference } from '../reference/index.ts';
-import { Problem, problemResponse, type FieldError } from './problem.ts';
+import { Problem, problemAnswer, problemPayload, type FieldError } from './problem.ts';
 
 export { ADMIN_SPEC, DEFAULT_SPEC, VERSION } from '../sandbox-files.ts';
 export { DEFAULT_ADMIN_TOKEN } from '../control/admin-token.ts';
@@ -81,6 +87,8 @@ export interface SandboxOptions {
   repair?: boolean;
   /** Another persistence backend instead of the data file (src/store/backend.ts). */
   backend?: StateBackend;
+  /** Where request lines and unexpected errors are logged (src/logging/logger.ts); omitted, no request lines and errors go to the console. */
+  logger?: Logger | null;
 }
 
 export interface Sandbox {
@@ -96,6 +104,8 @@ export interface Sandbox {
   limiter: RateLimiter;
   faults: FaultInjector;
   journal: RequestJournal;
+  /** What GET /metrics reports (src/metrics). */
+  metrics: SandboxMetrics;
   /**
    * Compiles what the start left for first use (validators, Prism), off the request path: call it
    * once the server listens. Requests that come first compile what they need themselves.
@@ -143,18 +153,42 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
 
   const app = new Hono<SandboxEnv>({ router: operationRouter() });
-  const onError: ErrorHandler<SandboxEnv> = (error, c) => {
+  const logger = options.logger ?? null;
+  const metrics = new SandboxMetrics();
+  store.observeWrites((seconds, failed) => metrics.tally.storeWrite(seconds, failed));
+  webhooks.onAttempt = (outcome) => {
+    const code = outcome.status_code;
+    metrics.tally.webhookAttempt(code === null ? 'unreachable' : code >= 200 && code < 300 ? 'delivered' : 'refused', outcome.latency_ms / 1000);
+  };
+  metrics.tally.webhookQueueDepth = () => webhooks.pendingDeliveries();
+  // `headers` is the policies' record when an operation's chain answers the error (hono's own
+  // error path, outside any chain, gives none): the answer is built with it.
+  const onError: AnswerError = (error, c, headers) => {
     if (error instanceof ConnectionDropped) throw error; // an injected timeout: no answer at all
-    if (error instanceof Problem) return problemResponse(error, c.req.path);
-    console.error(`marketplace-sandbox: unexpected error on ${c.req.method} ${c.req.path}:`, error);
-    return problemResponse(
-      new Problem(500, 'internal_error', 'The sandbox failed on this request; it has been logged. This is a sandbox bug: please report it with the request.'),
-      c.req.path,
-    );
+    const id = requestIdOf(c);
+    let problem: Problem;
+    if (error instanceof Problem) problem = error;
+    else {
+      if (logger) logger.error({ request_id: id, method: c.req.method, path: c.req.path, err: error }, 'unexpected error');
+      else console.error(`marketplace-sandbox: unexpected error on ${c.req.method} ${c.req.path} (request ${id}):`, error);
+      problem = new Problem(500, 'internal_error', 'The sandbox failed on this request; it has been logged. This is a sandbox bug: please report it with the request id.');
+    }
+    const payload = problemPayload(problem, c.req.path, id);
+    c.set('responseBytes', Buffer.byteLength(payload)); // for the journal, which would serialise it again
+    return problemAnswer(problem, payload, headers ?? { 'x-request-id': id });
   };
   app.onError(onError);
-  // Every operation's chain starts with these two, not app.use (src/server/README.md, "Hot-path rules").
-  const frame = [secureResponseHeaders(), requestBodyLimit({ maxBytes: maxBodyBytes, larger: { importState: MAX_IMPORT_BYTES } })];
+  // Every operation's chain starts with these, not app.use (src/server/README.md, "Hot-path
+  // rules"): the request id and arrival first, then the layers whose `after` must see every answer.
+  const frame = [
+    requestId(),
+    requestMetrics(metrics.tally),
+    ...(logger?.isLevelEnabled('info') ? [requestLog(logger)] : []),
+    secureResponseHeaders(),
+    requestBodyLimit({ maxBytes: maxBodyBytes, larger: { importState: MAX_IMPORT_BYTES } }),
+  ];
+  let closing = false;
+  let warmedUp = false;
 
   // The handler's view of the world depends only on the tenant (and, on the token endpoint, the
   // client credentials), so one per tenant serves all its requests: no object per request.
@@ -226,6 +260,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       ...adminHandlers(VERSION, policies, compileStateCheck(marketplaceDoc)),
       ...accessAdminHandlers(policies),
       ...registry(readinessAdminHandlers({ journal, limiter, groupOf: rateGroupsByOperation(listOperations(apiDoc)) })),
+      ...registry(readyAdminHandlers({ closing: () => closing, warmedUp: () => warmedUp })),
     },
     frame,
     policies: [adminAuth(adminToken), persistWrites],
@@ -256,27 +291,38 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   // /, /docs, /openapi.json|yaml, /__sandbox/openapi.json|yaml, /postman.json (src/reference/README.md).
   mountReference(app, { partner: apiDoc, admin: adminDoc, specGiven: options.specFile, adminToken, store });
 
-  app.notFound((c) => {
-    const methods = api.allowedMethods(c.req.path) ?? admin.allowedMethods(c.req.path);
-    if (methods) {
-      return problemResponse(
-        new Problem(405, 'method_not_allowed', `${c.req.method} is not supported on ${c.req.path}; use ${methods.join(', ')}.`, { allowed_methods: methods }, {
-          ...SECURE_HEADERS,
-          allow: methods.join(', '),
-        }),
-        c.req.path,
-      );
+  // GET /metrics: the Prometheus text format, for the admin token (docs/operating.md).
+  const metricsAccess = adminTokenCheck(adminToken);
+  app.get('/metrics', async (c) => {
+    const id = requestIdOf(c);
+    try {
+      metricsAccess(c);
+    } catch (problem) {
+      return onError(problem as Problem, c, { ...SECURE_HEADERS, 'x-request-id': id });
     }
-    return problemResponse(
-      new Problem(404, 'route_not_found', `No operation of the API matches ${c.req.method} ${c.req.path}. The partner API lives under /api/v2 (see specs/marketplace.openapi.yaml).`, {}, SECURE_HEADERS),
-      c.req.path,
-    );
+    const { text, contentType } = await metrics.scrape();
+    return c.body(text, 200, { ...SECURE_HEADERS, 'content-type': contentType, 'x-request-id': id });
+  });
+
+  // Answers no operation makes: counted and logged here, with a request id like any other.
+  app.notFound((c) => {
+    const id = requestIdOf(c);
+    const methods = api.allowedMethods(c.req.path) ?? admin.allowedMethods(c.req.path);
+    const problem = methods
+      ? new Problem(405, 'method_not_allowed', `${c.req.method} is not supported on ${c.req.path}; use ${methods.join(', ')}.`, { allowed_methods: methods }, { allow: methods.join(', ') })
+      : new Problem(404, 'route_not_found', `No operation of the API matches ${c.req.method} ${c.req.path}. The partner API lives under /api/v2 (see specs/marketplace.openapi.yaml).`);
+    metrics.tally.unmatched.add(String(problem.status), () => ({ status: String(problem.status) }));
+    if (logger?.isLevelEnabled('info')) {
+      logger.info({ request_id: id, method: c.req.method, path: c.req.path, operation: null, tenant: null, status: problem.status }, 'request');
+    }
+    return problemAnswer(problem, problemPayload(problem, c.req.path, id), { ...SECURE_HEADERS, 'x-request-id': id });
   });
 
   // Started last: deliveries left pending by a previous run resume, realtime clocks begin to act.
   webhooks.start();
   ticker.start();
   const close = async () => {
+    closing = true;
     ticker.stop();
     webhooks.close();
     stopEventFeed();
@@ -285,8 +331,10 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const compileAll = async () => {
     await api.compileAll();
     await admin.compileAll();
+    await metrics.prepare(); // prom-client, and the event-loop monitor from now on
+    warmedUp = true;
   };
-  return { app, store, events, api, admin, adminToken, webhooks, limiter, faults, journal, compileAll, close };
+  return { app, store, events, api, admin, adminToken, webhooks, limiter, faults, journal, metrics, compileAll, close };
 }
 
 

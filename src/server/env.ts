@@ -29,7 +29,9 @@ export type SandboxEnv = {
     faults: InjectedFault[];
     /** Bytes of the response body the pipeline wrote, for the journal. */
     responseBytes: number;
-    /** When the journal policy saw the request arrive: wall clock (ms) and performance.now(), for its entry. */
+    /** The request's id (src/policies/request-id): the caller's X-Request-Id, or a new one. */
+    requestId: string;
+    /** When the request-id policy saw the request arrive: wall clock (ms) and performance.now(), for its entry. */
     receivedAt: number;
     receivedAtPerf: number;
   };

@@ -1,14 +1,14 @@
 // Mounts an OpenAPI document on a hono app: one route per operation, in the order
 //   policies ─▶ contract in (validate + coerce) ─▶ handler or Prism ─▶ contract out (strict mode)
 // Everything expensive (operation index, ajv validators, Prism operations) is built here, once.
-import type { ErrorHandler, Hono } from 'hono';
+import type { Hono } from 'hono';
 import { findResponse, listOperations, type OpenApiDocument, type Operation } from '../contract/operations.ts';
 import { compileAll, compileValidators, isJsonMediaType, toFieldErrors, type OperationValidators } from '../contract/validators.ts';
 import { itemLimitProblem } from '../contract/item-limits.ts';
 import { createPrismFallback, type PrismFallback } from '../contract/prism-fallback.ts';
 import type { SandboxEnv } from './env.ts';
 import type { HandlerContext, HandlerRegistry, OperationInput, Reply } from './handler.ts';
-import { policiesFor, policyChain, type Policy, type RequestContext, type ServeOperation } from './policy.ts';
+import { policiesFor, policyChain, type AnswerError, type Policy, type RequestContext, type ServeOperation } from './policy.ts';
 import { invalid, Problem, PROBLEM_CONTENT_TYPE, problemResponse } from './problem.ts';
 
 export interface MountOptions {
@@ -38,7 +38,7 @@ export interface MountOptions {
    */
   compileLater?: boolean;
   /** The app's error handler: an operation's chain turns an error into its answer with it (as app.onError would). */
-  onError: ErrorHandler<SandboxEnv>;
+  onError: AnswerError;
 }
 
 export interface MountedContract {
@@ -114,9 +114,9 @@ function serveOperation(
       if (value !== undefined) headers[p.name] = value;
     }
     const parts = { path: c.req.param() as Record<string, string>, query, headers };
-    if (v.params && !v.params(parts)) throw invalid(toFieldErrors(v.params.errors, ''));
+    if (v.params && !v.params(parts)) return invalid(toFieldErrors(v.params.errors, ''));
 
-    if (op.body) return readBody(c, op, v).then((body) => answer(c, parts, body, answerHeaders));
+    if (op.body) return readBody(c, op, v).then((body) => rejectedIfProblem(answer(c, parts, body, answerHeaders)));
     return answer(c, parts, undefined, answerHeaders);
   };
 
@@ -125,12 +125,19 @@ function serveOperation(
     parts: { path: Record<string, string>; query: Record<string, string | string[]>; headers: Record<string, string> },
     body: unknown,
     answerHeaders: Record<string, string>,
-  ): Response | Promise<Response> {
+  ): Response | Problem | Promise<Response> {
     const input: OperationInput = { operation: op, path: parts.path, query: parts.query, headers: parts.headers, body };
     // An operation without a handler is mocked, and Prism exists whenever one is (mountContract).
-    const reply: Reply | Promise<Reply> = handler ? handler(input, options.context(c)) : mockWithPrism(c, op, prism!, input);
+    const reply: Reply | Problem | Promise<Reply> = handler ? handler(input, options.context(c)) : mockWithPrism(c, op, prism!, input);
+    if (reply instanceof Problem) return reply; // returned rather than thrown: the runner answers it as an error
     return reply instanceof Promise ? reply.then((r) => finish(r, c, answerHeaders)) : finish(reply, c, answerHeaders);
   }
+}
+
+/** Inside a promise a returned Problem becomes a rejection, as a thrown one would (no deep stack to unwind there). */
+function rejectedIfProblem(res: Response | Problem | Promise<Response>): Response | Promise<Response> {
+  if (res instanceof Problem) throw res;
+  return res;
 }
 
 function finish(reply: Reply, c: RequestContext, answerHeaders: Record<string, string>): Response {

@@ -2,9 +2,10 @@
 // an operation's answer, and the runner that takes a request through an operation's policies.
 // How to write one: src/policies/README.md. Why it looks like this: src/server/README.md
 // ("Hot-path rules"): a synchronous policy costs a plain call per request, no promise, no closure.
-import type { Context, ErrorHandler, Handler } from 'hono';
+import type { Context, Handler } from 'hono';
 import type { Operation } from '../contract/operations.ts';
 import type { SandboxEnv } from './env.ts';
+import { Problem } from './problem.ts';
 
 export type RequestContext = Context<SandboxEnv>;
 
@@ -15,11 +16,12 @@ export interface Policy {
   appliesTo?(op: Operation): boolean;
   /**
    * Before the contract and the handler, in the order the policies are given. Returns nothing to
-   * go on, throws (a Problem) to answer instead, returns a Response to answer with it instead (a
+   * go on, throws or returns a Problem to answer instead (returning spares the throw, for the error
+   * answers a connector can bring about by the thousand, like a 429), returns a Response to answer with it instead (a
    * remembered answer: the outer policies see it, its own `after` does not run), or returns a
    * promise (of either) only when it must wait.
    */
-  before?(c: RequestContext): void | Response | Promise<void | Response>;
+  before?(c: RequestContext): void | Response | Problem | Promise<void | Response>;
   /**
    * Headers for every answer of the operations it applies to, whether or not its `before` ran
    * (a 401 still shows the rate-limit standing). Written into the plain record the answer is
@@ -46,8 +48,15 @@ export const takesBody = (op: Operation): boolean => op.body !== null || isWrite
 /** The policies an operation carries, in order. */
 export const policiesFor = (op: Operation, policies: Policy[]): Policy[] => policies.filter((p) => !p.appliesTo || p.appliesTo(op));
 
+/**
+ * Turns an error into its answer, as hono's error handler does; `headers` is the plain record of
+ * the policies' headers for it, which it builds the answer with (given by the policy runner; hono's
+ * own error path gives none).
+ */
+export type AnswerError = (error: Error, c: RequestContext, headers?: Record<string, string>) => Response | Promise<Response>;
+
 /** Serves the operation itself once every policy's `before` has passed, with the headers the policies want on its answer. */
-export type ServeOperation = (c: RequestContext, headers: Record<string, string>) => Response | Promise<Response>;
+export type ServeOperation = (c: RequestContext, headers: Record<string, string>) => Response | Problem | Promise<Response>;
 
 /**
  * One hono handler for an operation: its policies around `serve`, with hono's error semantics
@@ -56,7 +65,7 @@ export type ServeOperation = (c: RequestContext, headers: Record<string, string>
  * connection, unwinds through `dropped` and goes on up). Registered as the route's only handler,
  * so hono takes its synchronous path, and the whole run is plain calls until something waits.
  */
-export function policyChain(op: Operation, policies: Policy[], serve: ServeOperation, onError: ErrorHandler<SandboxEnv>): Handler<SandboxEnv> {
+export function policyChain(op: Operation, policies: Policy[], serve: ServeOperation, onError: AnswerError): Handler<SandboxEnv> {
   const chain: Chain = { op, policies, withHeaders: policies.filter((p) => p.headers), serve, onError };
   return (c) => {
     c.set('operation', op);
@@ -71,7 +80,7 @@ interface Chain {
   policies: Policy[];
   withHeaders: Policy[];
   serve: ServeOperation;
-  onError: ErrorHandler<SandboxEnv>;
+  onError: AnswerError;
 }
 
 /** One request's way through a chain. */
@@ -91,13 +100,14 @@ function enter(run: Run, i: number): void | Promise<void> {
   for (; i < policies.length; i++) {
     const before = policies[i]!.before;
     if (before) {
-      let waits: void | Response | Promise<void | Response>;
+      let waits: void | Response | Problem | Promise<void | Response>;
       try {
         waits = before(c);
       } catch (error) {
         return leave(run, i, error);
       }
       if (waits !== undefined) {
+        if (waits instanceof Problem) return leave(run, i, waits);
         if (!(waits instanceof Promise)) return answerInstead(run, i, waits);
         const at = i;
         return waits.then(
@@ -112,12 +122,13 @@ function enter(run: Run, i: number): void | Promise<void> {
     }
     run.entered = i + 1;
   }
-  let res: Response | Promise<Response>;
+  let res: Response | Problem | Promise<Response>;
   try {
     res = run.chain.serve(c, headersOf(run));
   } catch (error) {
     return leave(run, policies.length, error);
   }
+  if (res instanceof Problem) return leave(run, policies.length, res);
   if (res instanceof Promise) {
     return res.then(
       (r) => served(run, r),
@@ -179,7 +190,7 @@ function fail(run: Run, depth: number, error: unknown): void | Promise<void> {
   c.error = error;
   let res: Response | Promise<Response>;
   try {
-    res = run.chain.onError(error, c);
+    res = run.chain.onError(error, c, headersOf(run));
   } catch (rethrown) {
     return unwind(run, depth, rethrown);
   }
@@ -192,10 +203,10 @@ function fail(run: Run, depth: number, error: unknown): void | Promise<void> {
   errorAnswer(run, res);
 }
 
-/** An error's answer gets the policies' headers at once: the `after`s outside (strict mode's check) see them. */
+/** An error's answer was built with the policies' headers: the `after`s outside (strict mode's check) see them. */
 function errorAnswer(run: Run, res: Response): void {
   run.c.res = res;
-  run.built = withPolicyHeaders(run, run.c.res);
+  run.built = res;
 }
 
 function unwind(run: Run, depth: number, error: unknown): never {

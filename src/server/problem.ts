@@ -38,7 +38,12 @@ const TITLES: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
-/** A problem to answer with. Throw it from anywhere in the pipeline, a handler or a policy. */
+/**
+ * A problem to answer with. Throw it from anywhere in the pipeline, a handler or a policy.
+ * It is an Error (hono's error handler and the policy runner take Errors) but captures no stack
+ * trace: a problem is an answer, not a bug, and capturing the stack was most of the cost of a 429
+ * or 404, the very answers a connector in a retry storm gets by the thousand.
+ */
 export class Problem extends Error {
   readonly status: number;
   readonly body: ProblemBody;
@@ -53,7 +58,10 @@ export class Problem extends Error {
     extra: Record<string, unknown> = {},
     headers: Record<string, string> = {},
   ) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(detail);
+    Error.stackTraceLimit = limit;
     this.status = status;
     this.headers = headers;
     this.body = {
@@ -91,14 +99,34 @@ export const invalid = (errors: FieldError[], detail?: string): Problem =>
     { errors },
   );
 
-/** The JSON text of a problem answer (the request journal measures it too). */
-export function problemPayload(problem: Problem, instance?: string): string {
-  return JSON.stringify(instance ? { ...problem.body, instance } : problem.body);
+/**
+ * The JSON text of a problem answer: its body, the request path as `instance` and the request id
+ * a partner quotes in a support question.
+ */
+export function problemPayload(problem: Problem, instance?: string, requestId?: string): string {
+  const body = problem.body;
+  const json = JSON.stringify(body);
+  if ((!instance && !requestId) || 'instance' in body || 'request_id' in body) {
+    return instance || requestId ? JSON.stringify({ ...body, ...(instance ? { instance } : {}), ...(requestId ? { request_id: requestId } : {}) }) : json;
+  }
+  // The members appended to the body's JSON text rather than to a copy of the body: an error
+  // answer is a hot path too (a connector in a retry storm), and the copy cost more than the text.
+  return `${json.slice(0, -1)}${instance ? `,"instance":${JSON.stringify(instance)}` : ''}${requestId ? `,"request_id":${JSON.stringify(requestId)}` : ''}}`;
 }
 
-export function problemResponse(problem: Problem, instance?: string): Response {
-  return new Response(problemPayload(problem, instance), {
-    status: problem.status,
-    headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...problem.headers },
-  });
+/**
+ * The answer for a problem. `headers` (the policies' plain record, when the pipeline has one) is
+ * used as it is and the problem's own headers win over it: an answer built with a plain record is
+ * written on Node's fast path (src/server/README.md, "Hot-path rules").
+ */
+export function problemResponse(problem: Problem, instance?: string, requestId?: string, headers?: Record<string, string>): Response {
+  return problemAnswer(problem, problemPayload(problem, instance, requestId), headers);
+}
+
+/** The answer for a problem whose payload (problemPayload) is made already. */
+export function problemAnswer(problem: Problem, payload: string, headers?: Record<string, string>): Response {
+  const into = headers ?? {};
+  for (const name in problem.headers) into[name] = problem.headers[name]!;
+  into['content-type'] = PROBLEM_CONTENT_TYPE;
+  return new Response(payload, { status: problem.status, headers: into });
 }

@@ -3,6 +3,7 @@
 import { serve } from '@hono/node-server';
 import type { ClockSetting } from '../clock/clock.ts';
 import { accessOf } from '../domain/access.ts';
+import { createServerLog, type LogLevel } from '../logging/logger.ts';
 import { createSandbox, DEFAULT_ADMIN_TOKEN, VERSION } from './app.ts';
 
 export interface ServeOptions {
@@ -19,10 +20,14 @@ export interface ServeOptions {
   scenariosDir?: string;
   durability?: 'durable' | 'relaxed';
   repair?: boolean;
+  /** Request lines and errors as JSON on stdout from this level on (default info; silent: none). */
+  logLevel?: LogLevel;
 }
 
 export async function serveSandbox(opts: ServeOptions): Promise<void> {
+  const log = await createServerLog(opts.logLevel ?? 'info');
   const sandbox = await createSandbox({
+    logger: log.logger,
     dataFile: opts.memory ? undefined : opts.data,
     seed: opts.seed,
     strict: opts.strict,
@@ -52,6 +57,7 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
       `  try: curl -H "Authorization: Bearer ${sandbox.store.listTenants()[0]?.api_keys[0]}" ${url}/api/v2/products?limit=2`,
     ];
     console.log(lines.join('\n'));
+    log.logger?.info({ url, version: VERSION }, 'listening');
     // What the start left for first use is compiled now, while the first requests come in.
     sandbox.compileAll().catch((error: Error) => console.error(`marketplace-sandbox: ${error.message}`));
   });
@@ -76,6 +82,7 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
     server.close();
     sandbox
       .close()
+      .then(() => log.flush())
       .then(() => process.exit(0))
       .catch((error) => {
         console.error(`could not flush state: ${(error as Error).message}`);

@@ -72,6 +72,8 @@ export class DurableWrites {
   /** Extra records (snapshots) for the next batch. */
   private readonly extra: string[] = [];
   private lastError: Error | null = null;
+  /** Hears of every batch written: how long it took (seconds) and whether it failed (for /metrics). */
+  onWritten: ((seconds: number, failed: boolean) => void) | null = null;
 
   constructor(private readonly options: DurableWritesOptions) {
     if (options.backend) writingSandboxes++;
@@ -80,6 +82,11 @@ export class DurableWrites {
   /** This sandbox stops writing (its store closed). */
   release(): void {
     if (this.options.backend) writingSandboxes--;
+  }
+
+  /** Why the last batch could not be written; null once one is written again. */
+  get error(): Error | null {
+    return this.lastError;
   }
 
   /** Notes that `tenant` (or, without one, any tenant) changed; a batch will write it. */
@@ -143,13 +150,16 @@ export class DurableWrites {
     }
     const { lines, undo } = this.collect();
     if (lines.length === 0) return batch.resolve();
+    const started = performance.now();
     const appending = backend.append(lines);
     this.inFlight = appending.then(
       () => {
+        this.onWritten?.((performance.now() - started) / 1000, false);
         this.lastError = null;
         batch.resolve();
       },
       (error: Error) => {
+        this.onWritten?.((performance.now() - started) / 1000, true);
         undo();
         this.lastError = error;
         console.error(`marketplace-sandbox: could not write ${backend.location}: ${error.message}; the changes of that batch were undone and answered 503.`);

@@ -339,6 +339,16 @@ export class SandboxStore {
     return this.writes.durable();
   }
 
+  /** Why the last write of the state failed; null when it succeeded, none was needed yet, or there is no file. */
+  get writeError(): Error | null {
+    return this.writes.error;
+  }
+
+  /** Hears of every batch written: its duration in seconds, and whether it failed (for /metrics). */
+  observeWrites(listener: (seconds: number, failed: boolean) => void): void {
+    this.writes.onWritten = listener;
+  }
+
   /** Waits until everything changed so far is on disk. */
   async flush(): Promise<void> {
     await this.writes.flush();

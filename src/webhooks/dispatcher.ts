@@ -125,6 +125,8 @@ export class WebhookDispatcher {
   private seq = 0;
   private closed = false;
   private unsubscribe: (() => void) | null = null;
+  /** Hears of every attempt's outcome (for /metrics). */
+  onAttempt: ((outcome: AttemptOutcome) => void) | null = null;
 
   constructor(
     private readonly store: SandboxStore,
@@ -154,6 +156,15 @@ export class WebhookDispatcher {
     this.unsubscribe?.();
     for (const lane of this.lanes.values()) lane.drop();
     this.lanes.clear();
+  }
+
+  /** Deliveries pending across tenants: waiting for their first attempt, out, or waiting for a retry. */
+  pendingDeliveries(): number {
+    let pending = 0;
+    for (const tenant of this.store.listTenants()) {
+      for (const id in tenant.state.deliveries) if (tenant.state.deliveries[id]!.status === 'pending') pending++;
+    }
+    return pending;
   }
 
   /** A webhook.ping event for one subscription, whatever its filter and even when paused; never counted against the quota. */
@@ -363,6 +374,7 @@ export class WebhookDispatcher {
       const at = new Date();
       const headers = signDelivery(subscription.secret, delivery.event_id, delivery.event_type, Math.floor(at.getTime() / 1000), entry.body);
       const outcome = await postWebhook(subscription.url, { ...headers }, entry.body, this.attemptTimeoutMs, this.targets);
+      this.onAttempt?.(outcome);
       // While the attempt was out, the tenant may have been reset or the subscription deleted.
       if (this.closed || tenant.state !== state || state.deliveries[delivery.id]?.status !== 'pending') return;
       // Own copies again: a commit while the attempt was out froze what it wrote.

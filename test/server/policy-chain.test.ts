@@ -1,12 +1,12 @@
 // The policy contract (src/server/policy.ts) through a real socket: the order of the steps, what
 // an error does, headers on every answer, a policy that waits, and a dropped connection.
 import { serve, type ServerType } from '@hono/node-server';
-import { Hono, type ErrorHandler } from 'hono';
+import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listOperations } from '../../src/contract/operations.ts';
 import type { SandboxEnv } from '../../src/server/env.ts';
-import { policyChain, policiesFor, type Policy, type ServeOperation } from '../../src/server/policy.ts';
+import { policyChain, policiesFor, type AnswerError, type Policy, type ServeOperation } from '../../src/server/policy.ts';
 import { Problem, problemResponse } from '../../src/server/problem.ts';
 
 const doc = {
@@ -34,9 +34,10 @@ describe('the policy contract', () => {
 
   beforeAll(async () => {
     const app = new Hono<SandboxEnv>();
-    const onError: ErrorHandler<SandboxEnv> = (error) => {
+    // As the app's: the answer is built with the policies' header record the runner hands over.
+    const onError: AnswerError = (error, _c, headers) => {
       if (error instanceof Dropped) throw error;
-      return problemResponse(error instanceof Problem ? error : new Problem(500, 'internal_error', error.message));
+      return problemResponse(error instanceof Problem ? error : new Problem(500, 'internal_error', error.message), undefined, undefined, headers);
     };
     const policies: Policy[] = [
       trace('outer', { headers: (_c, into) => void (into['x-outer'] = 'yes') }),

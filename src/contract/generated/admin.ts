@@ -24,6 +24,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/__sandbox/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Is the sandbox ready for traffic
+         * @description For a load balancer's or an orchestrator's readiness probe (the health check is the liveness
+         *     probe). 200 while the sandbox serves and can keep its state: it is not shutting down, and the
+         *     last write of its state file (if it has one) succeeded. 503, with the same body saying which
+         *     check fails, otherwise. `warmed_up` tells whether what the start left for first use
+         *     (validators, the Prism mock) has been compiled; it does not hold readiness back, since a
+         *     request arriving earlier compiles what it needs itself. Needs no token.
+         */
+        get: operations["getReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/__sandbox/tenants": {
         parameters: {
             query?: never;
@@ -769,6 +794,18 @@ export interface components {
             tenants: number;
             uptime_seconds: number;
         };
+        Ready: {
+            /** @enum {string} */
+            status: "ready" | "not_ready";
+            checks: {
+                /** @description The server is shutting down (SIGTERM/SIGINT received). */
+                closing: boolean;
+                /** @description `ok` (the last write succeeded or none was needed yet), `memory` (no state file: serve --memory), or `failing: <reason>`. */
+                state_file: string;
+                /** @description Everything the start left for first use is compiled. */
+                warmed_up: boolean;
+            };
+        };
         TenantSummary: {
             tenant_id: string;
             name: string;
@@ -1286,6 +1323,8 @@ export interface components {
         };
         JournalEntry: {
             id: string;
+            /** @description The request's X-Request-Id: the one the caller sent (visible ASCII, at most 128 characters) or a generated UUID; the answer carried it too. */
+            request_id: string;
             /**
              * Format: date-time
              * @description Arrival (wall clock).
@@ -1398,6 +1437,8 @@ export interface components {
             detail: string;
             code: string;
             instance?: string;
+            /** @description The request's X-Request-Id (the caller's or a generated one) */
+            request_id?: string;
             errors?: {
                 pointer: string;
                 message: string;
@@ -1729,6 +1770,55 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    getReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sandbox is ready. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "checks": {
+                     *         "closing": false,
+                     *         "state_file": "memory",
+                     *         "warmed_up": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Ready"];
+                };
+            };
+            /** @description The sandbox is shutting down, or cannot write its state file. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "not_ready",
+                     *       "checks": {
+                     *         "closing": false,
+                     *         "state_file": "failing: EACCES: permission denied, open '/data/state.json.tmp'",
+                     *         "warmed_up": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Ready"];
                 };
             };
         };
@@ -3492,6 +3582,7 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "id": "req_49",
+                     *           "request_id": "3f1c2a9e-6b7d-4e05-9a8c-2d41b7e6f0a3",
                      *           "at": "2026-12-03T08:14:25.796Z",
                      *           "sandbox_at": "2026-01-15T09:00:01.217Z",
                      *           "method": "DELETE",

@@ -3555,6 +3555,8 @@ export interface components {
              * @description The request path of this occurrence.
              */
             instance?: string;
+            /** @description The request's id, as in the answer's `X-Request-Id` header (the caller's `X-Request-Id` when it sent a valid one, visible ASCII of at most 128 characters, else a generated one). Quote it in a support question. */
+            request_id?: string;
             /** @description Stable machine code: validation_failed, malformed_json, unauthorized, forbidden, not_found, conflict, payload_too_large, unsupported_media_type, rate_limit_exceeded, internal_error, token_expired, insufficient_scope, webhook_target_not_allowed, bad_gateway, service_unavailable, gateway_timeout, or a domain code such as invalid_transition, transition_not_allowed_for_partner, price_change_requires_confirmation, price_locked, force_token_invalid, force_token_expired, force_token_already_used, force_token_price_mismatch, use_price_endpoint, insufficient_stock, sku_taken, no_items_applied, order_not_confirmable, idempotency_key_in_use (409), idempotency_key_mismatch (422). */
             code: string;
             /** @description Field errors (for `validation_failed`). */

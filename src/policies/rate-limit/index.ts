@@ -25,7 +25,8 @@ export function rateLimit(limiter: RateLimiter): Policy {
         const window = decision.policy === 'daily' ? 'day (UTC)' : 'minute';
         const what = decision.policy === 'daily' ? 'daily quota' : decision.policy === 'burst' ? 'burst limit' : `"${decision.policy}" limit`;
         const message = `The ${what} of ${decision.limit} requests per ${window} is used up. Retry after ${decision.reset} seconds (Retry-After); pace requests by X-RateLimit-Remaining and X-RateLimit-Reset (the Unix time of the reset).`;
-        throw new Problem(
+        // Returned, not thrown: a connector in a retry storm gets this by the thousand.
+        return new Problem(
           429,
           'rate_limit_exceeded',
           message,

@@ -3,7 +3,7 @@
 //
 // The outermost partner-API policy, so it sees every answer: 401s of known tenants, 429s,
 // injected faults and dropped connections (status null). An entry holds time (wall and sandbox
-// clock), method, path, query, operationId, status, latency, the rate-limit decision, injected
+// clock), the request id, method, path, query, operationId, status, latency, the rate-limit decision, injected
 // faults, request/response sizes, the handler's practice notes and the kind of credential.
 // With `keep_bodies` a tenant also keeps request headers and bodies and response bodies.
 // Secrets are redacted before anything is stored (src/domain/redaction.ts).
@@ -33,10 +33,7 @@ interface Outcome {
 export function requestJournal(journal: RequestJournal): Policy {
   return {
     name: 'request-journal',
-    before(c) {
-      c.set('receivedAt', Date.now());
-      c.set('receivedAtPerf', performance.now());
-    },
+    // Arrival times and the request id come from the request-id policy, the first of every chain.
     // Synchronous when nothing has to be read afterwards (bodies off, Content-Length known or no body).
     after: (c) => answered(c, journal),
     dropped(c) {
@@ -95,6 +92,7 @@ function record(c: RequestContext, journal: RequestJournal, tenant: Tenant, outc
   const decision = c.get('rateLimit');
   const entry = journal.claim(tenant);
   entry.seq = journal.nextSeq();
+  entry.request_id = c.get('requestId') ?? '';
   entry.at = outcome.at;
   entry.sandbox_at = clockNowMs(tenant.clock, outcome.at);
   entry.method = c.req.method;
@@ -106,7 +104,7 @@ function record(c: RequestContext, journal: RequestJournal, tenant: Tenant, outc
   entry.request_bytes = outcome.requestBytes;
   entry.response_bytes = outcome.dropped
     ? null
-    : (c.get('responseBytes') ?? (error instanceof Problem && c.res.status === error.status ? Buffer.byteLength(problemPayload(error, c.req.path)) : null));
+    : (c.get('responseBytes') ?? (error instanceof Problem && c.res.status === error.status ? Buffer.byteLength(problemPayload(error, c.req.path, c.get('requestId'))) : null));
   entry.rl_policy = decision?.policy ?? null;
   entry.rl_allowed = decision?.allowed ?? true;
   entry.rl_limit = decision?.limit ?? 0;
