@@ -204,7 +204,8 @@ export function observeRequest(record: ConnectorRecord, entry: JournalEntry, fac
   const cls = statusClass(entry.status);
   counts[cls]!++;
   const ok = cls <= 1;
-  const id = requestId(entry.seq);
+  // The request's id as text only where it is kept: most requests keep none, and a string per request shows in the throughput.
+  const seq = entry.seq;
   const notes = entry.notes;
 
   // Retry-After: a request of a group (429) or an operation (503) before the window it was told to wait.
@@ -213,11 +214,11 @@ export function observeRequest(record: ConnectorRecord, entry: JournalEntry, fac
       const open = record.retryAfter.get(key);
       if (!open) continue;
       if (at >= open.until) record.retryAfter.delete(key);
-      else prove(record, bucket, 'retry_after_ignored', id, at, `sent ${((open.until - at) / 1000).toFixed(1)} s before the Retry-After of ${open.seconds} s given to ${open.id} had passed`);
+      else prove(record, bucket, 'retry_after_ignored', requestId(seq), at, `sent ${((open.until - at) / 1000).toFixed(1)} s before the Retry-After of ${open.seconds} s given to ${open.id} had passed`);
     }
   }
   if (facts.retryAfterSeconds !== null && (entry.status === 429 || entry.status === 503)) {
-    record.retryAfter.set(entry.status === 429 ? `group:${facts.group}` : `op:${op}`, { until: at + facts.retryAfterSeconds * 1000, id, seconds: facts.retryAfterSeconds });
+    record.retryAfter.set(entry.status === 429 ? `group:${facts.group}` : `op:${op}`, { until: at + facts.retryAfterSeconds * 1000, id: requestId(seq), seconds: facts.retryAfterSeconds });
     tally(bucket, 'told_to_wait');
   }
 
@@ -230,19 +231,19 @@ export function observeRequest(record: ConnectorRecord, entry: JournalEntry, fac
     if (failed) {
       gap = at - failed.at;
       attempt = failed.attempt + 1;
-      keep(record.retries, { id, at, after: failed.id, gap_ms: gap, attempt, grew: attempt === 1 || gap > failed.gap }, RECENT);
+      keep(record.retries, { id: requestId(seq), at, after: failed.id, gap_ms: gap, attempt, grew: attempt === 1 || gap > failed.gap }, RECENT);
       tally(bucket, 'retry');
       record.failures.delete(key);
     }
     if (cls >= 4) {
       if (record.failures.size >= FAILURES) record.failures.clear();
-      record.failures.set(key, { at, id, gap, attempt });
+      record.failures.set(key, { at, id: requestId(seq), gap, attempt });
     }
   }
 
   if (entry.status === 429) tally(bucket, 'refused');
   if (cls === 2 || cls === 3) tally(bucket, `code:${facts.code ?? `http_${entry.status}`}`);
-  if (facts.code === 'validation_failed') prove(record, bucket, 'validation_failed', id, at, `${entry.method} ${entry.path} answered 400 validation_failed`);
+  if (facts.code === 'validation_failed') prove(record, bucket, 'validation_failed', requestId(seq), at, `${entry.method} ${entry.path} answered 400 validation_failed`);
 
   // Polling, timed on the sandbox clock (the business cadence; certify runs it faster).
   if (POLLS.has(op) && entry.method === 'GET') {
@@ -251,14 +252,14 @@ export function observeRequest(record: ConnectorRecord, entry: JournalEntry, fac
     record.lastPoll.set(op, entry.sandbox_at);
     record.lastPollAt.set(op, at);
     const continuation = record.ordersTouched && lastAt !== undefined && at - lastAt < ROUND_GAP_MS;
-    keep(record.polls, { id, at, operation: op, interval: last === undefined ? null : entry.sandbox_at - last, continuation }, RECENT);
+    keep(record.polls, { id: requestId(seq), at, operation: op, interval: last === undefined ? null : entry.sandbox_at - last, continuation }, RECENT);
     record.ordersTouched = false;
     tally(bucket, 'poll');
   }
   if (ok && notes?.includes('confirmed')) record.ordersTouched = true;
 
   if (UPDATE_OPERATIONS.has(op) && ok) tally(bucket, 'update');
-  if (notes) observeNotes(record, bucket, entry, id, notes);
+  if (notes) observeNotes(record, bucket, entry, requestId(seq), notes);
 
   // Single-item availability and inventory writes in a row: one batch call would have done.
   const single = op === 'updateInventoryItem' || (op === 'updateAvailability' && notes?.includes('single_item') === true) ? op : null;
@@ -269,10 +270,10 @@ export function observeRequest(record: ConnectorRecord, entry: JournalEntry, fac
       run.count++;
       run.max_gap_ms = Math.max(run.max_gap_ms, at - run.last);
       run.last = at;
-      if (run.ids.length < 10) run.ids.push(id);
+      if (run.ids.length < 10) run.ids.push(requestId(seq));
     } else {
       closeRun(record);
-      record.run = { kind: single, count: 1, first: at, last: at, max_gap_ms: 0, ids: [id] };
+      record.run = { kind: single, count: 1, first: at, last: at, max_gap_ms: 0, ids: [requestId(seq)] };
     }
   } else if (record.run && (op === 'updateAvailability' || op === 'syncInventory' || at - record.run.last > RUN_GAP_MS)) closeRun(record);
 
@@ -281,12 +282,12 @@ export function observeRequest(record: ConnectorRecord, entry: JournalEntry, fac
     const refused = record.priceRefusals.get(entry.path);
     if (refused) {
       record.priceRefusals.delete(entry.path);
-      if (notes?.includes('force_token_used')) prove(record, bucket, 'price_resubmitted', id, at, `resubmitted with the force token of ${refused.id}`);
-      else prove(record, bucket, 'price_blind_retry', id, at, `sent again without the force token ${refused.id} was answered with`);
+      if (notes?.includes('force_token_used')) prove(record, bucket, 'price_resubmitted', requestId(seq), at, `resubmitted with the force token of ${refused.id}`);
+      else prove(record, bucket, 'price_blind_retry', requestId(seq), at, `sent again without the force token ${refused.id} was answered with`);
     }
     if (facts.code === 'price_change_requires_confirmation') {
       if (record.priceRefusals.size >= FAILURES) record.priceRefusals.clear();
-      record.priceRefusals.set(entry.path, { id, at });
+      record.priceRefusals.set(entry.path, { id: requestId(seq), at });
       tally(bucket, 'price_confirmation_required');
     }
   }
