@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_TENANTS } from '../src/store/store.ts';
 import type { BenchReport } from './run.ts';
-import { startServer, startSandboxServer } from './processes.ts';
+import { startServer, startSandboxServer, type Server } from './processes.ts';
 
 const ADMIN = 'bench-admin-token';
 const RUNS = 30;
@@ -40,8 +40,9 @@ async function buildWhileServing(): Promise<{ lines: string[]; figures: Record<s
     if (res.status !== 200) throw new Error(`reset into peak-load: ${res.status} ${JSON.stringify(json)}`);
     return { build_ms: json.build_ms as number, ms: performance.now() - started };
   };
+  let server: Server | undefined;
   try {
-    let server = await start();
+    server = await start();
     // The reader measures the build's stall, not the limiter.
     await fetch(`${server.url}/__sandbox/tenants/${DEFAULT_TENANTS[1].id}/rate-limits`, {
       method: 'PUT',
@@ -53,20 +54,20 @@ async function buildWhileServing(): Promise<{ lines: string[]; figures: Record<s
     const readers = Array.from({ length: 4 }, async () => {
       while (building) {
         const started = performance.now();
-        const res = await fetch(`${server.url}/api/v2/products?limit=5`, { headers: reader });
+        const res = await fetch(`${server!.url}/api/v2/products?limit=5`, { headers: reader });
         await res.arrayBuffer();
         if (res.status !== 200) throw new Error(`another tenant's read during the build answered ${res.status}`);
         latencies.push(performance.now() - started);
       }
     });
-    const first = await resetPeak(server.url).finally(() => (building = false));
+    const url = server.url;
+    const first = await resetPeak(url).finally(() => (building = false));
     await Promise.all(readers);
     // Back to default before the stop, so the restart does not load peak-load for this tenant at start.
-    await fetch(`${server.url}/__sandbox/reset`, { method: 'POST', headers, body: JSON.stringify({ tenant_id: DEFAULT_TENANTS[0].id, scenario: 'default' }) });
+    await fetch(`${url}/__sandbox/reset`, { method: 'POST', headers, body: JSON.stringify({ tenant_id: DEFAULT_TENANTS[0].id, scenario: 'default' }) });
     await server.stop();
     server = await start();
     const afterRestart = await resetPeak(server.url);
-    await server.stop();
     const readP99 = p99(latencies);
     return {
       lines: [
@@ -80,6 +81,7 @@ async function buildWhileServing(): Promise<{ lines: string[]; figures: Record<s
       ],
     };
   } finally {
+    await server?.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }
