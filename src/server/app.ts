@@ -24,6 +24,8 @@ import { RequestJournal } from '../journal/journal.ts';
 import { requestJournal } from '../policies/request-journal/index.ts';
 import { requestBodyLimit } from '../policies/body-limit/index.ts';
 import { SECURE_HEADERS, secureResponseHeaders } from '../policies/secure-headers/index.ts';
+import { corsAnswers, corsHeaderNames, corsPreflight, writeCorsHeaders } from '../policies/cors/index.ts';
+import { controlOrigins, DEFAULT_ORIGINS, originPolicy } from '../policies/cors/origins.ts';
 import { webhookTargetAllowList } from '../webhooks/target.ts';
 import { MarketplaceTicker } from '../orders/marketplace-moves.ts';
 import { enterScenario } from '../scenarios/enter.ts';
@@ -72,6 +74,10 @@ export interface SandboxOptions {
   scenariosDir?: string;
   /** The scenario the default tenants start in (default: default). */
   scenario?: string;
+  /** Replace the default tenants' well-known keys and OAuth secrets with random ones (serve --fresh-keys). */
+  freshKeys?: boolean;
+  /** Origins browsers may call the partner API from (src/policies/cors/origins.ts); default this machine's. */
+  cors?: string[];
 }
 
 export interface Sandbox {
@@ -111,6 +117,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     throw new Error(`There is no scenario ${options.scenario}; the scenarios are: ${library.names.join(', ')}.`);
   }
   const store = await SandboxStore.open({ file: options.dataFile, seed: options.seed, clock: options.clock, library });
+  if (options.freshKeys) store.freshenDefaultCredentials();
   if (options.clock) {
     for (const tenant of store.listTenants()) tenant.clock = setClockMode(tenant.clock, options.clock.mode, options.clock.factor);
   }
@@ -136,6 +143,11 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   app.onError(onError);
   // Every operation's chain starts with these two, not app.use (src/server/README.md, "Hot-path rules").
   const frame = [secureResponseHeaders(), requestBodyLimit({ maxBytes: maxBodyBytes, larger: { importState: MAX_IMPORT_BYTES } })];
+  // CORS first, so every answer (a 413, a 401) carries it; the control API has its own origins.
+  const partnerOrigins = originPolicy(options.cors ?? DEFAULT_ORIGINS);
+  const controlOriginPolicy = originPolicy(controlOrigins(options.cors ?? DEFAULT_ORIGINS));
+  const corsNames = corsHeaderNames([...listOperations(apiDoc), ...listOperations(adminDoc)]);
+  const exposed = corsNames.expose.join(', ');
 
   // The handler's view of the world depends only on the tenant (and, on the token endpoint, the
   // client credentials), so one per tenant serves all its requests: no object per request.
@@ -195,7 +207,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       ...accessAdminHandlers(policies),
       ...registry(readinessAdminHandlers({ journal, limiter, groupOf: rateGroupsByOperation(listOperations(apiDoc)) })),
     },
-    frame,
+    frame: [corsAnswers(controlOriginPolicy, corsNames.expose), ...frame],
     policies: [adminAuth(adminToken), persistWrites],
     context,
     strict,
@@ -211,7 +223,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     // 429 is never remembered), then Idempotency-Key is looked up in that tenant's keys (a replay
     // answers here), and faults strike inside it: an injected latency holds the key (a duplicate
     // meanwhile gets 409), an injected failure or timeout is not remembered, so the retry is real.
-    frame,
+    frame: [corsAnswers(partnerOrigins, corsNames.expose), ...frame],
     policies: [requestJournal(journal), tokenEndpoint(store), tenantAuth(store), rateLimit(limiter), idempotency(store), faultInjection(faults), persistWrites],
     context,
     strict,
@@ -221,24 +233,53 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   });
 
   // /, /docs, /openapi.json|yaml, /__sandbox/openapi.json|yaml, /postman.json (src/reference/README.md).
-  mountReference(app, { partner: apiDoc, admin: adminDoc, specGiven: options.specFile, adminToken, store });
+  const isReference = mountReference(app, {
+    partner: apiDoc,
+    admin: adminDoc,
+    specGiven: options.specFile,
+    adminToken,
+    store,
+    keysShown: !options.freshKeys,
+    cors: (c, headers) => {
+      const into: Record<string, string> = {};
+      writeCorsHeaders(partnerOrigins, exposed, c.req.header('origin'), into);
+      for (const name in into) headers.set(name, into[name]!);
+    },
+  });
 
-  app.notFound((c) => {
+  // Answers to paths and methods no operation serves: the origin's CORS headers too.
+  const unrouted = (c: Context<SandboxEnv>, extra: Record<string, string>): Record<string, string> => {
+    const headers: Record<string, string> = { ...SECURE_HEADERS, ...extra };
+    writeCorsHeaders(c.req.path.startsWith('/__sandbox') ? controlOriginPolicy : partnerOrigins, exposed, c.req.header('origin'), headers);
+    return headers;
+  };
+  const notFound = (c: Context<SandboxEnv>) => {
     const methods = api.allowedMethods(c.req.path) ?? admin.allowedMethods(c.req.path);
     if (methods) {
       return problemResponse(
-        new Problem(405, 'method_not_allowed', `${c.req.method} is not supported on ${c.req.path}; use ${methods.join(', ')}.`, { allowed_methods: methods }, {
-          ...SECURE_HEADERS,
+        new Problem(405, 'method_not_allowed', `${c.req.method} is not supported on ${c.req.path}; use ${methods.join(', ')}.`, { allowed_methods: methods }, unrouted(c, {
           allow: methods.join(', '),
-        }),
+        })),
         c.req.path,
       );
     }
     return problemResponse(
-      new Problem(404, 'route_not_found', `No operation of the API matches ${c.req.method} ${c.req.path}. The partner API lives under /api/v2 (see specs/marketplace.openapi.yaml).`, {}, SECURE_HEADERS),
+      new Problem(404, 'route_not_found', `No operation of the API matches ${c.req.method} ${c.req.path}. The partner API lives under /api/v2 (see specs/marketplace.openapi.yaml).`, {}, unrouted(c, {})),
       c.req.path,
     );
+  };
+  app.notFound(notFound);
+  // Preflights: OPTIONS on any path an operation or the reference serves answers 204 (src/policies/cors).
+  const preflight = corsPreflight({
+    partner: partnerOrigins,
+    control: controlOriginPolicy,
+    methodsAt: (path) => api.allowedMethods(path) ?? admin.allowedMethods(path) ?? (isReference(path) ? ['GET', 'HEAD'] : null),
+    allowHeaders: corsNames.allow,
+    exposeHeaders: corsNames.expose,
+    notFound,
   });
+  app.options('/', preflight);
+  app.options('/*', preflight);
 
   // Started last: deliveries left pending by a previous run resume, realtime clocks begin to act.
   webhooks.start();
