@@ -21,6 +21,8 @@ import { RateLimiter, rateGroupsByOperation, specRateLimitGroups } from '../rate
 import { rateLimit } from '../policies/rate-limit/index.ts';
 import { idempotency } from '../policies/idempotency/index.ts';
 import { RequestJournal } from '../journal/journal.ts';
+import { FailedAttempts, type FailedAttemptLimits } from '../rate-limits/failed-attempts.ts';
+import { failedAttempts } from '../policies/failed-attempts/index.ts';
 import { requestJournal } from '../policies/request-journal/index.ts';
 import { requestBodyLimit } from '../policies/body-limit/index.ts';
 import { SECURE_HEADERS, secureResponseHeaders } from '../policies/secure-headers/index.ts';
@@ -76,6 +78,8 @@ export interface SandboxOptions {
   scenario?: string;
   /** Replace the default tenants' well-known keys and OAuth secrets with random ones (serve --fresh-keys). */
   freshKeys?: boolean;
+  /** When failed credential attempts from one address are slowed down and refused (src/rate-limits/failed-attempts.ts). */
+  failedAttempts?: Partial<FailedAttemptLimits>;
   /** Origins browsers may call the partner API from (src/policies/cors/origins.ts); default this machine's. */
   cors?: string[];
 }
@@ -93,6 +97,8 @@ export interface Sandbox {
   limiter: RateLimiter;
   faults: FaultInjector;
   journal: RequestJournal;
+  /** Failed credential attempts per client address. */
+  attempts: FailedAttempts;
   /**
    * Compiles what the start left for first use (validators, Prism), off the request path: call it
    * once the server listens. Requests that come first compile what they need themselves.
@@ -190,6 +196,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const limiter = new RateLimiter({ enforce: options.rateLimits ?? true, specGroups: specRateLimitGroups(listOperations(apiDoc)) });
   const faults = new FaultInjector();
   const journal = new RequestJournal();
+  const attempts = new FailedAttempts(options.failedAttempts);
   const policies = { limiter, faults, journal };
   // serve --scenario: the default tenants start in it (a tenant the data file has in it already keeps its state).
   if (options.scenario) {
@@ -208,7 +215,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       ...registry(readinessAdminHandlers({ journal, limiter, groupOf: rateGroupsByOperation(listOperations(apiDoc)) })),
     },
     frame: [corsAnswers(controlOriginPolicy, corsNames.expose), ...frame],
-    policies: [adminAuth(adminToken), persistWrites],
+    policies: [failedAttempts(attempts, 'control'), adminAuth(adminToken, store), persistWrites],
     context,
     strict,
     compileLater: true,
@@ -224,7 +231,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     // answers here), and faults strike inside it: an injected latency holds the key (a duplicate
     // meanwhile gets 409), an injected failure or timeout is not remembered, so the retry is real.
     frame: [corsAnswers(partnerOrigins, corsNames.expose), ...frame],
-    policies: [requestJournal(journal), tokenEndpoint(store), tenantAuth(store), rateLimit(limiter), idempotency(store), faultInjection(faults), persistWrites],
+    policies: [requestJournal(journal), failedAttempts(attempts, 'marketplace'), tokenEndpoint(store), tenantAuth(store), rateLimit(limiter), idempotency(store), faultInjection(faults), persistWrites],
     context,
     strict,
     documentsProblems: !options.specFile,
@@ -294,7 +301,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     await api.compileAll();
     await admin.compileAll();
   };
-  return { app, store, events, api, admin, adminToken, webhooks, limiter, faults, journal, compileAll, close };
+  return { app, store, events, api, admin, adminToken, webhooks, limiter, faults, journal, attempts, compileAll, close };
 }
 
 

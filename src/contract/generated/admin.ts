@@ -1636,8 +1636,29 @@ export interface components {
                  *       "type": "/problems/admin_token_required",
                  *       "title": "Unauthorized",
                  *       "status": 401,
-                 *       "detail": "The control API needs \"Authorization: Bearer <admin token>\" (env SANDBOX_ADMIN_TOKEN; see the README for the default).",
+                 *       "detail": "The control API needs \"Authorization: Bearer <admin token>\" (env SANDBOX_ADMIN_TOKEN; serve prints where it comes from).",
                  *       "code": "admin_token_required",
+                 *       "instance": "/__sandbox/tenants"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too many wrong admin tokens, keys or client secrets came from this client address; every call with credentials from it is refused until `Retry-After` seconds have passed. */
+        TooManyFailedAttempts: {
+            headers: {
+                /** @description Seconds until this address may try again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/problems/too_many_failed_attempts",
+                 *       "title": "Too Many Requests",
+                 *       "status": 429,
+                 *       "detail": "20 wrong credentials came from this address within 10 minutes; calls with credentials from it are refused for 300 seconds (Retry-After).",
+                 *       "code": "too_many_failed_attempts",
                  *       "instance": "/__sandbox/tenants"
                  *     }
                  */
@@ -1788,6 +1809,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     createTenant: {
@@ -1831,6 +1853,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     resetTenant: {
@@ -1877,6 +1900,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     listScenarios: {
@@ -1918,6 +1942,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     listSnapshots: {
@@ -1963,6 +1988,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     saveSnapshot: {
@@ -2012,6 +2038,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     deleteSnapshot: {
@@ -2045,6 +2072,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     restoreSnapshot: {
@@ -2088,6 +2116,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     exportState: {
@@ -2117,6 +2146,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     importState: {
@@ -2162,6 +2192,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     getClock: {
@@ -2201,6 +2232,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     setClock: {
@@ -2245,6 +2277,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     advanceClock: {
@@ -2311,6 +2344,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     generateOrders: {
@@ -2385,6 +2419,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     getOrderRules: {
@@ -2426,6 +2461,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     updateOrderRules: {
@@ -2473,6 +2509,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     moveOrderAsMarketplace: {
@@ -2524,6 +2561,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     moveShipmentAsCarrier: {
@@ -2576,6 +2614,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     getPriceProtection: {
@@ -2611,6 +2650,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     setPriceProtection: {
@@ -2657,6 +2697,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     listCampaignPrices: {
@@ -2701,6 +2742,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     setCampaignPrice: {
@@ -2759,6 +2801,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     endCampaignPrice: {
@@ -2790,6 +2833,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     listApiKeys: {
@@ -2841,6 +2885,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     createApiKey: {
@@ -2896,6 +2941,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     revokeApiKey: {
@@ -2927,6 +2973,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     listOAuthClients: {
@@ -2981,6 +3028,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     createOAuthClient: {
@@ -3042,6 +3090,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     deleteOAuthClient: {
@@ -3073,6 +3122,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     updateOAuthClient: {
@@ -3136,6 +3186,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     getRateLimits: {
@@ -3194,6 +3245,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     setRateLimits: {
@@ -3266,6 +3318,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     getFaults: {
@@ -3329,6 +3382,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     setFaults: {
@@ -3424,6 +3478,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     clearFaults: {
@@ -3451,6 +3506,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     listRequests: {
@@ -3522,6 +3578,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     clearRequests: {
@@ -3549,6 +3606,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     verifyRequests: {
@@ -3603,6 +3661,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     getJournalSettings: {
@@ -3639,6 +3698,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     setJournalSettings: {
@@ -3680,6 +3740,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     getReadiness: {
@@ -3716,6 +3777,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     evaluateReadiness: {
@@ -3769,6 +3831,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
 }

@@ -1,29 +1,67 @@
-// The control API (/__sandbox) answers only to the admin token. Tokens are compared in constant
-// time over their SHA-256 digests, so neither content nor length leaks through timing.
+// The control API (/__sandbox) answers to the admin token, and, on the operations whose spec
+// entry lists the `partnerCredential` security scheme, to a tenant's own API key or access token:
+// the call then acts on that tenant only (c.get('tenant'); src/admin/tenant-lookup.ts). What the
+// spec declares is what is enforced: the schemes are read per operation, once.
+// Tokens are compared in constant time over their SHA-256 digests, so neither content nor length
+// leaks through timing.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Operation } from '../../contract/operations.ts';
 import type { Policy } from '../../server/policy.ts';
 import { Problem } from '../../server/problem.ts';
 import { requestHeader } from '../../server/request-header.ts';
+import type { SandboxStore } from '../../store/store.ts';
+import { credentialOf, credentialOwner } from '../tenant-auth/index.ts';
+
+/** The control API's security scheme names (specs/sandbox-admin.openapi.yaml, components.securitySchemes). */
+export const ADMIN_SCHEME = 'adminToken';
+export const PARTNER_SCHEME = 'partnerCredential';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-export function adminAuth(adminToken: string): Policy {
+/** Whether an operation's security accepts a scheme (as one alternative of its own). */
+export const acceptsScheme = (op: Operation, scheme: string): boolean => op.security.some((alternative) => scheme in alternative);
+
+const CHALLENGE = { 'www-authenticate': 'Bearer realm="marketplace-sandbox-admin"' };
+
+export function adminAuth(adminToken: string, store: SandboxStore): Policy {
   const expected = digest(adminToken);
+  const partnerAllowed = new Map<Operation, boolean>();
   return {
     name: 'admin-auth',
     // Operations without security (the health check) are open.
     appliesTo: (op) => op.security.length > 0,
     before(c) {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(requestHeader(c, 'authorization') ?? '');
-      if (!match || !timingSafeEqual(digest(match[1]!), expected)) {
+      const op = c.get('operation');
+      let partner = partnerAllowed.get(op);
+      if (partner === undefined) partnerAllowed.set(op, (partner = acceptsScheme(op, PARTNER_SCHEME)));
+      const credential = credentialOf(requestHeader(c, 'authorization'));
+      if (credential !== null && timingSafeEqual(digest(credential), expected)) return;
+      const owner = credential === null ? undefined : credentialOwner(store, credential);
+      if (owner && partner) {
+        c.set('tenant', owner.tenant);
+        c.set('credential', owner.kind);
+        return;
+      }
+      if (owner) {
+        // A real credential of a tenant, on a call that is the operator's: not a guess.
         throw new Problem(
           401,
           'admin_token_required',
-          'The control API needs "Authorization: Bearer <admin token>" (env SANDBOX_ADMIN_TOKEN; see the README for the default).',
+          `${op.operationId} takes the admin token only; a tenant's own key or access token works on the calls whose security lists partnerCredential (docs/exposing.md).`,
           {},
-          { 'www-authenticate': 'Bearer realm="marketplace-sandbox-admin"' },
+          CHALLENGE,
         );
       }
+      if (credential !== null) c.set('credentialRefused', true);
+      throw new Problem(
+        401,
+        'admin_token_required',
+        partner
+          ? 'This call needs "Authorization: Bearer <admin token>" (env SANDBOX_ADMIN_TOKEN), or a tenant\'s own API key or access token, which acts on that tenant only.'
+          : 'The control API needs "Authorization: Bearer <admin token>" (env SANDBOX_ADMIN_TOKEN; serve prints where it comes from).',
+        {},
+        CHALLENGE,
+      );
     },
   };
 }
