@@ -44,6 +44,11 @@ export class FailedAttempts {
     this.limits = { ...DEFAULT_FAILED_ATTEMPT_LIMITS, ...limits };
   }
 
+  /** Whether any address has failed at all: while none has, a request is not even asked its address. */
+  get isEmpty(): boolean {
+    return this.#byAddress.size === 0;
+  }
+
   /** Milliseconds the address stays refused, 0 when it is not. */
   refusedFor(address: string, now: number): number {
     if (this.#byAddress.size === 0) return 0;
