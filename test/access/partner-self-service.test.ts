@@ -105,6 +105,9 @@ describe('a tenant on the control API with its own credential', () => {
       const res = await call(A.api_key, method, path, body);
       expect(res.status, `${method} ${path}`).toBe(401);
       expect(res.body.code).toBe('admin_token_required');
+      // The same answer as to a key that does not exist: it tells nothing about the key.
+      const guessed = await call('mk_test_nosuchkey_0000000000000000', method, path, body);
+      expect(guessed).toEqual(res);
     }
     expect((await call(ADMIN_TOKEN, 'GET', '/__sandbox/tenants')).body.data).toHaveLength(2);
   });

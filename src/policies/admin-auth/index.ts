@@ -42,23 +42,15 @@ export function adminAuth(adminToken: string, store: SandboxStore): Policy {
         c.set('credential', owner.kind);
         return;
       }
-      if (owner) {
-        // A real credential of a tenant, on a call that is the operator's: not a guess.
-        throw new Problem(
-          401,
-          'admin_token_required',
-          `${op.operationId} takes the admin token only; a tenant's own key or access token works on the calls whose security lists partnerCredential (docs/exposing.md).`,
-          {},
-          CHALLENGE,
-        );
-      }
-      if (credential !== null) c.set('credentialRefused', true);
+      // A tenant's valid credential on an operator call is not a guess (not counted), but its
+      // answer is the same as a wrong one's: no answer tells whether a key exists.
+      if (!owner && credential !== null) c.set('credentialRefused', true);
       throw new Problem(
         401,
         'admin_token_required',
         partner
           ? 'This call needs "Authorization: Bearer <admin token>" (env SANDBOX_ADMIN_TOKEN), or a tenant\'s own API key or access token, which acts on that tenant only.'
-          : 'The control API needs "Authorization: Bearer <admin token>" (env SANDBOX_ADMIN_TOKEN; serve prints where it comes from).',
+          : 'The control API needs "Authorization: Bearer <admin token>" (env SANDBOX_ADMIN_TOKEN; serve prints where it comes from); a tenant\'s own key or access token works only on the calls whose security lists partnerCredential (docs/exposing.md).',
         {},
         CHALLENGE,
       );
