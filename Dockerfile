@@ -32,6 +32,8 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 4300
+# The admin token: docker run -e SANDBOX_ADMIN_TOKEN=… (empty: serve generates one and prints it in docker logs).
+ENV SANDBOX_ADMIN_TOKEN=""
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:4300/__sandbox/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["node", "bin/marketplace-sandbox.js"]
 CMD ["serve", "--host", "0.0.0.0", "--port", "4300", "--data", "/data/state.json"]

@@ -47,7 +47,7 @@ export async function controlApiPage(): Promise<string> {
     for (const method of METHODS) {
       if (!isNode(item[method])) continue;
       const op = item[method] as Node;
-      const out: string[] = [`### \`${method.toUpperCase()} ${path}\``, '', `**${text(op.summary)}** (\`${text(op.operationId)}\`)${Array.isArray(op.security) && op.security.length === 0 ? ', no token needed' : ''}`, ''];
+      const out: string[] = [`### \`${method.toUpperCase()} ${path}\``, '', `**${text(op.summary)}** (\`${text(op.operationId)}\`)${Array.isArray(op.security) && op.security.length === 0 ? ', no token needed' : Array.isArray(op.security) && op.security.some((alt: object) => 'partnerCredential' in alt) ? ", admin token or the tenant's own key or access token (acts on that tenant only)" : ''}`, ''];
       if (text(op.description)) out.push(text(op.description), '');
       const params = [...shared, ...(Array.isArray(op.parameters) ? op.parameters : [])].map((p) => resolve(doc, p));
       if (params.length) {

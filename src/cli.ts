@@ -8,6 +8,7 @@ import { parseClockSetting, type ClockSetting } from './clock/clock.ts';
 import { DEFAULT_ADMIN_TOKEN } from './control/admin-token.ts';
 import { VERSION } from './sandbox-files.ts';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from './logging/log-levels.ts';
+import { parseOrigins } from './policies/cors/origins.ts';
 import type { ServeOptions } from './server/serve.ts';
 import { parseRetrySchedule } from './webhooks/retry-policy.ts';
 
@@ -41,6 +42,14 @@ function logLevel(value: string): LogLevel {
   return value;
 }
 
+function corsOrigins(value: string): string[] {
+  try {
+    return parseOrigins([value]);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message.replace(/^--cors: /, ''));
+  }
+}
+
 function retrySchedule(value: string): number[] {
   const schedule = parseRetrySchedule(value);
   if (!schedule) throw new InvalidArgumentError('must be a comma-separated list of seconds, e.g. 1,2,4,8,16.');
@@ -56,7 +65,7 @@ program
   .command('serve')
   .description('Serve the sandbox (partner API under /api/v2, control API under /__sandbox).')
   .option('--port <port>', 'port to listen on (0 picks a free one)', port, 4300)
-  .option('--host <host>', 'interface to bind; use 0.0.0.0 inside containers', '127.0.0.1')
+  .option('--host <host>', 'interface to bind; use 0.0.0.0 inside containers (off loopback: no well-known secrets, see docs/exposing.md)', '127.0.0.1')
   .option('--data <file>', 'JSON file that keeps the state across restarts', '.sandbox-data/state.json')
   .option('--memory', 'keep state in memory only (nothing written to disk)')
   .option('--durability <mode>', 'durable: a write is answered once it is fsync\'d to the data file\'s log; relaxed: at once, written within 50 ms (faster, a crash may lose the last moment)', durability, 'durable')
@@ -69,6 +78,9 @@ program
   .option('--scenario <name>', 'scenario the default tenants start in (default: default, or what the data file holds); see `marketplace-sandbox scenarios`')
   .option('--scenarios-dir <dir>', 'another directory of scenario files (default scenarios/)')
   .option('--log-level <level>', 'JSON log lines on stdout (one per request at info): fatal, error, warn, info, debug, trace or silent', logLevel, 'info')
+  .option('--fresh-keys', 'give the default tenants random test keys and OAuth secrets, printed at start (the default off loopback)')
+  .option('--no-fresh-keys', "keep the README's well-known test keys even off loopback (a warning says so)")
+  .option('--cors <origins>', "origins browser apps may call from, comma separated (default http://localhost:*, http://127.0.0.1:*, http://[::1]:*; '*' for any, without credentials)", corsOrigins)
   .addHelpText(
     'after',
     `
@@ -81,7 +93,8 @@ Examples:
   $ marketplace-sandbox serve --scenario peak-load # 10 000 products, 20 000 orders, basic plan
 
 Environment:
-  SANDBOX_ADMIN_TOKEN   token of the control API (default "${DEFAULT_ADMIN_TOKEN}")
+  SANDBOX_ADMIN_TOKEN   token of the control API (default "${DEFAULT_ADMIN_TOKEN}" on loopback;
+                        on any other --host a random one, printed at start: docs/exposing.md)
   SANDBOX_WEBHOOK_ALLOW link-local / metadata addresses webhook URLs may point at anyway
                         (host names, addresses or CIDR ranges, comma separated)`,
   )

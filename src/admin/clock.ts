@@ -3,17 +3,13 @@
 import { clockNow, setClockMode } from '../clock/clock.ts';
 import { upcomingMarketplaceMoves } from '../domain/marketplace-schedule.ts';
 import type { HandlerContext, AdminOperationId, Handlers } from '../server/handler.ts';
-import { conflict, invalid, notFound, tenantNotFound } from '../server/problem.ts';
-import { DEFAULT_TENANTS, type Tenant } from '../store/store.ts';
+import { conflict, invalid, notFound } from '../server/problem.ts';
+import type { Tenant } from '../store/store.ts';
+import { tenantNamed } from './tenant-lookup.ts';
 import { advanceTenantClock, orderRules, watchedSince } from '../orders/marketplace-moves.ts';
 
-/** The tenant a control-API call is about: `tenant_id`, or the first default tenant. */
-export function targetTenant(ctx: HandlerContext, tenantId: string | undefined): Tenant {
-  const id = tenantId ?? DEFAULT_TENANTS[0].id;
-  const tenant = ctx.store.tenant(id);
-  if (!tenant) throw tenantNotFound(id);
-  return tenant;
-}
+/** The tenant a control-API call is about: `tenant_id`, or the first default tenant (or the calling tenant). */
+export const targetTenant = (ctx: HandlerContext, tenantId: string | undefined): Tenant => tenantNamed(ctx, tenantId);
 
 function clockView(tenant: Tenant) {
   const now = clockNow(tenant.clock);

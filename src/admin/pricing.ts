@@ -3,16 +3,13 @@
 import { clockNow } from '../clock/clock.ts';
 import { FORCE_TOKEN_TTL_SECONDS, pricingOf, recordPrice, runningCampaign } from '../domain/pricing.ts';
 import type { CampaignPrice, Product, Variant } from '../domain/types.ts';
+import { tenantNamed } from './tenant-lookup.ts';
 import type { HandlerContext, AdminOperationId, Handlers } from '../server/handler.ts';
-import { invalid, notFound, tenantNotFound } from '../server/problem.ts';
+import { invalid, notFound } from '../server/problem.ts';
 import type { Tenant } from '../store/store.ts';
 import { own } from '../state/copy-on-write.ts';
 
-function tenantOf(ctx: HandlerContext, id: string): Tenant {
-  const tenant = ctx.store.tenant(id);
-  if (!tenant) throw tenantNotFound(id);
-  return tenant;
-}
+const tenantOf = (ctx: HandlerContext, id: string): Tenant => tenantNamed(ctx, id);
 
 /** A product or variant id of the tenant's (non-deleted) catalogue. */
 function findItem(tenant: Tenant, itemId: string): { product: Product; variant: Variant | null } {

@@ -68,8 +68,9 @@ export function scenarioAdminHandlers(policies: TenantPolicies, checkState: Stat
     },
 
     listSnapshots({ query }, ctx) {
-      if (query.tenant_id) tenantNamed(ctx, query.tenant_id);
-      return { status: 200, body: { data: ctx.store.listSnapshots(query.tenant_id).map(describeSnapshot) } };
+      // A tenant's own credential lists its own snapshots only.
+      const tenantId = query.tenant_id || ctx.tenant ? tenantNamed(ctx, query.tenant_id).id : undefined;
+      return { status: 200, body: { data: ctx.store.listSnapshots(tenantId).map(describeSnapshot) } };
     },
 
     saveSnapshot({ body }, ctx) {

@@ -24,6 +24,10 @@ export interface ReferenceOptions {
   /** The control API's token: the pages show and pre-fill it only when it is the public default. */
   adminToken: string;
   store: Pick<SandboxStore, 'tenant'>;
+  /** False when the default tenants' keys are fresh secrets (serve --fresh-keys): the pages and the collection leave them out. */
+  keysShown?: boolean;
+  /** Adds the CORS headers of the partner API to an answer (src/policies/cors). */
+  cors?: (c: Context<SandboxEnv>, headers: Headers) => void;
 }
 
 /** One promise per module and options: the first request imports and builds, the others wait for it. */
@@ -38,10 +42,13 @@ function onFirstUse<T>(build: () => Promise<T>): () => Promise<T> {
   };
 }
 
-export function mountReference(app: Hono<SandboxEnv>, options: ReferenceOptions): void {
+/** Mounts the reference; returns whether a path is one of its routes (for CORS preflights). */
+export function mountReference(app: Hono<SandboxEnv>, options: ReferenceOptions): (path: string) => boolean {
   // The default tenants' current first keys (a state import may have changed them).
   const testKeys = (): TestKey[] =>
-    DEFAULT_TENANTS.flatMap((t) => {
+    options.keysShown === false
+      ? []
+      : DEFAULT_TENANTS.flatMap((t) => {
       const tenant = options.store.tenant(t.id);
       return tenant ? [{ tenant_id: t.id, name: tenant.name, api_key: tenant.api_keys[0] ?? t.api_key }] : [];
     });
@@ -57,7 +64,15 @@ export function mountReference(app: Hono<SandboxEnv>, options: ReferenceOptions)
     return new ServedCollection(options.partner, { happyPath: !options.specGiven, testKey: () => testKeys()[0]?.api_key ?? '' });
   });
 
-  const get = (path: string, answer: (c: Context<SandboxEnv>) => Promise<Response>) => app.get(path, answer);
+  const routes: RegExp[] = [];
+  const get = (path: string, answer: (c: Context<SandboxEnv>) => Promise<Response>) => {
+    routes.push(new RegExp(`^${path.replace(/[.]/g, '\\.').replace(/:[a-z]+/g, '[^/]+')}$`));
+    app.get(path, async (c) => {
+      const res = await answer(c);
+      options.cors?.(c, res.headers);
+      return res;
+    });
+  };
   get('/', async (c) => (await pages()).landing(c));
   get('/docs', async (c) => (await pages()).docs(c));
   get('/docs/assets/:file', async (c) => (await assets()).serveAsset(c, c.req.param('file') ?? ''));
@@ -66,4 +81,5 @@ export function mountReference(app: Hono<SandboxEnv>, options: ReferenceOptions)
   get('/__sandbox/openapi.json', async (c) => (await documents()).admin.json(c));
   get('/__sandbox/openapi.yaml', async (c) => (await documents()).admin.yaml(c));
   get('/postman.json', async (c) => (await postman()).answer(c));
+  return (path) => routes.some((route) => route.test(path));
 }

@@ -131,7 +131,7 @@ ${notice()}
 <p>Documents for your tools, with <code>servers</code> set to <code>${base}</code>: ${documentLinks}.</p>
 <h2>Test keys</h2>
 <p>Send one as <code>Authorization: Bearer &lt;key&gt;</code>; each tenant sees only its own data.</p>
-<table><thead><tr><th>tenant</th><th>name</th><th>API key</th></tr></thead><tbody>${rows}</tbody></table>
+${keys.length ? html`<table><thead><tr><th>tenant</th><th>name</th><th>API key</th></tr></thead><tbody>${rows}</tbody></table>` : html`<p>The test keys of this sandbox are secrets made at its start (<code>serve --fresh-keys</code>): ask its operator, who has them from what <code>serve</code> printed.</p>`}
 <p>The control API under <code>/__sandbox</code> takes the admin token: ${adminTokenShown ? html`<code>${adminTokenShown}</code> (the default; set <code>SANDBOX_ADMIN_TOKEN</code> to change it)` : html`the one set in <code>SANDBOX_ADMIN_TOKEN</code>`}.</p>
 ${keys[0] ? html`<pre><code>curl -H "Authorization: Bearer ${keys[0].api_key}" ${base}/api/v2/products?limit=2</code></pre>` : ''}
 </body>

@@ -27,9 +27,13 @@ import { RateLimiter, rateGroupsByOperation, specRateLimitGroups } from '../rate
 import { rateLimit } from '../policies/rate-limit/index.ts';
 import { idempotency } from '../policies/idempotency/index.ts';
 import { RequestJournal } from '../journal/journal.ts';
+import { FailedAttempts, type FailedAttemptLimits } from '../rate-limits/failed-attempts.ts';
+import { failedAttempts } from '../policies/failed-attempts/index.ts';
 import { requestJournal } from '../policies/request-journal/index.ts';
 import { requestBodyLimit } from '../policies/body-limit/index.ts';
 import { SECURE_HEADERS, secureResponseHeaders } from '../policies/secure-headers/index.ts';
+import { corsAnswers, corsHeaderNames, corsPreflight, writeCorsHeaders } from '../policies/cors/index.ts';
+import { controlOrigins, DEFAULT_ORIGINS, originPolicy } from '../policies/cors/origins.ts';
 import { webhookTargetAllowList } from '../webhooks/target.ts';
 import { MarketplaceTicker } from '../orders/marketplace-moves.ts';
 import { enterScenario } from '../scenarios/enter.ts';
@@ -89,6 +93,12 @@ export interface SandboxOptions {
   backend?: StateBackend;
   /** Where request lines and unexpected errors are logged (src/logging/logger.ts); omitted, no request lines and errors go to the console. */
   logger?: Logger | null;
+  /** Replace the default tenants' well-known keys and OAuth secrets with random ones (serve --fresh-keys). */
+  freshKeys?: boolean;
+  /** When failed credential attempts from one address are slowed down and refused (src/rate-limits/failed-attempts.ts). */
+  failedAttempts?: Partial<FailedAttemptLimits>;
+  /** Origins browsers may call the partner API from (src/policies/cors/origins.ts); default this machine's. */
+  cors?: string[];
 }
 
 export interface Sandbox {
@@ -106,6 +116,8 @@ export interface Sandbox {
   journal: RequestJournal;
   /** What GET /metrics reports (src/metrics). */
   metrics: SandboxMetrics;
+  /** Failed credential attempts per client address. */
+  attempts: FailedAttempts;
   /**
    * Compiles what the start left for first use (validators, Prism), off the request path: call it
    * once the server listens. Requests that come first compile what they need themselves.
@@ -140,6 +152,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     clock: options.clock,
     library,
   });
+  if (options.freshKeys) store.freshenDefaultCredentials();
   if (options.clock) {
     for (const tenant of store.listTenants()) tenant.clock = setClockMode(tenant.clock, options.clock.mode, options.clock.factor);
   }
@@ -189,6 +202,11 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   ];
   let closing = false;
   let warmedUp = false;
+  // CORS first in the partner and control chains, so every answer (a 413, a 401) carries it; the control API has its own origins.
+  const partnerOrigins = originPolicy(options.cors ?? DEFAULT_ORIGINS);
+  const controlOriginPolicy = originPolicy(controlOrigins(options.cors ?? DEFAULT_ORIGINS));
+  const corsNames = corsHeaderNames([...listOperations(apiDoc), ...listOperations(adminDoc)]);
+  const exposed = corsNames.expose.join(', ');
 
   // The handler's view of the world depends only on the tenant (and, on the token endpoint, the
   // client credentials), so one per tenant serves all its requests: no object per request.
@@ -244,6 +262,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const limiter = new RateLimiter({ enforce: options.rateLimits ?? true, specGroups: specRateLimitGroups(listOperations(apiDoc)) });
   const faults = new FaultInjector();
   const journal = new RequestJournal();
+  const attempts = new FailedAttempts(options.failedAttempts);
   const policies = { limiter, faults, journal };
   // serve --scenario: the default tenants start in it (a tenant the data file has in it already keeps its state).
   if (options.scenario) {
@@ -262,8 +281,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       ...registry(readinessAdminHandlers({ journal, limiter, groupOf: rateGroupsByOperation(listOperations(apiDoc)) })),
       ...registry(readyAdminHandlers({ closing: () => closing, warmedUp: () => warmedUp })),
     },
-    frame,
-    policies: [adminAuth(adminToken), persistWrites],
+    frame: [corsAnswers(controlOriginPolicy, corsNames.expose), ...frame],
+    policies: [failedAttempts(attempts, 'control'), adminAuth(adminToken, store), persistWrites],
     context,
     strict,
     compileLater: true,
@@ -278,9 +297,9 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     // 429 is never remembered), then Idempotency-Key is looked up in that tenant's keys (a replay
     // answers here), and faults strike inside it: an injected latency holds the key (a duplicate
     // meanwhile gets 409), an injected failure or timeout is not remembered, so the retry is real.
-    frame,
+    frame: [corsAnswers(partnerOrigins, corsNames.expose), ...frame],
     // The write's answer waits for its batch outside idempotency, so the remembered answer is on disk with the change.
-    policies: [requestJournal(journal), tokenEndpoint(store), tenantAuth(store), rateLimit(limiter), persistWrites, idempotency(store), faultInjection(faults)],
+    policies: [requestJournal(journal), failedAttempts(attempts, 'marketplace'), tokenEndpoint(store), tenantAuth(store), rateLimit(limiter), persistWrites, idempotency(store), faultInjection(faults)],
     context,
     strict,
     documentsProblems: !options.specFile,
@@ -289,7 +308,19 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   });
 
   // /, /docs, /openapi.json|yaml, /__sandbox/openapi.json|yaml, /postman.json (src/reference/README.md).
-  mountReference(app, { partner: apiDoc, admin: adminDoc, specGiven: options.specFile, adminToken, store });
+  const isReference = mountReference(app, {
+    partner: apiDoc,
+    admin: adminDoc,
+    specGiven: options.specFile,
+    adminToken,
+    store,
+    keysShown: !options.freshKeys,
+    cors: (c, headers) => {
+      const into: Record<string, string> = {};
+      writeCorsHeaders(partnerOrigins, exposed, c.req.header('origin'), into);
+      for (const name in into) headers.set(name, into[name]!);
+    },
+  });
 
   // GET /metrics: the Prometheus text format, for the admin token (docs/operating.md).
   const metricsAccess = adminTokenCheck(adminToken);
@@ -304,8 +335,13 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     return c.body(text, 200, { ...SECURE_HEADERS, 'content-type': contentType, 'x-request-id': id });
   });
 
-  // Answers no operation makes: counted and logged here, with a request id like any other.
-  app.notFound((c) => {
+  // Answers no operation makes: counted and logged here, with a request id and the origin's CORS headers like any other.
+  const unrouted = (c: Context<SandboxEnv>, extra: Record<string, string>): Record<string, string> => {
+    const headers: Record<string, string> = { ...SECURE_HEADERS, ...extra };
+    writeCorsHeaders(c.req.path.startsWith('/__sandbox') ? controlOriginPolicy : partnerOrigins, exposed, c.req.header('origin'), headers);
+    return headers;
+  };
+  const notFound = (c: Context<SandboxEnv>) => {
     const id = requestIdOf(c);
     const methods = api.allowedMethods(c.req.path) ?? admin.allowedMethods(c.req.path);
     const problem = methods
@@ -315,8 +351,20 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     if (logger?.isLevelEnabled('info')) {
       logger.info({ request_id: id, method: c.req.method, path: c.req.path, operation: null, tenant: null, status: problem.status }, 'request');
     }
-    return problemAnswer(problem, problemPayload(problem, c.req.path, id), { ...SECURE_HEADERS, 'x-request-id': id });
+    return problemAnswer(problem, problemPayload(problem, c.req.path, id), unrouted(c, { 'x-request-id': id, ...problem.headers }));
+  };
+  app.notFound(notFound);
+  // Preflights: OPTIONS on any path an operation or the reference serves answers 204 (src/policies/cors).
+  const preflight = corsPreflight({
+    partner: partnerOrigins,
+    control: controlOriginPolicy,
+    methodsAt: (path) => api.allowedMethods(path) ?? admin.allowedMethods(path) ?? (isReference(path) ? ['GET', 'HEAD'] : null),
+    allowHeaders: corsNames.allow,
+    exposeHeaders: corsNames.expose,
+    notFound,
   });
+  app.options('/', preflight);
+  app.options('/*', preflight);
 
   // Started last: deliveries left pending by a previous run resume, realtime clocks begin to act.
   webhooks.start();
@@ -334,7 +382,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     await metrics.prepare(); // prom-client, and the event-loop monitor from now on
     warmedUp = true;
   };
-  return { app, store, events, api, admin, adminToken, webhooks, limiter, faults, journal, metrics, compileAll, close };
+  return { app, store, events, api, admin, adminToken, webhooks, limiter, faults, journal, metrics, attempts, compileAll, close };
 }
 
 

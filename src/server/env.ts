@@ -15,10 +15,13 @@ export type SandboxEnv = {
      * and on the token endpoint to the tenant owning the presented client id.
      */
     tenant: Tenant;
+    // On the control API: the tenant whose own credential called (admin-auth's partnerCredential); unset for the admin token.
     /** Practice notes the handler attached to its reply (see Reply.notes in handler.ts). */
     notes: string[];
     /** How the caller proved who it is (src/policies/tenant-auth, src/policies/oauth-token), for the journal. */
     credential: 'api_key' | 'oauth_token' | 'oauth_client';
+    /** Set when the request presented a credential that is unknown, revoked or wrong (src/rate-limits/failed-attempts.ts counts them). */
+    credentialRefused: boolean;
     /** Client credentials sent with HTTP Basic to the token endpoint (src/policies/oauth-token). */
     clientAuth: { client_id: string; client_secret: string };
     /** This request's rate-limit decision (src/policies/rate-limit). */

@@ -2,9 +2,12 @@
 // compiles what the start left for later, and flushes the state on SIGINT/SIGTERM.
 import { serve } from '@hono/node-server';
 import type { ClockSetting } from '../clock/clock.ts';
+import { configuredAdminToken, DEFAULT_ADMIN_TOKEN, generateAdminToken } from '../control/admin-token.ts';
 import { accessOf } from '../domain/access.ts';
 import { createServerLog, type LogLevel } from '../logging/logger.ts';
-import { createSandbox, DEFAULT_ADMIN_TOKEN, VERSION } from './app.ts';
+import { createSandbox, VERSION } from './app.ts';
+import { isAllInterfaces, isLoopbackHost, reachableUrls } from './exposure.ts';
+import { ANY_ORIGIN, DEFAULT_ORIGINS } from '../policies/cors/origins.ts';
 
 export interface ServeOptions {
   port: number;
@@ -22,9 +25,19 @@ export interface ServeOptions {
   repair?: boolean;
   /** Request lines and errors as JSON on stdout from this level on (default info; silent: none). */
   logLevel?: LogLevel;
+  /** Replace the default tenants' well-known keys and OAuth secrets; undefined: only when exposed. */
+  freshKeys?: boolean;
+  /** Origins browsers may call from (--cors); undefined: http://localhost:* and http://127.0.0.1:*. */
+  cors?: string[];
 }
 
 export async function serveSandbox(opts: ServeOptions): Promise<void> {
+  // Off loopback, no well-known secret is used: a token nobody chose is generated and the default
+  // tenants get fresh keys (docs/exposing.md).
+  const exposed = !isLoopbackHost(opts.host);
+  const configured = configuredAdminToken();
+  const adminToken = configured ?? (exposed ? generateAdminToken() : DEFAULT_ADMIN_TOKEN);
+  const freshKeys = opts.freshKeys ?? exposed;
   const log = await createServerLog(opts.logLevel ?? 'info');
   const sandbox = await createSandbox({
     logger: log.logger,
@@ -38,19 +51,43 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
     scenariosDir: opts.scenariosDir,
     durability: opts.durability,
     repair: opts.repair,
+    adminToken,
+    freshKeys,
+    cors: opts.cors,
   });
   const server = serve({ fetch: sandbox.app.fetch, port: opts.port, hostname: opts.host }, (info) => {
-    const url = `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${info.port}`;
+    const urls = reachableUrls(info.address, info.port);
+    const url = urls[0]!;
+    const where = isAllInterfaces(info.address)
+      ? `listening on all interfaces (${info.address}, port ${info.port}) at ${urls.join(', ')}`
+      : `listening on ${url}`;
+    const tokenLine =
+      configured !== undefined
+        ? configured === DEFAULT_ADMIN_TOKEN
+          ? `"${DEFAULT_ADMIN_TOKEN}" from env SANDBOX_ADMIN_TOKEN (the well-known default)`
+          : 'from env SANDBOX_ADMIN_TOKEN'
+        : exposed
+          ? `${adminToken}   (generated for this start, shown only here; set SANDBOX_ADMIN_TOKEN to choose one)`
+          : `default "${DEFAULT_ADMIN_TOKEN}" (set SANDBOX_ADMIN_TOKEN to change)`;
+    const defaultsLeft = [
+      ...(adminToken === DEFAULT_ADMIN_TOKEN ? [`the admin token "${DEFAULT_ADMIN_TOKEN}"`] : []),
+      ...(!freshKeys ? ['the README\'s test keys and OAuth secrets (--no-fresh-keys)'] : []),
+      ...(opts.cors?.includes(ANY_ORIGIN) ? ["CORS for any origin (--cors '*')"] : []),
+    ];
     const lines = [
-      `marketplace-sandbox ${VERSION} listening on ${url}`,
+      `marketplace-sandbox ${VERSION} ${where}`,
+      ...(exposed && defaultsLeft.length
+        ? [`  WARNING: reachable from other machines with well-known defaults left on: ${defaultsLeft.join(', ')}; anyone who can reach it can use them.`]
+        : []),
       `  partner API   ${url}/api/v2   (spec: ${opts.spec ?? 'specs/marketplace.openapi.yaml'})`,
       `  control API   ${url}/__sandbox`,
       `  state         ${sandbox.store.file ? `${sandbox.store.file} (${sandbox.store.durability === 'durable' ? 'durable: a write is answered once it is on disk' : 'relaxed: written within 50 ms of the answer'})` : 'in memory (nothing written)'}`,
       `  strict mode   ${opts.strict ? 'on' : 'off'}`,
       `  scenario      ${sandbox.store.listTenants()[0]?.scenario ?? 'default'} (POST /__sandbox/reset switches; GET /__sandbox/scenarios lists them)`,
       `  clock         ${opts.clock ? (opts.clock.mode === 'manual' ? 'manual (POST /__sandbox/clock/advance)' : `realtime ×${opts.clock.factor}`) : 'as saved (new tenants: realtime ×1)'}`,
-      `  admin token   ${process.env.SANDBOX_ADMIN_TOKEN ? 'from env SANDBOX_ADMIN_TOKEN' : `default "${DEFAULT_ADMIN_TOKEN}" (set SANDBOX_ADMIN_TOKEN to change)`}`,
-      '  test keys:',
+      `  admin token   ${tokenLine}`,
+      `  CORS          ${(opts.cors ?? DEFAULT_ORIGINS).join(', ')} (--cors)`,
+      `  test keys${freshKeys ? ' (fresh: --fresh-keys)' : ''}:`,
       ...sandbox.store.listTenants().map((t) => `    ${t.id.padEnd(18)} ${t.api_keys[0]}   ${t.name}`),
       '  OAuth clients (POST /oauth/token, client credentials):',
       ...sandbox.store.listTenants().flatMap((t) => Object.values(accessOf(t).oauth.clients).map((cl) => `    ${t.id.padEnd(18)} ${cl.client_id} : ${cl.client_secret}`)),

@@ -6,7 +6,7 @@
 // changes, and `durable()` waits for it.
 import { randomBytes } from 'node:crypto';
 import type { TenantState } from '../domain/types.ts';
-import type { TenantAccess } from '../domain/access.ts';
+import { accessOf, DEFAULT_OAUTH_CLIENTS, type TenantAccess } from '../domain/access.ts';
 import { clockNow, DEFAULT_CLOCK, startClock, type ClockSetting, type ClockState } from '../clock/clock.ts';
 import { loadScenarios } from '../scenarios/load.ts';
 import { ScenarioLibrary } from '../scenarios/library.ts';
@@ -205,6 +205,33 @@ export class SandboxStore {
     this.keys.delete(apiKey);
     this.changed(tenant);
     return true;
+  }
+
+  /**
+   * `serve --fresh-keys`: the default tenants' well-known test keys and OAuth client secrets (the
+   * README's) are replaced with random ones. Keys and secrets that are not the well-known ones (an
+   * earlier fresh start's, kept in the data file) stay, so partners keep what they were handed.
+   */
+  freshenDefaultCredentials(): void {
+    for (const known of DEFAULT_TENANTS) {
+      const tenant = this.tenants.get(known.id);
+      if (!tenant) continue;
+      if (tenant.api_keys.includes(known.api_key)) {
+        const grant = tenant.access?.api_keys[known.api_key];
+        this.revokeApiKey(tenant, known.api_key);
+        const fresh = `mk_test_${randomBytes(16).toString('hex')}`;
+        tenant.api_keys.unshift(fresh); // first: the key the banner and the pages name
+        this.keys.set(fresh, tenant);
+        if (grant) {
+          delete tenant.access!.api_keys[known.api_key];
+          tenant.access!.api_keys[fresh] = grant;
+        }
+      }
+      const wellKnown = DEFAULT_OAUTH_CLIENTS[known.id];
+      const client = wellKnown && accessOf(tenant).oauth.clients[wellKnown.client_id];
+      if (client && client.client_secret === wellKnown.client_secret) client.client_secret = `cs_test_${randomBytes(16).toString('hex')}`;
+    }
+    this.changed();
   }
 
   listTenants(): Tenant[] {

@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 
 describe('control API', () => {
-  it('refuses requests without the admin token, with a wrong one, or with a partner key', async () => {
+  it('refuses requests without the admin token, with a wrong one, or with a partner key where only the admin token is declared', async () => {
     for (const key of [null, 'not-the-admin-token', KEY_A, `${ADMIN}x`]) {
       for (const [method, path] of [
         ['GET', '/__sandbox/requests'],
@@ -18,6 +18,8 @@ describe('control API', () => {
         ['PUT', '/__sandbox/tenants/ten_nordwind/rate-limits'],
         ['POST', '/__sandbox/tenants/ten_nordwind/api-keys'],
       ] as const) {
+        // The journal and the faults take a tenant's own key too (partnerCredential): test/access/partner-self-service.test.ts.
+        if (key === KEY_A && !path.includes('/tenants/')) continue;
         const res = await sb.call(method, path, { key, body: method === 'GET' ? undefined : { rules: [] } });
         expectProblem(res, 401, 'admin_token_required');
         expect(res.headers.get('www-authenticate')).toContain('Bearer');

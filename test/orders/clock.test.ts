@@ -25,7 +25,10 @@ describe('manual clock', () => {
     expect(Date.parse(clock.body.next_move_at)).toBeGreaterThan(Date.parse(START));
     expect((await sb.control('GET', '/__sandbox/clock?tenant_id=ten_suedhafen')).body.tenant_id).toBe('ten_suedhafen');
     expectProblem(await sb.control('GET', '/__sandbox/clock?tenant_id=ten_nobody'), 404, 'not_found');
-    expectProblem(await sb.call('GET', '/__sandbox/clock', { key: KEY_B }), 401);
+    // A tenant's own key reads its own clock only (partnerCredential): test/access/partner-self-service.test.ts.
+    expect((await sb.call('GET', '/__sandbox/clock', { key: KEY_B })).body.tenant_id).toBe('ten_suedhafen');
+    expectProblem(await sb.call('GET', '/__sandbox/clock?tenant_id=ten_nordwind', { key: KEY_B }), 404, 'not_found');
+    expectProblem(await sb.call('GET', '/__sandbox/clock', { key: 'mk_test_nosuchkey' }), 401);
   });
 
   it('advancing drives blocked → open: cash on delivery within 10 minutes, prepaid after the payment delay', async () => {

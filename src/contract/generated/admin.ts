@@ -1677,8 +1677,29 @@ export interface components {
                  *       "type": "/problems/admin_token_required",
                  *       "title": "Unauthorized",
                  *       "status": 401,
-                 *       "detail": "The control API needs \"Authorization: Bearer <admin token>\" (env SANDBOX_ADMIN_TOKEN; see the README for the default).",
+                 *       "detail": "The control API needs \"Authorization: Bearer <admin token>\" (env SANDBOX_ADMIN_TOKEN; serve prints where it comes from).",
                  *       "code": "admin_token_required",
+                 *       "instance": "/__sandbox/tenants"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too many wrong admin tokens, keys or client secrets came from this client address; every call with credentials from it is refused until `Retry-After` seconds have passed. */
+        TooManyFailedAttempts: {
+            headers: {
+                /** @description Seconds until this address may try again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/problems/too_many_failed_attempts",
+                 *       "title": "Too Many Requests",
+                 *       "status": 429,
+                 *       "detail": "20 wrong credentials came from this address within 10 minutes; calls with credentials from it are refused for 300 seconds (Retry-After).",
+                 *       "code": "too_many_failed_attempts",
                  *       "instance": "/__sandbox/tenants"
                  *     }
                  */
@@ -1878,6 +1899,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     createTenant: {
@@ -1921,6 +1943,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     resetTenant: {
@@ -1967,6 +1990,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     listScenarios: {
@@ -2008,6 +2032,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     listSnapshots: {
@@ -2053,6 +2078,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     saveSnapshot: {
@@ -2102,6 +2128,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     deleteSnapshot: {
@@ -2135,6 +2162,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     restoreSnapshot: {
@@ -2178,6 +2206,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     exportState: {
@@ -2207,6 +2236,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     importState: {
@@ -2252,6 +2282,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     getClock: {
@@ -2291,6 +2322,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     setClock: {
@@ -2335,6 +2367,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     advanceClock: {
@@ -2401,6 +2434,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     generateOrders: {
@@ -2475,6 +2509,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     getOrderRules: {
@@ -2516,6 +2551,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     updateOrderRules: {
@@ -2563,6 +2599,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     moveOrderAsMarketplace: {
@@ -2614,6 +2651,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     moveShipmentAsCarrier: {
@@ -2666,6 +2704,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     getPriceProtection: {
@@ -2701,6 +2740,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     setPriceProtection: {
@@ -2747,6 +2787,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     listCampaignPrices: {
@@ -2791,6 +2832,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     setCampaignPrice: {
@@ -2849,6 +2891,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     endCampaignPrice: {
@@ -2880,6 +2923,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     listApiKeys: {
@@ -2931,6 +2975,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     createApiKey: {
@@ -2986,6 +3031,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     revokeApiKey: {
@@ -3017,6 +3063,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     listOAuthClients: {
@@ -3071,6 +3118,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     createOAuthClient: {
@@ -3132,6 +3180,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     deleteOAuthClient: {
@@ -3163,6 +3212,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     updateOAuthClient: {
@@ -3226,6 +3276,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     getRateLimits: {
@@ -3284,6 +3335,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     setRateLimits: {
@@ -3356,6 +3408,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     getFaults: {
@@ -3419,6 +3472,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     setFaults: {
@@ -3514,6 +3568,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     clearFaults: {
@@ -3541,6 +3596,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     listRequests: {
@@ -3613,6 +3669,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     clearRequests: {
@@ -3640,6 +3697,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     verifyRequests: {
@@ -3694,6 +3752,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     getJournalSettings: {
@@ -3730,6 +3789,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     setJournalSettings: {
@@ -3771,6 +3831,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     getReadiness: {
@@ -3807,6 +3868,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
     evaluateReadiness: {
@@ -3860,6 +3922,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyFailedAttempts"];
         };
     };
 }

@@ -3568,16 +3568,16 @@ export interface components {
         RateLimitProblem: components["schemas"]["Problem"] & {
             /**
              * @description The marketplace's error code (the same as `code`).
-             * @constant
+             * @enum {string}
              */
-            error: "rate_limit_exceeded";
+            error: "rate_limit_exceeded" | "too_many_failed_attempts";
             /** @description The marketplace's error message (the same as `detail`). */
             message: string;
             /** @description Seconds until the window resets (as `Retry-After`). */
             retry_after: number;
             /** @description When the window resets */
             reset_at: number;
-            /** @description The budget that refused: the operation group, `burst` or `daily`. */
+            /** @description The budget that refused: the operation group, `burst` or `daily`; `failed_attempts` when too many wrong credentials came from the client's address (code `too_many_failed_attempts`). */
             policy: string;
             /** @description That budget's limit. */
             limit: number;
@@ -3754,7 +3754,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Rate limit exceeded; retry after the number of seconds in `Retry-After`. */
+        /** @description Rate limit exceeded, or too many wrong credentials from this client address (`code` too_many_failed_attempts); retry after the number of seconds in `Retry-After`. */
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];

@@ -10,7 +10,7 @@ import type { Operation } from '../../contract/operations.ts';
 import { ALL_SCOPES, checkAccessToken, missingScopes, scopeMask, tenantOfToken } from '../../domain/oauth.ts';
 import type { Policy, RequestContext } from '../../server/policy.ts';
 import { Problem } from '../../server/problem.ts';
-import type { SandboxStore } from '../../store/store.ts';
+import type { SandboxStore, Tenant } from '../../store/store.ts';
 import { requestHeader } from '../../server/request-header.ts';
 
 const REALM = 'Bearer realm="marketplace-sandbox"';
@@ -35,6 +35,22 @@ function bearerCredential(header: string): string | null {
   }
   return BEARER.exec(header)?.[1] ?? null;
 }
+
+/**
+ * The tenant a valid credential belongs to: an API key, or an access token still live on its
+ * tenant's clock; undefined for anything else. For the control API's `partnerCredential`.
+ */
+export function credentialOwner(store: SandboxStore, credential: string): { tenant: Tenant; kind: 'api_key' | 'oauth_token' } | undefined {
+  const byKey = store.tenantForKey(credential);
+  if (byKey) return { tenant: byKey, kind: 'api_key' };
+  const ownerId = tenantOfToken(credential);
+  const tenant = ownerId === null ? undefined : store.tenant(ownerId);
+  if (!tenant || !checkAccessToken(tenant.access?.oauth, credential, clockNowMs(tenant.clock)).ok) return undefined;
+  return { tenant, kind: 'oauth_token' };
+}
+
+/** The credential of an Authorization header, or null. */
+export const credentialOf = (header: string | undefined): string | null => (header ? bearerCredential(header) : null);
 
 /** No security, or an empty alternative: anyone may call it. */
 const isOpen = (op: Operation): boolean => op.security.length === 0 || op.security.some((alt) => Object.keys(alt).length === 0);
@@ -68,6 +84,7 @@ export function tenantAuth(store: SandboxStore): Policy {
       const ownerId = tenantOfToken(credential);
       tenant = ownerId === null ? undefined : store.tenant(ownerId);
       if (!tenant) {
+        c.set('credentialRefused', true); // a guess, for the failed-attempt counter
         throw unauthorized(
           'unauthorized',
           'The API key or access token is unknown or revoked. Keys and OAuth clients of the default tenants are listed by `marketplace-sandbox serve` and in the README.',
@@ -84,6 +101,7 @@ export function tenantAuth(store: SandboxStore): Policy {
             `${REALM}, error="invalid_token", error_description="The access token expired"`,
           );
         }
+        c.set('credentialRefused', true);
         throw unauthorized(
           'unauthorized',
           'The access token is unknown or revoked (a replayed refresh token revokes its whole token family). Request a new one at POST /oauth/token.',
