@@ -101,10 +101,15 @@ Environment:
   .action(async (opts: ServeOptions, command: Command) => {
     // --data has a default, so only one given on the command line contradicts --memory.
     if (opts.memory && command.getOptionValueSource('data') === 'cli') {
-      throw new Error('--memory keeps nothing on disk and --data names the file to keep the state in: pass one of them.');
+      console.error('marketplace-sandbox: --memory keeps nothing on disk and --data names the file to keep the state in: pass one of them.');
+      process.exit(2);
     }
     const { serveSandbox } = await import('./server/serve.ts'); // the server loads only for serve
-    await serveSandbox(opts);
+    // A start that cannot go on says why in one line and exits 2 (a usage or set-up error, not a crash).
+    await serveSandbox(opts).catch((error: Error) => {
+      console.error(`marketplace-sandbox: ${error.message}`);
+      process.exit(2);
+    });
   });
 
 program

@@ -60,7 +60,7 @@ export async function loadScenarios(dir = SCENARIO_DIR, checks: PartCheck[] = []
       data = await readYamlFile(file);
     } catch (error) {
       const where = error instanceof yamlLibrary().YAMLParseError ? ` (line ${error.linePos?.[0]?.line})` : '';
-      throw new ScenarioError(file, '', `not valid YAML${where}: ${(error as Error).message.split('\n')[0]}`);
+      throw new ScenarioError(file, '', `not valid YAML${where}: ${(error as Error).message.split('\n')[0]!.replace(/:$/, '')}; fix it there`);
     }
     if (!validate(data)) {
       const [first] = toFieldErrors(validate.errors, '');

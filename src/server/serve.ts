@@ -108,7 +108,7 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
     };
     const hint = hints[error.code ?? ''] ?? '';
     console.error(`marketplace-sandbox: cannot listen on ${opts.host}:${opts.port} (${error.code ?? error.message})${hint}.`);
-    process.exit(1);
+    process.exit(2); // a start error, as every other one (src/cli.ts)
   });
 
   let closing = false;

@@ -6,7 +6,7 @@ import { readKeptState } from '../../src/store/file-backend.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULT_TENANTS } from '../../src/store/store.ts';
 
 const bin = fileURLToPath(new URL('../../bin/marketplace-sandbox.js', import.meta.url));
@@ -154,7 +154,7 @@ describe('marketplace-sandbox serve', () => {
     let err = '';
     child.stderr!.on('data', (c) => (err += c));
     const code = await new Promise((resolve) => child.on('exit', resolve));
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(err).toContain('not a marketplace-sandbox state file');
   });
 
@@ -171,16 +171,32 @@ describe('marketplace-sandbox serve', () => {
     const tmp = dir || (dir = await mkdtemp(join(tmpdir(), 'sandbox-serve-')));
     const broken = join(tmp, 'broken.yaml');
     await import('node:fs/promises').then((fs) => fs.writeFile(broken, 'openapi: [\n'));
+    const scenarios = join(tmp, 'scenarios');
+    const damaged = join(tmp, 'damaged.json');
+    await import('node:fs/promises').then(async (fs) => {
+      await fs.mkdir(scenarios, { recursive: true });
+      await fs.writeFile(join(scenarios, 'broken.yaml'), 'name: broken\ndescription: [never closed\n');
+      await fs.writeFile(damaged, '{"format":"marketplace-san');
+    });
+    // A port another process holds.
+    const holder = (await import('node:net')).createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const held = holder.address() as { port: number };
+    onTestFinished(() => new Promise<void>((resolve) => holder.close(() => resolve())));
     const cases: [string[], string][] = [
       [['--port', '0', '--memory', '--spec', join(tmp, 'missing.yaml')], `There is no file ${join(tmp, 'missing.yaml')}: pass the path of an OpenAPI 3.x document`],
       [['--port', '0', '--memory', '--spec', broken], `${broken} is not valid YAML or JSON:`],
       [['--port', '0', '--memory', '--spec', tmp], `${tmp} is a directory`],
       [['--port', '0', '--memory', '--host', 'no-such-host.invalid'], 'the host name no-such-host.invalid does not resolve: pass an address of this machine'],
       [['--port', '0', '--memory', '--data', join(tmp, 'state.json')], '--memory keeps nothing on disk and --data names the file'],
+      [['--port', String(held.port), '--memory'], `cannot listen on 127.0.0.1:${held.port} (EADDRINUSE); another process uses port ${held.port}: stop it or pass --port 0`],
+      [['--port', '0', '--memory', '--scenarios-dir', scenarios], `Scenario ${join(scenarios, 'broken.yaml')} is invalid at /: not valid YAML (line 3)`],
+      [['--port', '0', '--data', damaged], `${damaged} is damaged at byte 26 of 26 (Unterminated string): start with --repair`],
+      [['--port', '0', '--data', tmp], `--data ${tmp} is a directory: pass the path of a file in it`],
     ];
     for (const [args, says] of cases) {
       const { code, err } = await refusal(args);
-      expect(code, args.join(' ')).toBe(1);
+      expect(code, args.join(' ')).toBe(2);
       expect(err).toContain(says);
       expect(err.trim().split('\n'), err).toHaveLength(1);
       expect(err).not.toMatch(/\n\s+at /);
