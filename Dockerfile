@@ -28,12 +28,16 @@ COPY specs ./specs
 COPY fixtures ./fixtures
 COPY scenarios ./scenarios
 COPY profiles ./profiles
+COPY pacts ./pacts
+COPY README.md LICENSE ./
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
+# The port: docker run -e PORT=8080 -p 8080:8080 … (serve's --port defaults to PORT; the health check follows it).
+ENV PORT=4300
 EXPOSE 4300
 # The admin token: docker run -e SANDBOX_ADMIN_TOKEN=… (empty: serve generates one and prints it in docker logs).
 ENV SANDBOX_ADMIN_TOKEN=""
-HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:4300/__sandbox/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/__sandbox/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["node", "bin/marketplace-sandbox.js"]
-CMD ["serve", "--host", "0.0.0.0", "--port", "4300", "--data", "/data/state.json"]
+CMD ["serve", "--host", "0.0.0.0", "--data", "/data/state.json"]

@@ -20,6 +20,18 @@ function port(value: string): number {
   return n;
 }
 
+/** serve's port when --port is not given: env PORT (containers and platforms set it), else 4300. */
+function defaultPort(): number {
+  const given = process.env.PORT;
+  if (given === undefined || given === '') return 4300;
+  try {
+    return port(given);
+  } catch {
+    console.error(`marketplace-sandbox: the environment variable PORT is "${given}", which is not a port number 0-65535: set it to one, or unset it for 4300.`);
+    process.exit(2);
+  }
+}
+
 function seed(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer.');
@@ -64,7 +76,7 @@ program
 program
   .command('serve')
   .description('Serve the sandbox (partner API under /api/v2, control API under /__sandbox).')
-  .option('--port <port>', 'port to listen on (0 picks a free one)', port, 4300)
+  .option('--port <port>', 'port to listen on (0 picks a free one; default: env PORT, else 4300)', port)
   .option('--host <host>', 'interface to bind; use 0.0.0.0 inside containers (off loopback: no well-known secrets, see docs/exposing.md)', '127.0.0.1')
   .option('--data <file>', 'JSON file that keeps the state across restarts', '.sandbox-data/state.json')
   .option('--memory', 'keep state in memory only (nothing written to disk)')
@@ -93,6 +105,7 @@ Examples:
   $ marketplace-sandbox serve --scenario peak-load # 10 000 products, 20 000 orders, basic plan
 
 Environment:
+  PORT                  the port when --port is not given (default 4300)
   SANDBOX_ADMIN_TOKEN   token of the control API (default "${DEFAULT_ADMIN_TOKEN}" on loopback;
                         on any other --host a random one, printed at start: docs/exposing.md)
   SANDBOX_WEBHOOK_ALLOW link-local / metadata addresses webhook URLs may point at anyway
@@ -104,6 +117,7 @@ Environment:
       console.error('marketplace-sandbox: --memory keeps nothing on disk and --data names the file to keep the state in: pass one of them.');
       process.exit(2);
     }
+    opts.port ??= defaultPort();
     const { serveSandbox } = await import('./server/serve.ts'); // the server loads only for serve
     // A start that cannot go on says why in one line and exits 2 (a usage or set-up error, not a crash).
     await serveSandbox(opts).catch((error: Error) => {
