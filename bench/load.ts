@@ -53,8 +53,13 @@ export function parseWrk(output: string, seconds: number): Drive {
 }
 
 function runWrk(url: string, headers: Record<string, string>, seconds: number, pinned: boolean): Promise<Drive> {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
-  const [command, argv] = pinned ? ['taskset', ['-c', '0', 'wrk', ...args]] : ['wrk', args];
+  return wrk([...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url], seconds, pinned);
+}
+
+/** Runs wrk (one thread, CONNECTIONS connections, `seconds`) with these further arguments: headers, a script (-s), the URL. */
+export function wrk(args: string[], seconds: number, pinned: boolean): Promise<Drive> {
+  const all = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...args];
+  const [command, argv] = pinned ? ['taskset', ['-c', '0', 'wrk', ...all]] : ['wrk', all];
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv as string[], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

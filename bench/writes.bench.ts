@@ -4,12 +4,11 @@
 // Then the same inventory patches against a tenant in peak-load, for the cost of a write to a
 // 50 MB world. Targets (the durability issue): durable ≥ 5 000 writes/s and ≥ 0.5× relaxed; a
 // write to a peak-load tenant costs < 1 ms of server CPU.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_TENANTS } from '../src/store/store.ts';
-import { CONNECTIONS, hasWrk, parseWrk, type Drive } from './load.ts';
+import { CONNECTIONS, hasWrk, wrk } from './load.ts';
 import { cpuMicros, pinToCpu, startServer, type Server } from './processes.ts';
 import type { BenchReport } from './run.ts';
 
@@ -61,20 +60,6 @@ const priceUpdates: Workload = {
   },
 };
 
-/** Runs wrk with a script for `seconds`, pinned to CPU 0. */
-function wrk(url: string, scriptFile: string, pinned: boolean): Promise<Drive> {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', scriptFile, url];
-  const [command, argv] = pinned ? ['taskset', ['-c', '0', 'wrk', ...args]] : ['wrk', args];
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, argv as string[], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(parseWrk(output, seconds)) : reject(new Error(`wrk exited with ${code}:\n${output}`))));
-  });
-}
-
 async function startWriter(dir: string, name: string, durability: 'durable' | 'relaxed', scenario?: string): Promise<Server> {
   const server = await startServer(['bin/marketplace-sandbox.js', 'serve', '--port', '0', '--data', join(dir, name, 'state.json'), '--durability', durability], { SANDBOX_ADMIN_TOKEN: ADMIN });
   const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
@@ -102,7 +87,7 @@ async function measure(server: Server, workload: Workload, dir: string, pinned: 
   const scriptFile = join(dir, `${workload.name.replace(/\W/g, '-')}-${server.child.pid}.lua`);
   await writeFile(scriptFile, await workload.script(server));
   const before = cpuMicros(server.child.pid!);
-  const drive = await wrk(server.url, scriptFile, pinned);
+  const drive = await wrk(['-s', scriptFile, server.url], seconds, pinned);
   const after = cpuMicros(server.child.pid!);
   if (drive.non2xx > 0 || drive.errors > 0) throw new Error(`${workload.name}: ${drive.non2xx} answers were not 2xx and ${drive.errors} failed; a bench of refused writes measures nothing`);
   return { rps: drive.requests / drive.seconds, p99: drive.p99, cpuPerWrite: before === null || after === null ? null : (after - before) / drive.requests };

@@ -2,7 +2,7 @@
 // event looks like on the wire, the marketplace documentation's envelope
 // {event, event_id, timestamp, data} plus the tenant and the resource's sequence number, so the
 // bus, the webhook delivery, the docs and the Pact message tests all see the same bodies.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../store/ids.ts';
 import type { InventoryItem, Job, KnownCustomer, Order, OrderStatus, Payment, Payout, Product, Return, Shipment } from '../domain/types.ts';
 
 export interface SandboxEvent<T = unknown> {
@@ -127,7 +127,7 @@ export const ORDER_STATUS_EVENTS: Partial<Record<OrderStatus, EventType>> = {
   cancelled: 'order.cancelled',
 };
 
-export const newEventId = (): string => `evt_${randomBytes(8).toString('hex')}`;
+export const newEventId = (): string => `evt_${randomHex(8)}`;
 
 /**
  * Builds an event. Pure when `id` is given (tests and Pact message providers pass a fixed one);

@@ -5,55 +5,19 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { readKeptState } from '../../src/store/file-backend.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULT_TENANTS } from '../../src/store/store.ts';
+import { bin, killStarted, serveProcess, stopProcess } from '../support/serve-process.ts';
 
-const bin = fileURLToPath(new URL('../../bin/marketplace-sandbox.js', import.meta.url));
-const children: ChildProcess[] = [];
 let dir = '';
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  killStarted();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-interface Running {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-/** Starts `serve` on a free port and resolves once it prints its URL. */
-function serve(args: string[]): Promise<Running> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {
-    env: { ...process.env, SANDBOX_ADMIN_TOKEN: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start in time:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]!, output: () => output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${output}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.on('exit', (code) => resolve(code));
-    child.kill('SIGTERM');
-  });
-}
+const serve = (args: string[]) => serveProcess(args);
+const stop = (child: ChildProcess) => stopProcess(child);
 
 const key = DEFAULT_TENANTS[0].api_key;
 const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
