@@ -40,7 +40,6 @@ export interface Bucket {
 export interface Evidence {
   id: string;
   at: number; // wall ms
-  detail: string;
 }
 
 export interface Poll {
@@ -181,11 +180,28 @@ function keep<T>(list: T[], item: T, capacity: number): void {
   list.push(item);
 }
 
-function prove(record: ConnectorRecord, bucket: Bucket, kind: string, id: string, at: number, detail: string): void {
+/** Counts a finding and keeps its request as evidence (the latest SAMPLES_PER_KIND of each kind). */
+function prove(record: ConnectorRecord, bucket: Bucket, kind: string, id: string, at: number): void {
   tally(bucket, kind);
   let list = record.evidence.get(kind);
   if (!list) record.evidence.set(kind, (list = []));
-  keep(list, { id, at, detail }, SAMPLES_PER_KIND);
+  keep(list, { id, at }, SAMPLES_PER_KIND);
+}
+
+/**
+ * `prefix` + `name`, made once: the Retry-After and error tallies are keyed by group, operation
+ * and problem code, and a 429 storm would otherwise build the same strings on every request.
+ */
+const keyMemo = new Map<string, Map<string, string>>();
+function keyOf(prefix: string, name: string): string {
+  let byName = keyMemo.get(prefix);
+  if (!byName) keyMemo.set(prefix, (byName = new Map()));
+  let key = byName.get(name);
+  if (key === undefined) {
+    if (byName.size >= 4096) byName.clear(); // codes and groups come from the spec; bounded anyway
+    byName.set(name, (key = prefix + name));
+  }
+  return key;
 }
 
 export const requestId = (seq: number): string => `req_${seq}`;
@@ -210,15 +226,15 @@ export function observeRequest(record: ConnectorRecord, entry: JournalEntry, fac
 
   // Retry-After: a request of a group (429) or an operation (503) before the window it was told to wait.
   if (record.retryAfter.size > 0) {
-    for (const key of [`group:${facts.group}`, `op:${op}`]) {
+    for (const key of [keyOf('group:', facts.group), keyOf('op:', op)]) {
       const open = record.retryAfter.get(key);
       if (!open) continue;
       if (at >= open.until) record.retryAfter.delete(key);
-      else prove(record, bucket, 'retry_after_ignored', requestId(seq), at, `sent ${((open.until - at) / 1000).toFixed(1)} s before the Retry-After of ${open.seconds} s given to ${open.id} had passed`);
+      else prove(record, bucket, 'retry_after_ignored', requestId(seq), at);
     }
   }
   if (facts.retryAfterSeconds !== null && (entry.status === 429 || entry.status === 503)) {
-    record.retryAfter.set(entry.status === 429 ? `group:${facts.group}` : `op:${op}`, { until: at + facts.retryAfterSeconds * 1000, id: requestId(seq), seconds: facts.retryAfterSeconds });
+    record.retryAfter.set(entry.status === 429 ? keyOf('group:', facts.group) : keyOf('op:', op), { until: at + facts.retryAfterSeconds * 1000, id: requestId(seq), seconds: facts.retryAfterSeconds });
     tally(bucket, 'told_to_wait');
   }
 
@@ -242,8 +258,8 @@ export function observeRequest(record: ConnectorRecord, entry: JournalEntry, fac
   }
 
   if (entry.status === 429) tally(bucket, 'refused');
-  if (cls === 2 || cls === 3) tally(bucket, `code:${facts.code ?? `http_${entry.status}`}`);
-  if (facts.code === 'validation_failed') prove(record, bucket, 'validation_failed', requestId(seq), at, `${entry.method} ${entry.path} answered 400 validation_failed`);
+  if (cls === 2 || cls === 3) tally(bucket, keyOf('code:', facts.code ?? `http_${entry.status}`));
+  if (facts.code === 'validation_failed') prove(record, bucket, 'validation_failed', requestId(seq), at);
 
   // Polling, timed on the sandbox clock (the business cadence; certify runs it faster).
   if (POLLS.has(op) && entry.method === 'GET') {
@@ -282,8 +298,8 @@ export function observeRequest(record: ConnectorRecord, entry: JournalEntry, fac
     const refused = record.priceRefusals.get(entry.path);
     if (refused) {
       record.priceRefusals.delete(entry.path);
-      if (notes?.includes('force_token_used')) prove(record, bucket, 'price_resubmitted', requestId(seq), at, `resubmitted with the force token of ${refused.id}`);
-      else prove(record, bucket, 'price_blind_retry', requestId(seq), at, `sent again without the force token ${refused.id} was answered with`);
+      if (notes?.includes('force_token_used')) prove(record, bucket, 'price_resubmitted', requestId(seq), at);
+      else prove(record, bucket, 'price_blind_retry', requestId(seq), at);
     }
     if (facts.code === 'price_change_requires_confirmation') {
       if (record.priceRefusals.size >= FAILURES) record.priceRefusals.clear();
@@ -302,20 +318,20 @@ function observeNotes(record: ConnectorRecord, bucket: Bucket, entry: JournalEnt
     switch (note) {
       case 'unchanged_update':
       case 'duplicate_update':
-        prove(record, bucket, 'unchanged_update', id, at, `${entry.method} ${entry.path} changed nothing`);
+        prove(record, bucket, 'unchanged_update', id, at);
         break;
       case 'deleted_product':
       case 'inactive_product':
-        prove(record, bucket, note, id, at, `${entry.method} ${entry.path} wrote to a ${note === 'deleted_product' ? 'deleted' : 'inactive'} product`);
+        prove(record, bucket, note, id, at);
         break;
       case 'shipped_missing_tracking':
-        prove(record, bucket, note, id, at, `${entry.path}: shipped without carrier, tracking number and tracking URL in one call (refused)`);
+        prove(record, bucket, note, id, at);
         break;
       case 'token_while_valid':
-        prove(record, bucket, note, id, at, 'a new client-credentials token while the last one had more than half its life left');
+        prove(record, bucket, note, id, at);
         break;
       case 'refresh_token_reused':
-        prove(record, bucket, note, id, at, 'a spent refresh token sent again: its token family was revoked');
+        prove(record, bucket, note, id, at);
         break;
       case 'confirmed':
         if (ORDER_WRITES.has(entry.operation_id)) {

@@ -15,6 +15,7 @@ import { adminAuth, adminTokenCheck } from '../policies/admin-auth/index.ts';
 import { requestId, requestIdOf } from '../policies/request-id/index.ts';
 import { requestMetrics } from '../policies/metrics/index.ts';
 import { requestLog } from '../policies/request-log/index.ts';
+import { pinoRequestLines, type RequestLines } from '../logging/request-line.ts';
 import { SandboxMetrics } from '../metrics/index.ts';
 import { readyAdminHandlers } from '../admin/ready.ts';
 import { tenantAuth } from '../policies/tenant-auth/index.ts';
@@ -93,6 +94,8 @@ export interface SandboxOptions {
   backend?: StateBackend;
   /** Where request lines and unexpected errors are logged (src/logging/logger.ts); omitted, no request lines and errors go to the console. */
   logger?: Logger | null;
+  /** How request lines are written (src/logging/request-line.ts); omitted, through `logger` at `info`. */
+  requestLines?: RequestLines | null;
   /** Replace the default tenants' well-known keys and OAuth secrets with random ones (serve --fresh-keys). */
   freshKeys?: boolean;
   /** When failed credential attempts from one address are slowed down and refused (src/rate-limits/failed-attempts.ts). */
@@ -167,6 +170,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
 
   const app = new Hono<SandboxEnv>({ router: operationRouter() });
   const logger = options.logger ?? null;
+  const requestLines = options.requestLines !== undefined ? options.requestLines : logger?.isLevelEnabled('info') ? pinoRequestLines(logger) : null;
   const metrics = new SandboxMetrics();
   store.observeWrites((seconds, failed) => metrics.tally.storeWrite(seconds, failed));
   webhooks.onAttempt = (outcome) => {
@@ -196,7 +200,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const frame = [
     requestId(),
     requestMetrics(metrics.tally),
-    ...(logger?.isLevelEnabled('info') ? [requestLog(logger)] : []),
+    ...(requestLines ? [requestLog(requestLines)] : []),
     secureResponseHeaders(),
     requestBodyLimit({ maxBytes: maxBodyBytes, larger: { importState: MAX_IMPORT_BYTES } }),
   ];
@@ -348,9 +352,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       ? new Problem(405, 'method_not_allowed', `${c.req.method} is not supported on ${c.req.path}; use ${methods.join(', ')}.`, { allowed_methods: methods }, { allow: methods.join(', ') })
       : new Problem(404, 'route_not_found', `No operation of the API matches ${c.req.method} ${c.req.path}. The partner API lives under /api/v2 (see specs/marketplace.openapi.yaml).`);
     metrics.tally.unmatched.add(String(problem.status), () => ({ status: String(problem.status) }));
-    if (logger?.isLevelEnabled('info')) {
-      logger.info({ request_id: id, method: c.req.method, path: c.req.path, operation: null, tenant: null, status: problem.status }, 'request');
-    }
+    requestLines?.('info', { request_id: id, method: c.req.method, path: c.req.path, operation: null, tenant: null, status: problem.status }, 'request');
     return problemAnswer(problem, problemPayload(problem, c.req.path, id), unrouted(c, { 'x-request-id': id, ...problem.headers }));
   };
   app.notFound(notFound);

@@ -50,6 +50,8 @@ export class Problem extends Error {
   readonly headers: Record<string, string>;
   /** Practice notes for the request journal (like Reply.notes); never sent. */
   notes: string[] | null = null;
+  /** The body's JSON text, made by the first problemPayload (a problem answered again reuses it). */
+  bodyJson: string | undefined = undefined;
 
   constructor(
     status: number,
@@ -105,7 +107,7 @@ export const invalid = (errors: FieldError[], detail?: string): Problem =>
  */
 export function problemPayload(problem: Problem, instance?: string, requestId?: string): string {
   const body = problem.body;
-  const json = JSON.stringify(body);
+  const json = (problem.bodyJson ??= JSON.stringify(body));
   if ((!instance && !requestId) || 'instance' in body || 'request_id' in body) {
     return instance || requestId ? JSON.stringify({ ...body, ...(instance ? { instance } : {}), ...(requestId ? { request_id: requestId } : {}) }) : json;
   }

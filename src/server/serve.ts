@@ -41,6 +41,7 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
   const log = await createServerLog(opts.logLevel ?? 'info');
   const sandbox = await createSandbox({
     logger: log.logger,
+    requestLines: log.requestLines,
     dataFile: opts.memory ? undefined : opts.data,
     seed: opts.seed,
     strict: opts.strict,

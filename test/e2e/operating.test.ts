@@ -192,6 +192,10 @@ describe('operating a running sandbox', () => {
     const info = await serve(['--log-level', 'info']);
     const sent = 'log-line-check';
     expect((await fetch(`${info.url}/api/v2/products/prod_notthere`, { headers: partner(A.api_key, { 'x-request-id': sent }) })).status).toBe(404);
+    // The line is written as a template (src/logging/request-line.ts): what JSON must escape still is.
+    const quoted = 'q"uo\\te';
+    expect((await fetch(`${info.url}/api/v2/products/prod_notthere`, { headers: partner(A.api_key, { 'x-request-id': quoted }) })).status).toBe(404);
+    expect((await fetch(`${info.url}/no/such/route`, { headers: { 'x-request-id': 'unrouted-check' } })).status).toBe(404);
     const logged = (await info.stop()).split('\n').filter((line) => line.startsWith('{'));
     const lines = logged.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.find((l) => l.msg === 'listening')).toMatchObject({ level: 'info', url: info.url });
@@ -199,6 +203,8 @@ describe('operating a running sandbox', () => {
     expect(line).toMatchObject({ level: 'info', msg: 'request', method: 'GET', path: '/api/v2/products/prod_notthere', operation: 'getProduct', tenant: A.id, status: 404 });
     expect(line!.latency_ms).toEqual(expect.any(Number));
     expect(line!.time).toEqual(expect.any(Number));
+    expect(lines.find((l) => l.request_id === quoted)).toMatchObject({ path: '/api/v2/products/prod_notthere', status: 404 });
+    expect(lines.find((l) => l.request_id === 'unrouted-check')).toMatchObject({ level: 'info', msg: 'request', path: '/no/such/route', operation: null, tenant: null, status: 404 });
 
     const silent = await serve(['--log-level', 'silent']);
     expect((await fetch(`${silent.url}/api/v2/products/prod_notthere`, { headers: partner(A.api_key) })).status).toBe(404);

@@ -13,28 +13,28 @@
 //             standing without counting it.
 import type { RateLimiter } from '../../rate-limits/counters.ts';
 import type { Policy } from '../../server/policy.ts';
+import type { RateDecision } from '../../domain/rate-limit.ts';
 import { Problem } from '../../server/problem.ts';
 
 export function rateLimit(limiter: RateLimiter): Policy {
+  // The refusal of the last 429, answered again while its decision reads the same (the same limit,
+  // the same second of the same window): a connector that ignores Retry-After sends hundreds a
+  // second, and building and serialising the problem was a third of each answer.
+  let last: { decision: RateDecision; problem: Problem } | undefined;
+  const refusal = (decision: RateDecision): Problem => {
+    const seen = last?.decision;
+    if (seen && seen.policy === decision.policy && seen.limit === decision.limit && seen.reset === decision.reset && seen.resetAt === decision.resetAt) return last!.problem;
+    const problem = refuse(decision);
+    last = { decision, problem };
+    return problem;
+  };
   return {
     name: 'rate-limit',
     before(c) {
       const decision = limiter.take(c.get('tenant'), c.get('operation'));
       c.set('rateLimit', decision);
-      if (!decision.allowed) {
-        const window = decision.policy === 'daily' ? 'day (UTC)' : 'minute';
-        const what = decision.policy === 'daily' ? 'daily quota' : decision.policy === 'burst' ? 'burst limit' : `"${decision.policy}" limit`;
-        const message = `The ${what} of ${decision.limit} requests per ${window} is used up. Retry after ${decision.reset} seconds (Retry-After); pace requests by X-RateLimit-Remaining and X-RateLimit-Reset (the Unix time of the reset).`;
-        // Returned, not thrown: a connector in a retry storm gets this by the thousand.
-        return new Problem(
-          429,
-          'rate_limit_exceeded',
-          message,
-          // `error` and `message`: the marketplace's own error members, next to the problem's.
-          { error: 'rate_limit_exceeded', message, retry_after: decision.reset, reset_at: decision.resetAt, policy: decision.policy, limit: decision.limit },
-          { 'retry-after': String(decision.reset) },
-        );
-      }
+      // Returned, not thrown: a connector in a retry storm gets this by the thousand.
+      if (!decision.allowed) return refusal(decision);
     },
     headers(c, into) {
       const decision = c.get('rateLimit') ?? limiter.peek(c.get('tenant'), c.get('operation'));
@@ -45,4 +45,19 @@ export function rateLimit(limiter: RateLimiter): Policy {
       into['ratelimit'] = `"${decision.policy}";r=${decision.remaining};t=${decision.reset}`;
     },
   };
+}
+
+/** The 429 problem for a refused decision. Never noted or changed afterwards, so it can be answered again. */
+function refuse(decision: RateDecision): Problem {
+  const window = decision.policy === 'daily' ? 'day (UTC)' : 'minute';
+  const what = decision.policy === 'daily' ? 'daily quota' : decision.policy === 'burst' ? 'burst limit' : `"${decision.policy}" limit`;
+  const message = `The ${what} of ${decision.limit} requests per ${window} is used up. Retry after ${decision.reset} seconds (Retry-After); pace requests by X-RateLimit-Remaining and X-RateLimit-Reset (the Unix time of the reset).`;
+  return new Problem(
+    429,
+    'rate_limit_exceeded',
+    message,
+    // `error` and `message`: the marketplace's own error members, next to the problem's.
+    { error: 'rate_limit_exceeded', message, retry_after: decision.reset, reset_at: decision.resetAt, policy: decision.policy, limit: decision.limit },
+    { 'retry-after': String(decision.reset) },
+  );
 }
