@@ -3,6 +3,8 @@
 import { createHash } from 'node:crypto';
 import { parseLocalRef, valueAt } from './json-pointer.ts';
 import { readYamlFile } from './yaml-text.ts';
+import { bundleFileRefs, checkLocalRefs, hasExternalRefs } from './document-refs.ts';
+import { SANDBOX_ROOT } from '../sandbox-files.ts';
 
 export type JsonSchema = Record<string, unknown> | boolean;
 
@@ -108,7 +110,10 @@ export interface OperationResponse {
 }
 
 export interface Operation {
+  /** The document's, or derived from the method and path where it has none (derivedOperationId). */
   operationId: string;
+  /** True when the document gave none. */
+  operationIdDerived?: boolean;
   method: HttpMethod;
   path: string; // as written in the document: /api/v2/products/{product_id}
   routePath: string; // the same for hono: /api/v2/products/:product_id
@@ -133,8 +138,13 @@ export async function loadDocument(file: string): Promise<OpenApiDocument> {
   if (typeof version !== 'string' || !/^3\./.test(version)) {
     throw new Error(`${file} is not an OpenAPI 3.x document (no "openapi: 3.x" field).`);
   }
-  // Beyond its version the document is taken as written: what reads it checks what it must.
-  return doc as OpenApiDocument;
+  // The shipped documents are checked by `npm run lint:spec`; a document a user brings is bundled
+  // and its references checked here, so a broken one is refused at start.
+  if (file.startsWith(`${SANDBOX_ROOT}specs/`)) return doc as OpenApiDocument;
+  const bundled = hasExternalRefs(doc) ? await bundleFileRefs(file) : doc;
+  checkLocalRefs(file, bundled);
+  // Beyond its version and references the document is taken as written: what reads it checks what it must.
+  return bundled as OpenApiDocument;
 }
 
 const hashes = new WeakMap<OpenApiDocument, string>();
@@ -184,16 +194,46 @@ export function listOperations(doc: OpenApiDocument): Operation[] {
   return [...operations];
 }
 
+/** A name from a path segment: `pet-store_items` → `PetStoreItems`. */
+const wordsOf = (text: string): string =>
+  text
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((word) => word[0]!.toUpperCase() + word.slice(1))
+    .join('');
+
+/**
+ * The operationId of an operation that has none, from its method and path, stable across starts:
+ * GET /pets/{petId}/photos → getPetsByPetIdPhotos, GET / → getRoot.
+ */
+export function derivedOperationId(method: HttpMethod, path: string): string {
+  const segments = path.split('/').filter(Boolean);
+  const name = segments.map((segment) => (/^\{.+\}$/.test(segment) ? `By${wordsOf(segment.slice(1, -1))}` : wordsOf(segment))).join('');
+  return `${method}${name || 'Root'}`;
+}
+
 function resolveOperations(doc: OpenApiDocument): Operation[] {
   const operations: Operation[] = [];
   const rootSecurity = doc.security ?? [];
+  // Ids the document gives, so a derived one never takes an id the document uses elsewhere.
+  const taken = new Set<string>();
+  for (const rawItem of Object.values(doc.paths ?? {})) {
+    const item = resolveLocal(doc, rawItem);
+    for (const method of HTTP_METHODS) if (item[method]?.operationId) taken.add(item[method]!.operationId!);
+  }
   for (const [path, rawItem] of Object.entries(doc.paths ?? {})) {
     const item = resolveLocal(doc, rawItem);
     const shared = item.parameters ?? [];
     for (const method of HTTP_METHODS) {
       const op = item[method];
       if (!op) continue;
-      if (!op.operationId) throw new Error(`${method.toUpperCase()} ${path} has no operationId.`);
+      let operationId = op.operationId;
+      if (!operationId) {
+        const base = derivedOperationId(method, path);
+        operationId = base;
+        for (let n = 2; taken.has(operationId); n++) operationId = `${base}${n}`;
+        taken.add(operationId);
+      }
 
       // Operation-level parameters override path-level ones with the same name and location.
       const byKey = new Map<string, OperationParameter>();
@@ -236,7 +276,8 @@ function resolveOperations(doc: OpenApiDocument): Operation[] {
       });
 
       operations.push({
-        operationId: op.operationId,
+        operationId,
+        ...(op.operationId ? {} : { operationIdDerived: true }),
         method,
         path,
         routePath: toRoutePath(path),

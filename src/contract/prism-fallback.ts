@@ -2,7 +2,7 @@
 // document's examples and schemas. Prism is handed only the matched operation, which keeps it
 // at ~0.3 ms a request instead of scanning the whole document.
 // Prism and its dependencies take ~0.5 s to import, so they are imported when first needed.
-import type { HttpMethod, OpenApiDocument } from './operations.ts';
+import { listOperations, type HttpMethod, type OpenApiDocument, type PathItem } from './operations.ts';
 
 export interface MockReply {
   status: number;
@@ -61,8 +61,15 @@ export async function createPrismFallback(doc: OpenApiDocument, options: { lazy?
 
 async function loadPrism(doc: OpenApiDocument): Promise<Pick<PrismFallback, 'reply'>> {
   const [{ createInstance, getHttpOperationsFromSpec }, { createLogger }] = await Promise.all([import('@stoplight/prism-http'), import('@stoplight/prism-core')]);
-  // Prism mutates nothing we keep, but give it its own copy so it can dereference freely.
-  const operations = await getHttpOperationsFromSpec(structuredClone(doc));
+  // Prism mutates nothing we keep, but give it its own copy so it can dereference freely, with the
+  // derived operationIds written in, so it knows every operation by the sandbox's name for it.
+  const copy = structuredClone(doc);
+  for (const op of listOperations(doc)) {
+    const item = copy.paths?.[op.path] as PathItem | undefined;
+    const operation = item?.[op.method];
+    if (operation && !operation.operationId) operation.operationId = op.operationId;
+  }
+  const operations = await getHttpOperationsFromSpec(copy);
   const byId = new Map(operations.filter((op) => op.iid).map((op) => [op.iid as string, op]));
   const prism = createInstance(
     {

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createAjv as newAjv, standaloneModule, type AjvInstance } from './ajv.ts';
 import { encodeSegment } from './json-pointer.ts';
+import { formatsNamed, fromOpenApi30 } from './openapi-30.ts';
 import type { FieldError } from '../server/problem.ts';
 import { SANDBOX_ROOT } from '../sandbox-files.ts';
 import { documentHash, type JsonSchema, type OpenApiDocument, type Operation } from './operations.ts';
@@ -50,9 +51,20 @@ function createAjv(doc: OpenApiDocument, coerce: boolean, checkSchemas: boolean,
     validateSchema: checkSchemas,
     ...(source ? { code: { source: true, esm: true } } : {}),
   });
-  ajv.addSchema({ $id: SPEC_ID, components: doc.components ?? {} });
+  // Formats no validator knows are annotations (the specification allows any), reported at start (unknownFormats).
+  for (const name of unknownFormats(doc, ajv)) ajv.addFormat(name, true);
+  ajv.addSchema({ $id: SPEC_ID, components: inDialect(doc, doc.components ?? {}) });
   return ajv;
 }
+
+/** A schema as ajv reads it: a 3.0 document's translated (src/contract/openapi-30.ts). */
+const inDialect = (doc: OpenApiDocument, schema: unknown): unknown => (/^3\.0\./.test(doc.openapi) ? fromOpenApi30(schema) : schema);
+
+/** The formats a document names that neither ajv-formats nor OpenAPI defines: accepted as they are. */
+export function unknownFormats(doc: OpenApiDocument, ajv: AjvInstance = (knownFormatsAjv ??= newAjv({ strict: false }))): string[] {
+  return [...formatsNamed(doc)].filter((name) => !(name in ajv.formats)).sort();
+}
+let knownFormatsAjv: AjvInstance | undefined;
 
 /** Local refs (#/components/…) inside an operation's schema point into the registered document. */
 function anchorRefs(schema: unknown): unknown {
@@ -113,7 +125,7 @@ function documentCompiler(doc: OpenApiDocument, checkSchemas: boolean, source = 
     fn = fromBuild?.[coercion][name];
     if (!fn) {
       const ajv = (instances[coercion] ??= createAjv(doc, coercion === 'coercing', checkSchemas, source));
-      ajv.addSchema(anchorRefs(schema) as object, name);
+      ajv.addSchema(anchorRefs(inDialect(doc, schema)) as object, name);
       names[coercion].add(name);
       fn = ajv.getSchema(name)!;
     }
@@ -136,9 +148,26 @@ function requestSide(compile: DocumentCompiler['compile'], op: Operation): Pick<
     if (schema === undefined) continue;
     // Form bodies arrive as strings: let ajv coerce them like parameters.
     const form = type.startsWith('application/x-www-form-urlencoded');
-    bodies.set(type, compile(form ? 'coercing' : 'plain', form ? 'form' : 'json', schema));
+    bodies.set(type, located(op, `/requestBody/content/${encodeSegment(type)}/schema`, () => compile(form ? 'coercing' : 'plain', form ? 'form' : 'json', schema)));
   }
-  return { params: paramSchema ? compile('coercing', 'params', paramSchema) : null, bodies };
+  return { params: paramSchema ? located(op, '/parameters', () => compile('coercing', 'params', paramSchema)) : null, bodies };
+}
+
+/**
+ * Compiles, or throws where in the document the schema ajv refused stands and why: "at
+ * /paths/~1things/post/requestBody/content/application~1json/schema/properties/size/type: must be
+ * equal to one of the allowed values". (Parameters are checked as one schema of all of them, so
+ * their place is the parameter's path inside it.)
+ */
+function located(op: Operation, at: string, compile: () => ValidateFunction): ValidateFunction {
+  try {
+    return compile();
+  } catch (error) {
+    const message = (error as Error).message.replace(/^schema is invalid: /, '').split(', ')[0]!;
+    const inner = /^data(\/\S*)?\s/.exec(message);
+    const pointer = `/paths/${encodeSegment(op.path)}/${op.method}${at}${inner?.[1] ?? ''}`;
+    throw new Error(`at ${pointer}: the schema is invalid (${inner ? message.slice(inner[0].length) : message}); fix the schema there.`);
+  }
 }
 
 /** What only strict mode and the checks read: the answers' schemas, the larger ones. */
@@ -147,7 +176,7 @@ function responseSide(compile: DocumentCompiler['compile'], op: Operation): Map<
   for (const response of op.responses) {
     for (const [type, schema] of Object.entries(response.content)) {
       if (schema === undefined || !isJsonMediaType(type)) continue;
-      responses.set(`${response.status} ${type}`, compile('plain', 'json', schema));
+      responses.set(`${response.status} ${type}`, located(op, `/responses/${encodeSegment(response.status)}/content/${encodeSegment(type)}/schema`, () => compile('plain', 'json', schema)));
     }
   }
   return responses;

@@ -5,7 +5,7 @@ import { resolveAdminToken } from '../control/admin-token.ts';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import { listOperations, loadDocument } from '../contract/operations.ts';
-import { loadBuiltValidators, toFieldErrors } from '../contract/validators.ts';
+import { loadBuiltValidators, toFieldErrors, unknownFormats } from '../contract/validators.ts';
 import { EventBus } from '../events/bus.ts';
 import { keepEventFeed } from '../events/feed.ts';
 import { adminHandlers } from '../admin/index.ts';
@@ -104,8 +104,20 @@ export interface SandboxOptions {
   cors?: string[];
 }
 
+/** What the start made of the partner API's document, for the banner. */
+export interface DocumentSummary {
+  title: string;
+  openapi: string;
+  operations: number;
+  /** Operations the document gave no operationId, named by derivedOperationId. */
+  derivedOperationIds: string[];
+  /** Formats no validator knows, accepted as they are. */
+  unknownFormats: string[];
+}
+
 export interface Sandbox {
   app: Hono<SandboxEnv>;
+  document: DocumentSummary;
   store: SandboxStore;
   events: EventBus;
   api: MountedContract;
@@ -309,6 +321,9 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     documentsProblems: !options.specFile,
     compileLater: !options.specFile,
     onError,
+  }).catch((error: Error) => {
+    // A document the user brought is compiled now: what it gets wrong is said with its file.
+    throw options.specFile && error.message.startsWith('at /') ? new Error(`${options.specFile} ${error.message}`) : error;
   });
 
   // /, /docs, /openapi.json|yaml, /__sandbox/openapi.json|yaml, /postman.json (src/reference/README.md).
@@ -384,7 +399,15 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     await metrics.prepare(); // prom-client, and the event-loop monitor from now on
     warmedUp = true;
   };
-  return { app, store, events, api, admin, adminToken, webhooks, limiter, faults, journal, metrics, attempts, compileAll, close };
+  const apiOperations = listOperations(apiDoc);
+  const document: DocumentSummary = {
+    title: `${apiDoc.info?.title ?? '(untitled)'}${apiDoc.info?.version ? ` ${apiDoc.info.version}` : ''}`,
+    openapi: apiDoc.openapi,
+    operations: apiOperations.length,
+    derivedOperationIds: apiOperations.filter((op) => op.operationIdDerived).map((op) => op.operationId),
+    unknownFormats: unknownFormats(apiDoc),
+  };
+  return { app, document, store, events, api, admin, adminToken, webhooks, limiter, faults, journal, metrics, attempts, compileAll, close };
 }
 
 

@@ -5,7 +5,7 @@ import type { ClockSetting } from '../clock/clock.ts';
 import { configuredAdminToken, DEFAULT_ADMIN_TOKEN, generateAdminToken } from '../control/admin-token.ts';
 import { accessOf } from '../domain/access.ts';
 import { createServerLog, type LogLevel } from '../logging/logger.ts';
-import { createSandbox, VERSION } from './app.ts';
+import { createSandbox, VERSION, type DocumentSummary } from './app.ts';
 import { isAllInterfaces, isLoopbackHost, reachableUrls } from './exposure.ts';
 import { ANY_ORIGIN, DEFAULT_ORIGINS } from '../policies/cors/origins.ts';
 
@@ -29,6 +29,16 @@ export interface ServeOptions {
   freshKeys?: boolean;
   /** Origins browsers may call from (--cors); undefined: http://localhost:* and http://127.0.0.1:*. */
   cors?: string[];
+}
+
+/** What the start made of a document the user brought (--spec). */
+function documentLines(doc: DocumentSummary): string[] {
+  const listed = (names: string[]) => (names.length > 6 ? `${names.slice(0, 6).join(', ')}, … (${names.length})` : names.join(', '));
+  return [
+    `  document      ${doc.title} (OpenAPI ${doc.openapi}, ${doc.operations} operations)`,
+    ...(doc.derivedOperationIds.length ? [`  derived ids   ${listed(doc.derivedOperationIds)} (operations without an operationId, named from method and path)`] : []),
+    ...(doc.unknownFormats.length ? [`  formats       ${listed(doc.unknownFormats)}: no validator knows them, values are accepted as they are`] : []),
+  ];
 }
 
 export async function serveSandbox(opts: ServeOptions): Promise<void> {
@@ -81,6 +91,7 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
         ? [`  WARNING: reachable from other machines with well-known defaults left on: ${defaultsLeft.join(', ')}; anyone who can reach it can use them.`]
         : []),
       `  partner API   ${url}/api/v2   (spec: ${opts.spec ?? 'specs/marketplace.openapi.yaml'})`,
+      ...(opts.spec ? documentLines(sandbox.document) : []),
       `  control API   ${url}/__sandbox`,
       `  state         ${sandbox.store.file ? `${sandbox.store.file} (${sandbox.store.durability === 'durable' ? 'durable: a write is answered once it is on disk' : 'relaxed: written within 50 ms of the answer'})` : 'in memory (nothing written)'}`,
       `  strict mode   ${opts.strict ? 'on' : 'off'}`,

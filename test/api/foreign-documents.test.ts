@@ -1,0 +1,95 @@
+// Real documents load (`serve --spec`): OpenAPI 3.0's schema dialect is translated for
+// validation, operations without an operationId are named from method and path, relative-file
+// $refs are bundled, formats no validator knows are accepted and reported once, and a document
+// that really is broken is refused at start with its file, the pointer and the reason.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bin, killStarted, serveProcess, stopProcess, type ServeProcess } from '../support/serve-process.ts';
+
+const spec = (name: string) => fileURLToPath(new URL(`../specs/${name}`, import.meta.url));
+const kennel = spec('kennel/openapi.yaml');
+let sb: ServeProcess;
+
+beforeAll(async () => {
+  sb = await serveProcess(['--memory', '--spec', kennel]);
+});
+afterAll(async () => {
+  await stopProcess(sb.child);
+  killStarted();
+});
+
+const call = async (method: string, path: string, body?: unknown) => {
+  const res = await fetch(`${sb.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, type: res.headers.get('content-type'), body: text ? JSON.parse(text) : undefined };
+};
+const pointers = (r: { body: { errors?: { pointer: string }[] } }) => (r.body.errors ?? []).map((e) => e.pointer);
+
+describe('a split OpenAPI 3.0 document without operationIds', () => {
+  it('starts, and the banner names the document, the derived operationIds and the formats it accepts as they are', () => {
+    const out = sb.output();
+    expect(out).toContain('document      Kennel (a split OpenAPI 3.0 document for --spec tests) 1.2.0 (OpenAPI 3.0.3, 3 operations)');
+    expect(out).toContain('derived ids   getDogs, postDogs, getDogsByDogId');
+    expect(out).toContain('formats       bin, iso-11784: no validator knows them');
+    expect(out).not.toContain('unknown format');
+  });
+
+  it('answers from the schemas in the files its $refs name', async () => {
+    const dog = await call('GET', '/dogs/7');
+    expect(dog.status).toBe(200);
+    expect(dog.body).toEqual({ id: 7, name: 'Bello', weight_kg: 12.5, chip: null, photo: null });
+  });
+
+  it('reads boolean exclusiveMinimum and exclusiveMaximum as 3.0 means them', async () => {
+    const zero = await call('POST', '/dogs', { name: 'Rex', weight_kg: 0 });
+    expect(zero.status).toBe(400);
+    expect(zero.type).toBe('application/problem+json');
+    expect(pointers(zero)).toEqual(['/body/weight_kg']);
+    // exclusiveMaximum: false leaves maximum inclusive.
+    expect((await call('POST', '/dogs', { name: 'Rex', weight_kg: 120 })).status).toBe(201);
+    expect(pointers(await call('POST', '/dogs', { name: 'Rex', weight_kg: 120.5 }))).toEqual(['/body/weight_kg']);
+    const query = await call('GET', '/dogs?min_weight=0');
+    expect(query.status).toBe(400);
+    expect(pointers(query)).toEqual(['/query/min_weight']);
+    expect((await call('GET', '/dogs?min_weight=0.1')).status).toBe(200);
+  });
+
+  it('accepts nullable values and any value of a format no validator knows', async () => {
+    expect((await call('POST', '/dogs', { name: 'Rex', weight_kg: 30, chip: null })).status).toBe(201);
+    expect((await call('POST', '/dogs', { name: 'Rex', weight_kg: 30, chip: 'not a number at all' })).status).toBe(201);
+    const wrongType = await call('POST', '/dogs', { name: 'Rex', weight_kg: 30, chip: 42 });
+    expect(pointers(wrongType)).toEqual(['/body/chip']);
+  });
+
+  it('checks path parameters against their schema', async () => {
+    const r = await call('GET', '/dogs/0');
+    expect(r.status).toBe(400);
+    expect(pointers(r)).toEqual(['/path/dogId']);
+  });
+});
+
+describe('a document that really is broken', () => {
+  const refusal = (args: string[]) =>
+    new Promise<{ code: number | null; err: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--memory', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      child.on('exit', (code) => resolve({ code, err }));
+    });
+
+  it('is refused with its file, the pointer of the reference and what to do, on one line', async () => {
+    const cases: [string, string][] = [
+      [spec('broken-ref.openapi.yaml'), `${spec('broken-ref.openapi.yaml')} at /paths/~1things/get/responses/200/content/application~1json/schema: the $ref "#/components/schemas/Thing" points at nothing; fix the reference or add what it names.`],
+      [spec('broken-file-ref.openapi.yaml'), `${spec('broken-file-ref.openapi.yaml')} at /paths/~1things/get/responses/200/content/application~1json/schema: Can't resolve $ref: ENOENT`],
+      [spec('broken-schema.openapi.yaml'), `${spec('broken-schema.openapi.yaml')} at /paths/~1things/post/requestBody/content/application~1json/schema/properties/size/type: the schema is invalid (must be equal to one of the allowed values); fix the schema there.`],
+    ];
+    for (const [file, says] of cases) {
+      const { code, err } = await refusal(['--spec', file]);
+      expect(code, file).toBe(2);
+      expect(err).toContain(says);
+      expect(err.trim().split('\n'), err).toHaveLength(1);
+      expect(err).not.toMatch(/\n\s+at /);
+    }
+  });
+});
