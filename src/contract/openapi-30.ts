@@ -1,11 +1,13 @@
 // OpenAPI 3.0's schema dialect, for the JSON Schema validator. 3.0 schemas are an extended subset
-// of JSON Schema draft-05 that ajv (draft-07) reads as they are, but for two things:
+// of JSON Schema draft-05 that ajv (draft-07) reads as they are, but for three things:
 // - `exclusiveMinimum`/`exclusiveMaximum` are booleans that modify `minimum`/`maximum` (draft-04's
 //   form), where draft-07 wants the bound itself: `{minimum: 0, exclusiveMinimum: true}` becomes
 //   `{exclusiveMinimum: 0}`;
 // - formats a document names that no validator knows (`bin`, `int8`, a company's own): the
-//   specification lets a format be any string, so they are accepted as annotations.
-// `nullable` ajv reads itself; `example`, `xml`, `discriminator` are annotations (strict: false).
+//   specification lets a format be any string, so they are accepted as annotations;
+// - `nullable` beside no `type` means nothing in 3.0 ("only if type is explicitly defined"), where
+//   ajv refuses the schema: it is dropped there. With a `type`, ajv reads it itself.
+// `example`, `xml`, `discriminator` are annotations (strict: false).
 
 /** A copy of a 3.0 schema (or any part of a document) in draft-07's form. */
 export function fromOpenApi30(node: unknown): unknown {
@@ -15,6 +17,7 @@ export function fromOpenApi30(node: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(source)) {
     if ((key === 'exclusiveMinimum' || key === 'exclusiveMaximum') && typeof value === 'boolean') continue;
+    if (key === 'nullable' && typeof value === 'boolean' && !('type' in source)) continue;
     out[key] = fromOpenApi30(value);
   }
   for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {

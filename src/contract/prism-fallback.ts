@@ -1,8 +1,11 @@
 // Operations without a handler are still served: @stoplight/prism-http mocks them from the
 // document's examples and schemas. Prism is handed only the matched operation, which keeps it
-// at ~0.3 ms a request instead of scanning the whole document.
-// Prism and its dependencies take ~0.5 s to import, so they are imported when first needed.
+// at ~0.3 ms a request instead of scanning the whole document. Prism and its dependencies take
+// ~0.5 s to import and seconds to read a large document, so they run in a worker thread, started
+// when first needed.
+import { startWorker } from '../store/worker-thread.ts';
 import { listOperations, type HttpMethod, type OpenApiDocument, type PathItem } from './operations.ts';
+import type { PrismAnswer, PrismAsk } from './prism-worker.ts';
 
 export interface MockReply {
   status: number;
@@ -43,13 +46,13 @@ export function parsePrefer(header: string | undefined): { code?: number; exampl
 }
 
 /**
- * Prism for the document's operations. `lazy`: Prism is imported and the document read into it on
- * the first mocked request (or by `ready()`), not now; otherwise now, so a document Prism cannot
- * read fails the start.
+ * Prism for the document's operations, in a worker thread (src/contract/prism-worker.ts). `lazy`:
+ * the worker starts on the first mocked request (or by `ready()`), not now; otherwise now, so a
+ * document Prism cannot read fails the start.
  */
 export async function createPrismFallback(doc: OpenApiDocument, options: { lazy?: boolean } = {}): Promise<PrismFallback> {
   let loading: Promise<Pick<PrismFallback, 'reply'>> | undefined;
-  const load = () => (loading ??= loadPrism(doc));
+  const load = () => (loading ??= prismThread(doc));
   if (!options.lazy) await load();
   return {
     async ready() {
@@ -59,7 +62,41 @@ export async function createPrismFallback(doc: OpenApiDocument, options: { lazy?
   };
 }
 
-async function loadPrism(doc: OpenApiDocument): Promise<Pick<PrismFallback, 'reply'>> {
+/** Starts the worker and resolves once Prism has read the document; replies go by message. */
+function prismThread(doc: OpenApiDocument): Promise<Pick<PrismFallback, 'reply'>> {
+  const worker = startWorker(import.meta.url, 'prism-worker', { doc });
+  worker.unref(); // an idle Prism never holds the process open
+  const waiting = new Map<number, { resolve: (reply: MockReply) => void; reject: (error: Error) => void }>();
+  let next = 0;
+  return new Promise((resolve, reject) => {
+    worker.on('message', (answer: PrismAnswer) => {
+      if (answer.kind === 'ready') {
+        resolve({
+          reply: (operationId, request) =>
+            new Promise<MockReply>((done, fail) => {
+              const id = next++;
+              waiting.set(id, { resolve: done, reject: fail });
+              worker.postMessage({ id, operationId, request } satisfies PrismAsk);
+            }),
+        });
+      } else if (answer.kind === 'failed') reject(new Error(`Prism cannot read the document: ${answer.message}`));
+      else {
+        const asked = waiting.get(answer.id);
+        waiting.delete(answer.id);
+        if (answer.kind === 'reply') asked?.resolve(answer.reply);
+        else asked?.reject(Object.assign(new Error(answer.message), { status: answer.status, detail: answer.detail }));
+      }
+    });
+    worker.once('error', (error) => {
+      reject(error);
+      for (const asked of waiting.values()) asked.reject(error);
+      waiting.clear();
+    });
+  });
+}
+
+/** Prism with the document read into it (in the worker thread). */
+export async function loadPrism(doc: OpenApiDocument): Promise<Pick<PrismFallback, 'reply'>> {
   const [{ createInstance, getHttpOperationsFromSpec }, { createLogger }] = await Promise.all([import('@stoplight/prism-http'), import('@stoplight/prism-core')]);
   // Prism mutates nothing we keep, but give it its own copy so it can dereference freely, with the
   // derived operationIds written in, so it knows every operation by the sandbox's name for it.

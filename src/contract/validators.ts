@@ -49,13 +49,30 @@ function createAjv(doc: OpenApiDocument, coerce: boolean, checkSchemas: boolean,
     validateFormats: true,
     inlineRefs: false, // each component compiles once and is shared, instead of inlined per use
     validateSchema: checkSchemas,
-    ...(source ? { code: { source: true, esm: true } } : {}),
+    // The build's code keeps ajv's own engine (the shipped documents' patterns are all unicode-clean).
+    ...(source ? { code: { source: true, esm: true } } : { code: { regExp: lenientRegExp } }),
   });
   // Formats no validator knows are annotations (the specification allows any), reported at start (unknownFormats).
   for (const name of unknownFormats(doc, ajv)) ajv.addFormat(name, true);
   ajv.addSchema({ $id: SPEC_ID, components: inDialect(doc, doc.components ?? {}) });
   return ajv;
 }
+
+/**
+ * Patterns as ECMA-262 reads them, with the `u` flag where a pattern allows it and without it
+ * where it does not: real documents escape characters that need no escape (`^[a-z\\-\\:]+$`),
+ * which JavaScript accepts, but not in unicode mode, ajv's default.
+ */
+const lenientRegExp = Object.assign(
+  (pattern: string, flags: string): RegExp => {
+    try {
+      return new RegExp(pattern, flags);
+    } catch {
+      return new RegExp(pattern, flags.replace('u', ''));
+    }
+  },
+  { code: 'new RegExp' },
+);
 
 /** A schema as ajv reads it: a 3.0 document's translated (src/contract/openapi-30.ts). */
 const inDialect = (doc: OpenApiDocument, schema: unknown): unknown => (/^3\.0\./.test(doc.openapi) ? fromOpenApi30(schema) : schema);
