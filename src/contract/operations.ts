@@ -181,6 +181,25 @@ function schemaIsArray(doc: OpenApiDocument, schema: JsonSchema | undefined): bo
   return s.type === 'array' || (Array.isArray(s.type) && s.type.includes('array'));
 }
 
+/**
+ * The path of the document's first server URL ("https://petstore.example/v1" → "/v1"), its
+ * variables replaced by their defaults; "" when it has none or it is the root. Clients configured
+ * from `servers` send their requests under it.
+ */
+export function serverBasePath(doc: OpenApiDocument): string {
+  const server = (doc.servers as { url?: unknown; variables?: Record<string, { default?: unknown }> }[] | undefined)?.[0];
+  if (!server || typeof server.url !== 'string') return '';
+  const url = server.url.replace(/\{([^}]+)\}/g, (_, name: string) => String(server.variables?.[name]?.default ?? ''));
+  let path: string;
+  try {
+    path = new URL(url, 'http://base.invalid').pathname;
+  } catch {
+    return '';
+  }
+  path = decodeURI(path).replace(/\/+$/, '');
+  return path === '' || path === '/' ? '' : path;
+}
+
 export function toRoutePath(path: string): string {
   return path.replace(/\{([^}]+)\}/g, ':$1');
 }

@@ -4,7 +4,7 @@ import { ADMIN_SPEC, DEFAULT_SPEC, VERSION } from '../sandbox-files.ts';
 import { resolveAdminToken } from '../control/admin-token.ts';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
-import { listOperations, loadDocument } from '../contract/operations.ts';
+import { listOperations, loadDocument, serverBasePath } from '../contract/operations.ts';
 import { loadBuiltValidators, toFieldErrors, unknownFormats } from '../contract/validators.ts';
 import { EventBus } from '../events/bus.ts';
 import { keepEventFeed } from '../events/feed.ts';
@@ -113,6 +113,12 @@ export interface DocumentSummary {
   derivedOperationIds: string[];
   /** Formats no validator knows, accepted as they are. */
   unknownFormats: string[];
+  /** The path of `servers[0]`, which operations are also served under ("" for none). */
+  basePath: string;
+  /** Whether any operation asks for credentials (the sandbox's test keys, as Bearer). */
+  secured: boolean;
+  /** A GET that needs no parameters, to try. */
+  tryPath: string | null;
 }
 
 export interface Sandbox {
@@ -304,8 +310,11 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     compileLater: true,
     onError,
   });
+  // A foreign document is also served under its server's path (/v1/pets beside /pets).
+  const basePath = options.specFile ? serverBasePath(apiDoc) : '';
   const api = await mountContract(app, {
     doc: apiDoc,
+    basePath,
     // Another document's operationIds may collide with ours but not mean the same: mock them all.
     handlers: options.specFile ? {} : apiHandlers,
     // In this order: the journal sees every answer, the token endpoint and bearer auth name the
@@ -360,12 +369,15 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     writeCorsHeaders(c.req.path.startsWith('/__sandbox') ? controlOriginPolicy : partnerOrigins, exposed, c.req.header('origin'), headers);
     return headers;
   };
+  const whereTheApiLives = options.specFile
+    ? `The API is ${apiDoc.info?.title ?? 'the document'} (${options.specFile}): its operations are listed at /openapi.json${basePath ? ` and served at their paths and under ${basePath}` : ''}.`
+    : 'The partner API lives under /api/v2 (see specs/marketplace.openapi.yaml).';
   const notFound = (c: Context<SandboxEnv>) => {
     const id = requestIdOf(c);
     const methods = api.allowedMethods(c.req.path) ?? admin.allowedMethods(c.req.path);
     const problem = methods
       ? new Problem(405, 'method_not_allowed', `${c.req.method} is not supported on ${c.req.path}; use ${methods.join(', ')}.`, { allowed_methods: methods }, { allow: methods.join(', ') })
-      : new Problem(404, 'route_not_found', `No operation of the API matches ${c.req.method} ${c.req.path}. The partner API lives under /api/v2 (see specs/marketplace.openapi.yaml).`);
+      : new Problem(404, 'route_not_found', `No operation of the API matches ${c.req.method} ${c.req.path}. ${whereTheApiLives}`);
     metrics.tally.unmatched.add(String(problem.status), () => ({ status: String(problem.status) }));
     requestLines?.('info', { request_id: id, method: c.req.method, path: c.req.path, operation: null, tenant: null, status: problem.status }, 'request');
     return problemAnswer(problem, problemPayload(problem, c.req.path, id), unrouted(c, { 'x-request-id': id, ...problem.headers }));
@@ -405,6 +417,9 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     openapi: apiDoc.openapi,
     operations: apiOperations.length,
     derivedOperationIds: apiOperations.filter((op) => op.operationIdDerived).map((op) => op.operationId),
+    basePath,
+    secured: apiOperations.some((op) => op.security.length > 0 && !op.security.some((alt) => Object.keys(alt).length === 0)),
+    tryPath: ((op) => (op ? `${basePath}${op.path}` : null))(apiOperations.find((op) => op.method === 'get' && op.parameters.every((p) => !p.required))),
     unknownFormats: unknownFormats(apiDoc),
   };
   return { app, document, store, events, api, admin, adminToken, webhooks, limiter, faults, journal, metrics, attempts, compileAll, close };

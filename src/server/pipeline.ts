@@ -13,6 +13,8 @@ import { invalid, Problem, PROBLEM_CONTENT_TYPE, problemResponse } from './probl
 
 export interface MountOptions {
   doc: OpenApiDocument;
+  /** Also serve every operation under this path (a foreign document's `servers[0]` path: "/v1"). */
+  basePath?: string;
   handlers: HandlerRegistry;
   /**
    * Policies every answer goes through, outermost, in order (security headers, body size): what
@@ -54,6 +56,7 @@ export interface MountedContract {
 
 export async function mountContract(app: Hono<SandboxEnv>, options: MountOptions): Promise<MountedContract> {
   const operations = listOperations(options.doc);
+  const base = options.basePath ?? '';
   const validators = compileValidators(options.doc, operations, { lazy: options.compileLater });
   const mocked = operations.filter((op) => !options.handlers[op.operationId]).map((op) => op.operationId);
   // Prism reads a document after the server listens (compileAll) or on the first mocked request:
@@ -65,12 +68,14 @@ export async function mountContract(app: Hono<SandboxEnv>, options: MountOptions
   for (const op of operations) {
     const policies = policiesFor(op, [...(options.frame ?? []), ...contract, ...options.policies]);
     const serve = serveOperation(op, validators.get(op.operationId)!, options, prism);
-    app.on(op.method.toUpperCase(), op.routePath, policyChain(op, policies, serve, options.onError));
+    const chain = policyChain(op, policies, serve, options.onError);
+    app.on(op.method.toUpperCase(), op.routePath, chain);
+    if (base) app.on(op.method.toUpperCase(), `${base}${op.routePath}`, chain);
   }
 
   const patterns = operations.map((op) => ({
     method: op.method.toUpperCase(),
-    regex: new RegExp(`^${op.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}$`),
+    regex: new RegExp(`^(${base.replace(/[.*+?^$()|[\]\\]/g, '\\$&')})?${op.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}$`),
   }));
   return {
     operations,
@@ -131,7 +136,7 @@ function serveOperation(
   ): Response | Problem | Promise<Response> {
     const input: OperationInput = { operation: op, path: parts.path, query: parts.query, headers: parts.headers, body };
     // An operation without a handler is mocked, and Prism exists whenever one is (mountContract).
-    const reply: Reply | Problem | Promise<Reply> = handler ? handler(input, options.context(c)) : mockWithPrism(c, op, prism!, input);
+    const reply: Reply | Problem | Promise<Reply> = handler ? handler(input, options.context(c)) : mockWithPrism(c, op, prism!, input, options.basePath ?? '');
     if (reply instanceof Problem) return reply; // returned rather than thrown: the runner answers it as an error
     return reply instanceof Promise ? reply.then((r) => finish(r, c, answerHeaders)) : finish(reply, c, answerHeaders);
   }
@@ -194,7 +199,7 @@ async function readBody(c: RequestContext, op: Operation, v: OperationValidators
   return body;
 }
 
-async function mockWithPrism(c: RequestContext, op: Operation, prism: PrismFallback, input: OperationInput): Promise<Reply> {
+async function mockWithPrism(c: RequestContext, op: Operation, prism: PrismFallback, input: OperationInput, base: string): Promise<Reply> {
   const headers: Record<string, string> = {};
   c.req.raw.headers.forEach((value, key) => {
     headers[key] = value;
@@ -202,7 +207,8 @@ async function mockWithPrism(c: RequestContext, op: Operation, prism: PrismFallb
   try {
     const mock = await prism.reply(op.operationId, {
       method: op.method,
-      path: c.req.path,
+      // Prism knows the operation by the document's path, not the server's base path before it.
+      path: base && c.req.path.startsWith(`${base}/`) ? c.req.path.slice(base.length) : c.req.path,
       query: input.query,
       headers,
       body: input.body,

@@ -32,13 +32,22 @@ export interface ServeOptions {
 }
 
 /** What the start made of a document the user brought (--spec). */
-function documentLines(doc: DocumentSummary): string[] {
+function documentLines(doc: DocumentSummary, url: string, file: string): string[] {
   const listed = (names: string[]) => (names.length > 6 ? `${names.slice(0, 6).join(', ')}, … (${names.length})` : names.join(', '));
   return [
+    `  API           ${url}${doc.basePath}${doc.basePath ? ` (and ${url} without ${doc.basePath})` : ''}   (spec: ${file})`,
     `  document      ${doc.title} (OpenAPI ${doc.openapi}, ${doc.operations} operations)`,
+    `  credentials   ${doc.secured ? 'where the document asks for them: "Authorization: Bearer <a test key below>"' : 'none: the document asks for none'}`,
     ...(doc.derivedOperationIds.length ? [`  derived ids   ${listed(doc.derivedOperationIds)} (operations without an operationId, named from method and path)`] : []),
     ...(doc.unknownFormats.length ? [`  formats       ${listed(doc.unknownFormats)}: no validator knows them, values are accepted as they are`] : []),
   ];
+}
+
+/** The banner's try-it: a GET that needs no parameters, with a test key where one is needed. */
+function tryLine(doc: DocumentSummary | null, url: string, key: string | undefined): string[] {
+  const auth = !doc || doc.secured ? `-H "Authorization: Bearer ${key}" ` : '';
+  if (!doc) return [`  try: curl ${auth}${url}/api/v2/products?limit=2`];
+  return doc.tryPath ? [`  try: curl ${auth}${url}${doc.tryPath}`] : [];
 }
 
 export async function serveSandbox(opts: ServeOptions): Promise<void> {
@@ -90,8 +99,9 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
       ...(exposed && defaultsLeft.length
         ? [`  WARNING: reachable from other machines with well-known defaults left on: ${defaultsLeft.join(', ')}; anyone who can reach it can use them.`]
         : []),
-      `  partner API   ${url}/api/v2   (spec: ${opts.spec ?? 'specs/marketplace.openapi.yaml'})`,
-      ...(opts.spec ? documentLines(sandbox.document) : []),
+      ...(opts.spec
+        ? documentLines(sandbox.document, url, opts.spec)
+        : [`  partner API   ${url}/api/v2   (spec: specs/marketplace.openapi.yaml)`]),
       `  control API   ${url}/__sandbox`,
       `  state         ${sandbox.store.file ? `${sandbox.store.file} (${sandbox.store.durability === 'durable' ? 'durable: a write is answered once it is on disk' : 'relaxed: written within 50 ms of the answer'})` : 'in memory (nothing written)'}`,
       `  strict mode   ${opts.strict ? 'on' : 'off'}`,
@@ -103,7 +113,7 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
       ...sandbox.store.listTenants().map((t) => `    ${t.id.padEnd(18)} ${t.api_keys[0]}   ${t.name}`),
       '  OAuth clients (POST /oauth/token, client credentials):',
       ...sandbox.store.listTenants().flatMap((t) => Object.values(accessOf(t).oauth.clients).map((cl) => `    ${t.id.padEnd(18)} ${cl.client_id} : ${cl.client_secret}`)),
-      `  try: curl -H "Authorization: Bearer ${sandbox.store.listTenants()[0]?.api_keys[0]}" ${url}/api/v2/products?limit=2`,
+      ...tryLine(opts.spec ? sandbox.document : null, url, sandbox.store.listTenants()[0]?.api_keys[0]),
     ];
     console.log(lines.join('\n'));
     log.logger?.info({ url, version: VERSION }, 'listening');

@@ -33,6 +33,28 @@ describe('a split OpenAPI 3.0 document without operationIds', () => {
     expect(out).toContain('derived ids   getDogs, postDogs, getDogsByDogId');
     expect(out).toContain('formats       bin, iso-11784: no validator knows them');
     expect(out).not.toContain('unknown format');
+    expect(out).toContain(`API           ${sb.url}/api/v1 (and ${sb.url} without /api/v1)`);
+    expect(out).toContain('credentials   none: the document asks for none');
+    expect(out).toContain(`try: curl ${sb.url}/api/v1/dogs\n`);
+    expect(out).not.toContain('/api/v2');
+  });
+
+  it('serves every operation at its path and under the path of servers[0], variables filled in', async () => {
+    for (const path of ['/dogs/7', '/api/v1/dogs/7']) {
+      const r = await call('GET', path);
+      expect(r.status, path).toBe(200);
+      expect(r.body.name).toBe('Bello');
+    }
+    expect(pointers(await call('POST', '/api/v1/dogs', { name: 'Rex', weight_kg: 0 }))).toEqual(['/body/weight_kg']);
+  });
+
+  it('speaks of the document in its 404 and 405 answers', async () => {
+    const missing = await call('GET', '/api/v2/products');
+    expect(missing.status).toBe(404);
+    expect(missing.body.detail).toBe(`No operation of the API matches GET /api/v2/products. The API is Kennel (a split OpenAPI 3.0 document for --spec tests) (${kennel}): its operations are listed at /openapi.json and served at their paths and under /api/v1.`);
+    const wrong = await call('DELETE', '/api/v1/dogs');
+    expect(wrong.status).toBe(405);
+    expect(wrong.body.allowed_methods).toEqual(['GET', 'POST']);
   });
 
   it('answers from the schemas in the files its $refs name', async () => {
