@@ -1,5 +1,6 @@
 // RFC 9457 problem details: the one error shape of the whole sandbox.
 // Anything that goes wrong, anywhere, becomes a Problem with a stable machine `code`.
+import { jsonString } from '../domain/json-string.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -116,7 +117,7 @@ export function problemPayload(problem: Problem, instance?: string, requestId?: 
   }
   // The members appended to the body's JSON text rather than to a copy of the body: an error
   // answer is a hot path too (a connector in a retry storm), and the copy cost more than the text.
-  return `${json.slice(0, -1)}${instance ? `,"instance":${JSON.stringify(instance)}` : ''}${requestId ? `,"request_id":${JSON.stringify(requestId)}` : ''}}`;
+  return `${json.slice(0, -1)}${instance ? `,"instance":${jsonString(instance)}` : ''}${requestId ? `,"request_id":${jsonString(requestId)}` : ''}}`;
 }
 
 /**
