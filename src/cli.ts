@@ -85,6 +85,7 @@ program
   .option('--seed <n>', 'fixture seed for new tenants (same seed, same data)', seed)
   .option('--strict', 'validate every response against the spec; a mismatch becomes a 500 response_contract_violation')
   .option('--spec <file>', 'serve another OpenAPI 3.x document instead (every operation mocked from it)')
+  .option('--explain', 'with --spec: print the resources inferred from the document (collections, items, id fields) and what Prism answers, then exit')
   .option('--clock <mode>', 'sandbox clocks: realtime, realtime:<factor> (sped up) or manual (moves only with POST /__sandbox/clock/advance)', clockSetting)
   .option('--webhook-retries <seconds>', 'seconds to wait after each failed webhook attempt (default 1,2,4,8,16)', retrySchedule)
   .option('--scenario <name>', 'scenario the default tenants start in (default: default, or what the data file holds); see `marketplace-sandbox scenarios`')
@@ -116,6 +117,21 @@ Environment:
     if (opts.memory && command.getOptionValueSource('data') === 'cli') {
       console.error('marketplace-sandbox: --memory keeps nothing on disk and --data names the file to keep the state in: pass one of them.');
       process.exit(2);
+    }
+    if (opts.explain) {
+      if (!opts.spec) {
+        console.error('marketplace-sandbox: --explain explains a document given with --spec: pass --spec FILE.');
+        process.exit(2);
+      }
+      const { explainDocument } = await import('./server/explain.ts');
+      await explainDocument(opts.spec).then(
+        (text) => console.log(text),
+        (error: Error) => {
+          console.error(`marketplace-sandbox: ${error.message}`);
+          process.exit(2);
+        },
+      );
+      return;
     }
     opts.port ??= defaultPort();
     const { serveSandbox } = await import('./server/serve.ts'); // the server loads only for serve

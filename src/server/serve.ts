@@ -17,6 +17,8 @@ export interface ServeOptions {
   seed?: number;
   strict?: boolean;
   spec?: string;
+  /** With --spec: print the inferred resources and exit (src/server/explain.ts). */
+  explain?: boolean;
   clock?: ClockSetting;
   webhookRetries?: number[];
   scenario?: string;

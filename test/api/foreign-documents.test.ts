@@ -91,6 +91,43 @@ describe('a split OpenAPI 3.0 document without operationIds', () => {
   });
 });
 
+describe('serve --spec FILE --explain', () => {
+  const explain = (file: string) =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, 'serve', '--spec', file, '--explain'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.on('exit', (code) => resolve({ code, out }));
+    });
+
+  it('prints the resources inferred from the REST shape, their id fields and operations, and exits', async () => {
+    const { code, out } = await explain(kennel);
+    expect(code).toBe(0);
+    expect(out).toContain('Kennel (a split OpenAPI 3.0 document for --spec tests) 1.2.0: 1 resource, 0 operations fitting none');
+    expect(out).toContain('  dogs   /dogs  /dogs/{dogId}\n    id: id (integer), from path parameter dogId\n    list getDogs · create postDogs · get getDogsByDogId');
+    expect(out).toContain('Prism answers every operation for now');
+  });
+
+  it('infers nested collections, follows x-sandbox-resource and lists what fits no resource', async () => {
+    const { code, out } = await explain(spec('shelter.openapi.yaml'));
+    expect(code).toBe(0);
+    expect(out).toContain('2 resources, 2 operations fitting none');
+    expect(out).toContain('  owners   /owners  /owners/{ownerId}\n    id: owner_id (uuid), from path parameter ownerId\n    list listOwners · create addOwner · get getOwner');
+    expect(out).toContain('  cats   /owners/{ownerId}/cats  /owners/{ownerId}/cats/{catNo}\n    id: number (integer), from path parameter catNo; under ownerId\n    list listCats · get getCat · merge renameCat');
+    expect(out).toContain('Operations that fit no resource: listReports, getReport');
+  });
+
+  it('needs a --spec document', async () => {
+    const child = spawn(process.execPath, [bin, 'serve', '--explain'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(err.trim()).toBe('marketplace-sandbox: --explain explains a document given with --spec: pass --spec FILE.');
+  });
+});
+
 describe('a document that really is broken', () => {
   const refusal = (args: string[]) =>
     new Promise<{ code: number | null; err: string }>((resolve) => {
