@@ -27,6 +27,8 @@ export interface PrismFallback {
   /** Resolves once Prism is loaded (it loads on the first reply otherwise). */
   ready(): Promise<void>;
   reply(operationId: string, request: MockRequest): Promise<MockReply>;
+  /** Stops the worker thread, if it started. */
+  close(): Promise<void>;
 }
 
 /** Parses Prism's `Prefer` tokens; unknown tokens are ignored as RFC 7240 asks. */
@@ -51,7 +53,7 @@ export function parsePrefer(header: string | undefined): { code?: number; exampl
  * document Prism cannot read fails the start.
  */
 export async function createPrismFallback(doc: OpenApiDocument, options: { lazy?: boolean } = {}): Promise<PrismFallback> {
-  let loading: Promise<Pick<PrismFallback, 'reply'>> | undefined;
+  let loading: Promise<PrismThread> | undefined;
   const load = () => (loading ??= prismThread(doc));
   if (!options.lazy) await load();
   return {
@@ -59,11 +61,18 @@ export async function createPrismFallback(doc: OpenApiDocument, options: { lazy?
       await load();
     },
     reply: async (operationId, request) => (await load()).reply(operationId, request),
+    async close() {
+      const started = loading;
+      loading = undefined;
+      if (started) await started.then((thread) => thread.stop(), () => undefined);
+    },
   };
 }
 
+type PrismThread = Pick<PrismFallback, 'reply'> & { stop(): Promise<void> };
+
 /** Starts the worker and resolves once Prism has read the document; replies go by message. */
-function prismThread(doc: OpenApiDocument): Promise<Pick<PrismFallback, 'reply'>> {
+function prismThread(doc: OpenApiDocument): Promise<PrismThread> {
   const worker = startWorker(import.meta.url, 'prism-worker', { doc });
   worker.unref(); // an idle Prism never holds the process open
   const waiting = new Map<number, { resolve: (reply: MockReply) => void; reject: (error: Error) => void }>();
@@ -72,6 +81,7 @@ function prismThread(doc: OpenApiDocument): Promise<Pick<PrismFallback, 'reply'>
     worker.on('message', (answer: PrismAnswer) => {
       if (answer.kind === 'ready') {
         resolve({
+          stop: () => worker.terminate().then(() => undefined),
           reply: (operationId, request) =>
             new Promise<MockReply>((done, fail) => {
               const id = next++;

@@ -403,6 +403,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     ticker.stop();
     webhooks.close();
     stopEventFeed();
+    await Promise.all([api.close(), admin.close()]);
     await store.close();
   };
   const compileAll = async () => {

@@ -52,6 +52,8 @@ export interface MountedContract {
   allowedMethods(path: string): string[] | null;
   /** Finishes what `compileLater` left for later, off the request path. */
   compileAll(): Promise<void>;
+  /** Stops Prism's worker thread, if it started. */
+  close(): Promise<void>;
 }
 
 export async function mountContract(app: Hono<SandboxEnv>, options: MountOptions): Promise<MountedContract> {
@@ -89,6 +91,7 @@ export async function mountContract(app: Hono<SandboxEnv>, options: MountOptions
       await compileAll(validators);
       await prism?.ready();
     },
+    close: async () => prism?.close(),
   };
 }
 
