@@ -28,7 +28,7 @@ function timeToExit(args: string[], env: Record<string, string> = {}): Promise<n
 }
 
 /** Milliseconds from spawn of `serve` to the first answered GET /api/v2/products?limit=1 (then the server is stopped). */
-async function timeToFirstAnswer(args: string[]): Promise<number> {
+async function timeToFirstAnswer(args: string[], path = '/api/v2/products?limit=1', expect = 200): Promise<number> {
   const started = performance.now();
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -47,9 +47,9 @@ async function timeToFirstAnswer(args: string[]): Promise<number> {
       child.stderr.on('data', onData);
       child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${output}`)));
     });
-    const res = await fetch(`${url}/api/v2/products?limit=1`, { headers: { authorization: `Bearer ${DEFAULT_TENANTS[0].api_key}` } });
+    const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${DEFAULT_TENANTS[0].api_key}` } });
     await res.text();
-    if (res.status !== 200) throw new Error(`the first request answered ${res.status}`);
+    if (res.status !== expect) throw new Error(`the first request answered ${res.status}`);
     return performance.now() - started;
   } finally {
     if (child.exitCode === null) {
@@ -83,6 +83,11 @@ export default async function startup(): Promise<BenchReport> {
     await timeToFirstAnswer(['--data', join(dir, 'kept.json')]);
     figures.serve_existing_data_file_ms = await medianOf(() => timeToFirstAnswer(['--data', join(dir, 'kept.json')]));
     figures.serve_memory_ms = await medianOf(() => timeToFirstAnswer(['--memory']));
+    // A large real document (DigitalOcean's, 659 operations): its validators compile at start; the
+    // first request is one the pipeline answers itself (an unknown droplet id fails validation).
+    figures.serve_spec_659_operations_ms = await medianOf(() =>
+      timeToFirstAnswer(['--memory', '--spec', join(ROOT, 'test/fixtures/specs/digitalocean.openapi.json')], '/v2/droplets/not-a-number', 400),
+    );
 
     const lines = Object.entries(figures).map(([name, ms]) => `${name.replace(/_ms$/, '').replace(/_/g, ' ').padEnd(28)} median ${ms.toFixed(0).padStart(5)} ms (of ${RUNS})`);
     const serveWorst = Math.max(figures.serve_new_data_file_ms!, figures.serve_existing_data_file_ms!, figures.serve_memory_ms!);
@@ -93,6 +98,8 @@ export default async function startup(): Promise<BenchReport> {
       targets: [
         { description: `--version and --help in under 300 ms (${figures.version_ms!.toFixed(0)} / ${figures.help_ms!.toFixed(0)} ms)`, met: figures.version_ms! < 300 && figures.help_ms! < 300 },
         { description: `serve answers its first request within 1 s (slowest median ${serveWorst.toFixed(0)} ms)`, met: serveWorst < 1000 },
+        // The stateful-mocks issue asks 2 s for a 300-operation document; this one has 659.
+        { description: `serve --spec of 659 operations answers its first request within 2 s (median ${figures.serve_spec_659_operations_ms!.toFixed(0)} ms)`, met: figures.serve_spec_659_operations_ms! < 2000 },
       ],
     };
   } finally {

@@ -26,6 +26,15 @@ const PARKED = /\u00a4([0-9a-f]+)\u00a4/g;
 
 /** `yaml`'s parse, with one-byte strings wherever the characters allow it. */
 export function parseYamlText(text: string): unknown {
+  // JSON is YAML too, and JSON.parse reads it ~40 times faster (a 2.4 MB document: 20 ms, not 0.9 s);
+  // text that only looks like JSON goes on to the YAML parser, which reports what is wrong.
+  if (/^\s*[{[]/.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // not JSON after all
+    }
+  }
   const { parse } = yamlLibrary();
   if (!WIDE.test(text) || text.includes(PARK)) return parse(text);
   const parked = text.replace(/[^\u0000-\u00ff]/gu, (ch) => `${PARK}${ch.codePointAt(0)!.toString(16)}${PARK}`);
