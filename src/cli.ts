@@ -85,6 +85,7 @@ program
   .option('--seed <n>', 'fixture seed for new tenants (same seed, same data)', seed)
   .option('--strict', 'validate every response against the spec; a mismatch becomes a 500 response_contract_violation')
   .option('--spec <file>', 'serve another OpenAPI 3.x document instead (every operation mocked from it)')
+  .option('--no-auth', 'accept any credential, or none, on the partner API (or the --spec document): requests act as the first tenant')
   .option('--explain', 'with --spec: print the resources inferred from the document (collections, items, id fields) and what Prism answers, then exit')
   .option('--clock <mode>', 'sandbox clocks: realtime, realtime:<factor> (sped up) or manual (moves only with POST /__sandbox/clock/advance)', clockSetting)
   .option('--webhook-retries <seconds>', 'seconds to wait after each failed webhook attempt (default 1,2,4,8,16)', retrySchedule)

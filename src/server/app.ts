@@ -16,6 +16,7 @@ import { requestId, requestIdOf } from '../policies/request-id/index.ts';
 import { requestMetrics } from '../policies/metrics/index.ts';
 import { requestLog } from '../policies/request-log/index.ts';
 import { pinoRequestLines, type RequestLines } from '../logging/request-line.ts';
+import { documentSources, type CredentialSource } from '../policies/tenant-auth/document-credentials.ts';
 import { SandboxMetrics } from '../metrics/index.ts';
 import { readyAdminHandlers } from '../admin/ready.ts';
 import { tenantAuth } from '../policies/tenant-auth/index.ts';
@@ -94,6 +95,8 @@ export interface SandboxOptions {
   backend?: StateBackend;
   /** Where request lines and unexpected errors are logged (src/logging/logger.ts); omitted, no request lines and errors go to the console. */
   logger?: Logger | null;
+  /** `--no-auth`: any credential, or none, is accepted on the partner API; requests act as the first tenant. */
+  noAuth?: boolean;
   /** How request lines are written (src/logging/request-line.ts); omitted, through `logger` at `info`. */
   requestLines?: RequestLines | null;
   /** Replace the default tenants' well-known keys and OAuth secrets with random ones (serve --fresh-keys). */
@@ -115,8 +118,8 @@ export interface DocumentSummary {
   unknownFormats: string[];
   /** The path of `servers[0]`, which operations are also served under ("" for none). */
   basePath: string;
-  /** Whether any operation asks for credentials (the sandbox's test keys, as Bearer). */
-  secured: boolean;
+  /** Where the document's secured operations take a credential (empty: none asks for one). */
+  credentials: CredentialSource[];
   /** A GET that needs no parameters, to try. */
   tryPath: string | null;
 }
@@ -324,7 +327,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     // meanwhile gets 409), an injected failure or timeout is not remembered, so the retry is real.
     frame: [corsAnswers(partnerOrigins, corsNames.expose), ...frame],
     // The write's answer waits for its batch outside idempotency, so the remembered answer is on disk with the change.
-    policies: [requestJournal(journal), failedAttempts(attempts, 'marketplace'), tokenEndpoint(store), tenantAuth(store), rateLimit(limiter), persistWrites, idempotency(store), faultInjection(faults)],
+    policies: [requestJournal(journal), failedAttempts(attempts, 'marketplace'), tokenEndpoint(store), tenantAuth(store, { doc: options.specFile ? apiDoc : undefined, anyone: options.noAuth ? () => store.listTenants()[0] : undefined }), rateLimit(limiter), persistWrites, idempotency(store), faultInjection(faults)],
     context,
     strict,
     documentsProblems: !options.specFile,
@@ -419,7 +422,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     operations: apiOperations.length,
     derivedOperationIds: apiOperations.filter((op) => op.operationIdDerived).map((op) => op.operationId),
     basePath,
-    secured: apiOperations.some((op) => op.security.length > 0 && !op.security.some((alt) => Object.keys(alt).length === 0)),
+    credentials: documentSources(apiDoc, apiOperations),
     tryPath: ((op) => (op ? `${basePath}${op.path}` : null))(apiOperations.find((op) => op.method === 'get' && op.parameters.every((p) => !p.required))),
     unknownFormats: unknownFormats(apiDoc),
   };

@@ -6,6 +6,7 @@ import { configuredAdminToken, DEFAULT_ADMIN_TOKEN, generateAdminToken } from '.
 import { accessOf } from '../domain/access.ts';
 import { createServerLog, type LogLevel } from '../logging/logger.ts';
 import { createSandbox, VERSION, type DocumentSummary } from './app.ts';
+import { describeSource } from '../policies/tenant-auth/document-credentials.ts';
 import { isAllInterfaces, isLoopbackHost, reachableUrls } from './exposure.ts';
 import { ANY_ORIGIN, DEFAULT_ORIGINS } from '../policies/cors/origins.ts';
 
@@ -19,6 +20,8 @@ export interface ServeOptions {
   spec?: string;
   /** With --spec: print the inferred resources and exit (src/server/explain.ts). */
   explain?: boolean;
+  /** false with --no-auth: any credential, or none, is accepted. */
+  auth?: boolean;
   clock?: ClockSetting;
   webhookRetries?: number[];
   scenario?: string;
@@ -34,22 +37,26 @@ export interface ServeOptions {
 }
 
 /** What the start made of a document the user brought (--spec). */
-function documentLines(doc: DocumentSummary, url: string, file: string): string[] {
+function documentLines(doc: DocumentSummary, url: string, file: string, noAuth: boolean): string[] {
   const listed = (names: string[]) => (names.length > 6 ? `${names.slice(0, 6).join(', ')}, … (${names.length})` : names.join(', '));
   return [
     `  API           ${url}${doc.basePath}${doc.basePath ? ` (and ${url} without ${doc.basePath})` : ''}   (spec: ${file})`,
     `  document      ${doc.title} (OpenAPI ${doc.openapi}, ${doc.operations} operations)`,
-    `  credentials   ${doc.secured ? 'where the document asks for them: "Authorization: Bearer <a test key below>"' : 'none: the document asks for none'}`,
+    `  credentials   ${noAuth ? 'any value, or none (--no-auth): requests act as the first tenant below' : doc.credentials.length ? `where the document asks for them: ${doc.credentials.map((s) => describeSource(s, '<a test key below>')).join(' or ')}` : 'none: the document asks for none'}`,
     ...(doc.derivedOperationIds.length ? [`  derived ids   ${listed(doc.derivedOperationIds)} (operations without an operationId, named from method and path)`] : []),
     ...(doc.unknownFormats.length ? [`  formats       ${listed(doc.unknownFormats)}: no validator knows them, values are accepted as they are`] : []),
   ];
 }
 
 /** The banner's try-it: a GET that needs no parameters, with a test key where one is needed. */
-function tryLine(doc: DocumentSummary | null, url: string, key: string | undefined): string[] {
-  const auth = !doc || doc.secured ? `-H "Authorization: Bearer ${key}" ` : '';
-  if (!doc) return [`  try: curl ${auth}${url}/api/v2/products?limit=2`];
-  return doc.tryPath ? [`  try: curl ${auth}${url}${doc.tryPath}`] : [];
+function tryLine(doc: DocumentSummary | null, url: string, key: string | undefined, noAuth: boolean): string[] {
+  if (!doc) return [`  try: curl ${noAuth ? '' : `-H "Authorization: Bearer ${key}" `}${url}/api/v2/products?limit=2`];
+  if (!doc.tryPath) return [];
+  const source = noAuth ? undefined : doc.credentials[0];
+  if (source?.kind === 'apiKey' && source.in === 'query') return [`  try: curl "${url}${doc.tryPath}${doc.tryPath.includes('?') ? '&' : '?'}${source.name}=${key}"`];
+  const header =
+    !source ? '' : source.kind === 'bearer' ? `-H "Authorization: Bearer ${key}" ` : source.kind === 'basic' ? `-u "sandbox:${key}" ` : source.in === 'header' ? `-H "${source.name}: ${key}" ` : `-b "${source.name}=${key}" `;
+  return [`  try: curl ${header}${url}${doc.tryPath}`];
 }
 
 export async function serveSandbox(opts: ServeOptions): Promise<void> {
@@ -76,6 +83,7 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
     adminToken,
     freshKeys,
     cors: opts.cors,
+    noAuth: opts.auth === false,
   });
   const server = serve({ fetch: sandbox.app.fetch, port: opts.port, hostname: opts.host }, (info) => {
     const urls = reachableUrls(info.address, info.port);
@@ -95,6 +103,7 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
       ...(adminToken === DEFAULT_ADMIN_TOKEN ? [`the admin token "${DEFAULT_ADMIN_TOKEN}"`] : []),
       ...(!freshKeys ? ['the README\'s test keys and OAuth secrets (--no-fresh-keys)'] : []),
       ...(opts.cors?.includes(ANY_ORIGIN) ? ["CORS for any origin (--cors '*')"] : []),
+      ...(opts.auth === false ? ['no credentials needed on the API (--no-auth)'] : []),
     ];
     const lines = [
       `marketplace-sandbox ${VERSION} ${where}`,
@@ -102,7 +111,7 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
         ? [`  WARNING: reachable from other machines with well-known defaults left on: ${defaultsLeft.join(', ')}; anyone who can reach it can use them.`]
         : []),
       ...(opts.spec
-        ? documentLines(sandbox.document, url, opts.spec)
+        ? documentLines(sandbox.document, url, opts.spec, opts.auth === false)
         : [`  partner API   ${url}/api/v2   (spec: specs/marketplace.openapi.yaml)`]),
       `  control API   ${url}/__sandbox`,
       `  state         ${sandbox.store.file ? `${sandbox.store.file} (${sandbox.store.durability === 'durable' ? 'durable: a write is answered once it is on disk' : 'relaxed: written within 50 ms of the answer'})` : 'in memory (nothing written)'}`,
@@ -115,7 +124,7 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
       ...sandbox.store.listTenants().map((t) => `    ${t.id.padEnd(18)} ${t.api_keys[0]}   ${t.name}`),
       '  OAuth clients (POST /oauth/token, client credentials):',
       ...sandbox.store.listTenants().flatMap((t) => Object.values(accessOf(t).oauth.clients).map((cl) => `    ${t.id.padEnd(18)} ${cl.client_id} : ${cl.client_secret}`)),
-      ...tryLine(opts.spec ? sandbox.document : null, url, sandbox.store.listTenants()[0]?.api_keys[0]),
+      ...tryLine(opts.spec ? sandbox.document : null, url, sandbox.store.listTenants()[0]?.api_keys[0], opts.auth === false),
     ];
     console.log(lines.join('\n'));
     log.logger?.info({ url, version: VERSION }, 'listening');

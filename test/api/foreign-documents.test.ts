@@ -91,6 +91,44 @@ describe('a split OpenAPI 3.0 document without operationIds', () => {
   });
 });
 
+describe("a document's own security schemes", () => {
+  const keyed = spec('keyed.openapi.yaml');
+  const KEY = 'mk_test_nordwind_7d3f9a2c5e8b41d6';
+
+  it('take a test key where the document puts it (a header, a query parameter), and refuse none or an unknown one', async () => {
+    const s = await serveProcess(['--memory', '--spec', keyed]);
+    try {
+      expect(s.output()).toContain('credentials   where the document asks for them: the header "X-API-Key: <a test key below>" or the query parameter api_key=<a test key below>');
+      expect(s.output()).toContain(`try: curl -H "X-API-Key: ${KEY}" ${s.url}/things`);
+      const none = await fetch(`${s.url}/things`);
+      expect(none.status).toBe(401);
+      expect((await none.json()).detail).toBe('No credentials: send the header "X-API-Key: <key>" or the query parameter api_key=<key> with a test key (mk_test_…).');
+      expect((await fetch(`${s.url}/things`, { headers: { 'x-api-key': KEY } })).status).toBe(200);
+      expect((await fetch(`${s.url}/things?api_key=${KEY}`)).status).toBe(200);
+      expect((await fetch(`${s.url}/things`, { headers: { 'x-api-key': 'mk_test_nobody' } })).status).toBe(401);
+      // The Bearer header is not where this document takes its credential.
+      expect((await fetch(`${s.url}/things`, { headers: { authorization: `Bearer ${KEY}` } })).status).toBe(401);
+    } finally {
+      await stopProcess(s.child);
+    }
+  });
+
+  it('accept any value, or none, with --no-auth, acting as the first tenant', async () => {
+    const s = await serveProcess(['--memory', '--no-auth', '--spec', keyed]);
+    try {
+      expect(s.output()).toContain('credentials   any value, or none (--no-auth): requests act as the first tenant below');
+      expect(s.output()).toContain(`try: curl ${s.url}/things`);
+      expect((await fetch(`${s.url}/things`)).status).toBe(200);
+      expect((await fetch(`${s.url}/things`, { headers: { 'x-api-key': 'anything' } })).status).toBe(200);
+      const journal = await fetch(`${s.url}/__sandbox/requests`, { headers: { authorization: 'Bearer sandbox-admin-token' } });
+      expect(journal.status).toBe(200);
+      expect(((await journal.json()).data as { path: string }[]).filter((e) => e.path === '/things')).toHaveLength(2);
+    } finally {
+      await stopProcess(s.child);
+    }
+  });
+});
+
 describe('serve --spec FILE --explain', () => {
   const explain = (file: string) =>
     new Promise<{ code: number | null; out: string }>((resolve) => {

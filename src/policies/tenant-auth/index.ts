@@ -6,12 +6,13 @@
 // key (a failed Map lookup, a string slice and a second Map lookup for an access token), and a
 // bitwise AND for the scopes.
 import { clockNowMs } from '../../clock/clock.ts';
-import type { Operation } from '../../contract/operations.ts';
+import type { OpenApiDocument, Operation } from '../../contract/operations.ts';
 import { ALL_SCOPES, checkAccessToken, missingScopes, scopeMask, tenantOfToken } from '../../domain/oauth.ts';
 import type { Policy, RequestContext } from '../../server/policy.ts';
 import { Problem } from '../../server/problem.ts';
 import type { SandboxStore, Tenant } from '../../store/store.ts';
 import { requestHeader } from '../../server/request-header.ts';
+import { BEARER_ONLY, credentialSources, describeSource, type CredentialSource } from './document-credentials.ts';
 
 const REALM = 'Bearer realm="marketplace-sandbox"';
 
@@ -52,26 +53,83 @@ export function credentialOwner(store: SandboxStore, credential: string): { tena
 /** The credential of an Authorization header, or null. */
 export const credentialOf = (header: string | undefined): string | null => (header ? bearerCredential(header) : null);
 
+/** The credential at one place a document names: a header, a query parameter, a cookie, HTTP Basic's password. */
+function readCredential(c: RequestContext, source: CredentialSource): string | null {
+  if (source.kind === 'bearer') {
+    const header = requestHeader(c, 'authorization');
+    return header ? bearerCredential(header) : null;
+  }
+  if (source.kind === 'basic') {
+    const header = requestHeader(c, 'authorization');
+    const encoded = header && /^Basic\s+(\S+)\s*$/i.exec(header)?.[1];
+    if (!encoded) return null;
+    const pair = Buffer.from(encoded, 'base64').toString('utf8');
+    return pair.slice(pair.indexOf(':') + 1) || null;
+  }
+  if (source.in === 'header') return requestHeader(c, source.name.toLowerCase())?.trim() || null;
+  if (source.in === 'query') return c.req.query(source.name) || null;
+  const cookies = requestHeader(c, 'cookie') ?? '';
+  for (const part of cookies.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === source.name) return decodeURIComponent(part.slice(eq + 1).trim()) || null;
+  }
+  return null;
+}
+
 /** No security, or an empty alternative: anyone may call it. */
 const isOpen = (op: Operation): boolean => op.security.length === 0 || op.security.some((alt) => Object.keys(alt).length === 0);
 
-export function tenantAuth(store: SandboxStore): Policy {
+export interface TenantAuthOptions {
+  /** A `--spec` document: credentials are read where its security schemes put them (document-credentials.ts). */
+  doc?: OpenApiDocument;
+  /** `--no-auth`: any value, or none, is accepted, and the request acts as this tenant. */
+  anyone?: () => Tenant | undefined;
+}
+
+export function tenantAuth(store: SandboxStore, options: TenantAuthOptions = {}): Policy {
   const requirements = new Map<Operation, number[]>();
+  const sourcesOf = new Map<Operation, CredentialSource[]>();
   return { name: 'tenant-auth', appliesTo: (op) => !isOpen(op), before: (c) => authenticate(c) };
+
+  /** The credential where the operation's document puts it; throws a 401 when there is none. */
+  function presented(c: RequestContext, op: Operation): string | null {
+    let sources = sourcesOf.get(op);
+    if (!sources) sourcesOf.set(op, (sources = options.doc ? credentialSources(options.doc, op) : BEARER_ONLY));
+    if (sources !== BEARER_ONLY) {
+      for (const source of sources) {
+        const credential = readCredential(c, source);
+        if (credential) return credential;
+      }
+      if (options.anyone) return null;
+      throw unauthorized('unauthorized', `No credentials: send ${sources.map((s) => describeSource(s)).join(' or ')} with a test key (mk_test_…).`, REALM);
+    }
+    const header = requestHeader(c, 'authorization');
+    if (!header) {
+      if (options.anyone) return null;
+      throw unauthorized('unauthorized', 'No credentials: send "Authorization: Bearer <key>" with a test key (mk_test_…) or an access token from POST /oauth/token.', REALM);
+    }
+    const credential = bearerCredential(header);
+    if (credential === null && !options.anyone) {
+      throw unauthorized('unauthorized', 'The Authorization header must use the Bearer scheme: "Authorization: Bearer <key or access token>".', `${REALM}, error="invalid_request"`);
+    }
+    return credential;
+  }
 
   function authenticate(c: RequestContext): void {
     const op = c.get('operation');
     let scopes = requirements.get(op);
     if (!scopes) requirements.set(op, (scopes = scopeRequirements(op)));
 
-    const header = requestHeader(c, 'authorization');
-    if (!header) {
-      throw unauthorized('unauthorized', 'No credentials: send "Authorization: Bearer <key>" with a test key (mk_test_…) or an access token from POST /oauth/token.', REALM);
+    const credential = presented(c, op);
+    if (options.anyone && (credential === null || (!store.tenantForKey(credential) && tenantOfToken(credential) === null))) {
+      const tenant = options.anyone();
+      if (tenant) {
+        c.set('tenant', tenant);
+        c.set('credential', 'api_key');
+        return;
+      }
     }
-    const credential = bearerCredential(header);
-    if (credential === null) {
-      throw unauthorized('unauthorized', 'The Authorization header must use the Bearer scheme: "Authorization: Bearer <key or access token>".', `${REALM}, error="invalid_request"`);
-    }
+    if (credential === null) throw unauthorized('unauthorized', 'No credentials were sent.', REALM);
 
     // Never echo the presented credential in any answer: it may be a real secret pasted by mistake.
     let tenant = store.tenantForKey(credential);
