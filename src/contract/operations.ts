@@ -192,11 +192,10 @@ export function serverBasePath(doc: OpenApiDocument): string {
   const url = server.url.replace(/\{([^}]+)\}/g, (_, name: string) => String(server.variables?.[name]?.default ?? ''));
   let path: string;
   try {
-    path = new URL(url, 'http://base.invalid').pathname;
+    path = decodeURI(new URL(url, 'http://base.invalid').pathname).replace(/\/+$/, '');
   } catch {
-    return '';
+    return ''; // not a URL, or malformed percent-escapes: no base path
   }
-  path = decodeURI(path).replace(/\/+$/, '');
   return path === '' || path === '/' ? '' : path;
 }
 

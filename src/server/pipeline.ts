@@ -77,7 +77,7 @@ export async function mountContract(app: Hono<SandboxEnv>, options: MountOptions
 
   const patterns = operations.map((op) => ({
     method: op.method.toUpperCase(),
-    regex: new RegExp(`^(${base.replace(/[.*+?^$()|[\]\\]/g, '\\$&')})?${op.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}$`),
+    regex: new RegExp(`^(${literally(base)})?${literally(op.path).replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}$`),
   }));
   return {
     operations,
@@ -201,6 +201,9 @@ async function readBody(c: RequestContext, op: Operation, v: OperationValidators
   if (validate && !validate(body)) throw itemLimitProblem(op, validate.errors, body) ?? invalid(toFieldErrors(validate.errors, '/body'));
   return body;
 }
+
+/** `text` as a regular expression that matches exactly it. */
+const literally = (text: string): string => text.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
 
 async function mockWithPrism(c: RequestContext, op: Operation, prism: PrismFallback, input: OperationInput, base: string): Promise<Reply> {
   const headers: Record<string, string> = {};

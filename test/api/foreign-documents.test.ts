@@ -98,13 +98,18 @@ describe("a document's own security schemes", () => {
   it('take a test key where the document puts it (a header, a query parameter), and refuse none or an unknown one', async () => {
     const s = await serveProcess(['--memory', '--spec', keyed]);
     try {
-      expect(s.output()).toContain('credentials   where the document asks for them: the header "X-API-Key: <a test key below>" or the query parameter api_key=<a test key below>');
+      expect(s.output()).toContain('credentials   where the document asks for them: the header "X-API-Key: <a test key below>" or the query parameter api_key=<a test key below> or the cookie session=<a test key below>');
       expect(s.output()).toContain(`try: curl -H "X-API-Key: ${KEY}" ${s.url}/things`);
       const none = await fetch(`${s.url}/things`);
       expect(none.status).toBe(401);
-      expect((await none.json()).detail).toBe('No credentials: send the header "X-API-Key: <key>" or the query parameter api_key=<key> with a test key (mk_test_…).');
+      expect((await none.json()).detail).toBe('No credentials: send the header "X-API-Key: <key>" or the query parameter api_key=<key> or the cookie session=<key> with a test key (mk_test_…).');
       expect((await fetch(`${s.url}/things`, { headers: { 'x-api-key': KEY } })).status).toBe(200);
       expect((await fetch(`${s.url}/things?api_key=${KEY}`)).status).toBe(200);
+      expect((await fetch(`${s.url}/things`, { headers: { cookie: `theme=dark; session=${KEY}` } })).status).toBe(200);
+      // A malformed cookie is no key: a 401 problem, never a 500.
+      const malformed = await fetch(`${s.url}/things`, { headers: { cookie: 'session=%E0%A4%A' } });
+      expect(malformed.status).toBe(401);
+      expect(malformed.headers.get('content-type')).toBe('application/problem+json');
       expect((await fetch(`${s.url}/things`, { headers: { 'x-api-key': 'mk_test_nobody' } })).status).toBe(401);
       // The Bearer header is not where this document takes its credential.
       expect((await fetch(`${s.url}/things`, { headers: { authorization: `Bearer ${KEY}` } })).status).toBe(401);
@@ -120,9 +125,13 @@ describe("a document's own security schemes", () => {
       expect(s.output()).toContain(`try: curl ${s.url}/things`);
       expect((await fetch(`${s.url}/things`)).status).toBe(200);
       expect((await fetch(`${s.url}/things`, { headers: { 'x-api-key': 'anything' } })).status).toBe(200);
+      // A real key still names its own tenant.
+      expect((await fetch(`${s.url}/things`, { headers: { 'x-api-key': 'mk_test_suedhafen_4b8e1c6a9f2d53e7' } })).status).toBe(200);
       const journal = await fetch(`${s.url}/__sandbox/requests`, { headers: { authorization: 'Bearer sandbox-admin-token' } });
       expect(journal.status).toBe(200);
       expect(((await journal.json()).data as { path: string }[]).filter((e) => e.path === '/things')).toHaveLength(2);
+      const other = await fetch(`${s.url}/__sandbox/requests?tenant_id=ten_suedhafen`, { headers: { authorization: 'Bearer sandbox-admin-token' } });
+      expect(((await other.json()).data as { path: string }[]).filter((e) => e.path === '/things')).toHaveLength(1);
     } finally {
       await stopProcess(s.child);
     }

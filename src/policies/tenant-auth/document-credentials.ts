@@ -11,6 +11,16 @@ export type CredentialSource =
 
 export const BEARER_ONLY: CredentialSource[] = [{ kind: 'bearer' }];
 
+/** No security, or an empty alternative: anyone may call it. */
+export const isOpenOperation = (op: Operation): boolean => op.security.length === 0 || op.security.some((alt) => Object.keys(alt).length === 0);
+
+const sameSource = (a: CredentialSource, b: CredentialSource): boolean =>
+  a.kind === b.kind && (a.kind !== 'apiKey' || (b.kind === 'apiKey' && a.in === b.in && a.name === b.name));
+
+function addOnce(sources: CredentialSource[], source: CredentialSource): void {
+  if (!sources.some((s) => sameSource(s, source))) sources.push(source);
+}
+
 interface SecurityScheme {
   type?: string;
   scheme?: string;
@@ -22,9 +32,7 @@ interface SecurityScheme {
 export function credentialSources(doc: OpenApiDocument, op: Operation): CredentialSource[] {
   const schemes = ((doc.components as { securitySchemes?: Record<string, SecurityScheme> } | undefined)?.securitySchemes ?? {}) as Record<string, SecurityScheme>;
   const sources: CredentialSource[] = [];
-  const add = (source: CredentialSource) => {
-    if (!sources.some((s) => JSON.stringify(s) === JSON.stringify(source))) sources.push(source);
-  };
+  const add = (source: CredentialSource) => addOnce(sources, source);
   for (const alternative of op.security) {
     for (const name of Object.keys(alternative)) {
       const scheme = schemes[name];
@@ -49,9 +57,6 @@ export function describeSource(source: CredentialSource, credential = '<key>'): 
 /** Every place the document's secured operations take a credential, each once. */
 export function documentSources(doc: OpenApiDocument, operations: Operation[]): CredentialSource[] {
   const all: CredentialSource[] = [];
-  for (const op of operations) {
-    if (op.security.length === 0 || op.security.some((alt) => Object.keys(alt).length === 0)) continue;
-    for (const s of credentialSources(doc, op)) if (!all.some((a) => JSON.stringify(a) === JSON.stringify(s))) all.push(s);
-  }
+  for (const op of operations) if (!isOpenOperation(op)) for (const s of credentialSources(doc, op)) addOnce(all, s);
   return all;
 }

@@ -12,7 +12,7 @@ import type { Policy, RequestContext } from '../../server/policy.ts';
 import { Problem } from '../../server/problem.ts';
 import type { SandboxStore, Tenant } from '../../store/store.ts';
 import { requestHeader } from '../../server/request-header.ts';
-import { BEARER_ONLY, credentialSources, describeSource, type CredentialSource } from './document-credentials.ts';
+import { BEARER_ONLY, credentialSources, describeSource, isOpenOperation, type CredentialSource } from './document-credentials.ts';
 
 const REALM = 'Bearer realm="marketplace-sandbox"';
 
@@ -71,13 +71,19 @@ function readCredential(c: RequestContext, source: CredentialSource): string | n
   const cookies = requestHeader(c, 'cookie') ?? '';
   for (const part of cookies.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === source.name) return decodeURIComponent(part.slice(eq + 1).trim()) || null;
+    if (eq > 0 && part.slice(0, eq).trim() === source.name) return cookieValue(part.slice(eq + 1).trim()) || null;
   }
   return null;
 }
 
-/** No security, or an empty alternative: anyone may call it. */
-const isOpen = (op: Operation): boolean => op.security.length === 0 || op.security.some((alt) => Object.keys(alt).length === 0);
+/** A cookie's value, percent-decoded where it is well formed (a malformed one is taken as sent, and then is no key). */
+function cookieValue(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
 
 export interface TenantAuthOptions {
   /** A `--spec` document: credentials are read where its security schemes put them (document-credentials.ts). */
@@ -89,7 +95,7 @@ export interface TenantAuthOptions {
 export function tenantAuth(store: SandboxStore, options: TenantAuthOptions = {}): Policy {
   const requirements = new Map<Operation, number[]>();
   const sourcesOf = new Map<Operation, CredentialSource[]>();
-  return { name: 'tenant-auth', appliesTo: (op) => !isOpen(op), before: (c) => authenticate(c) };
+  return { name: 'tenant-auth', appliesTo: (op) => !isOpenOperation(op), before: (c) => authenticate(c) };
 
   /** The credential where the operation's document puts it; throws a 401 when there is none. */
   function presented(c: RequestContext, op: Operation): string | null {
@@ -121,7 +127,8 @@ export function tenantAuth(store: SandboxStore, options: TenantAuthOptions = {})
     if (!scopes) requirements.set(op, (scopes = scopeRequirements(op)));
 
     const credential = presented(c, op);
-    if (options.anyone && (credential === null || (!store.tenantForKey(credential) && tenantOfToken(credential) === null))) {
+    // --no-auth: a key or live token still names its own tenant; anything else is the first tenant.
+    if (options.anyone && (credential === null || !credentialOwner(store, credential))) {
       const tenant = options.anyone();
       if (tenant) {
         c.set('tenant', tenant);
