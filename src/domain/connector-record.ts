@@ -88,7 +88,8 @@ export interface ConnectorRecord {
   lastPoll: Map<string, number>;
   /** Wall ms of the same. */
   lastPollAt: Map<string, number>;
-  retryAfter: Map<string, { until: number; id: string; seconds: number }>;
+  /** Wall ms until which a group (429) or an operation (503) was told to wait, by `group:…`/`op:…`. */
+  retryAfter: Map<string, number>;
   failures: Map<string, { at: number; id: string; gap: number; attempt: number }>;
   priceRefusals: Map<string, { id: string; at: number }>;
   /** Sandbox ms at which the connector confirmed each order. */
@@ -227,14 +228,14 @@ export function observeRequest(record: ConnectorRecord, entry: JournalEntry, fac
   // Retry-After: a request of a group (429) or an operation (503) before the window it was told to wait.
   if (record.retryAfter.size > 0) {
     for (const key of [keyOf('group:', facts.group), keyOf('op:', op)]) {
-      const open = record.retryAfter.get(key);
-      if (!open) continue;
-      if (at >= open.until) record.retryAfter.delete(key);
+      const until = record.retryAfter.get(key);
+      if (until === undefined) continue;
+      if (at >= until) record.retryAfter.delete(key);
       else prove(record, bucket, 'retry_after_ignored', requestId(seq), at);
     }
   }
   if (facts.retryAfterSeconds !== null && (entry.status === 429 || entry.status === 503)) {
-    record.retryAfter.set(entry.status === 429 ? keyOf('group:', facts.group) : keyOf('op:', op), { until: at + facts.retryAfterSeconds * 1000, id: requestId(seq), seconds: facts.retryAfterSeconds });
+    record.retryAfter.set(entry.status === 429 ? keyOf('group:', facts.group) : keyOf('op:', op), at + facts.retryAfterSeconds * 1000);
     tally(bucket, 'told_to_wait');
   }
 
