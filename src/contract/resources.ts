@@ -1,9 +1,10 @@
-// The resources a document's REST shape describes (inferred; serving them from the tenant's store
-// is the next step, until then Prism answers every operation of a --spec document): a collection (`GET`/`POST /things`) with its
+// The resources a document's REST shape describes (served from the tenant's store by
+// src/handlers/document-resources.ts; Prism answers the rest): a collection (`GET`/`POST /things`) with its
 // items (`GET`/`PUT`/`PATCH`/`DELETE /things/{id}`), nested ones included
 // (`/owners/{ownerId}/things`). Inferred once from the operations, as plain data; `serve --spec …
 // --explain` prints it. An author steers the guess with `x-sandbox-resource` on a path item:
 // `false` (not a resource), or `{name, idField}`.
+import { mergedAllOf, type Resolve } from '../domain/schema-fake.ts';
 import { resolveLocal, type JsonSchema, type OpenApiDocument, type Operation } from './operations.ts';
 
 export type ResourceAction = 'list' | 'create' | 'get' | 'replace' | 'merge' | 'remove';
@@ -24,6 +25,8 @@ export interface Resource {
   operations: Partial<Record<ResourceAction, string>>;
   /** The item's schema (resolved), when the document gives one. */
   itemSchema: Record<string, unknown> | null;
+  /** Items the document shows as examples (the item's and the list's answers): a fresh tenant starts with them. */
+  examples: Record<string, unknown>[];
 }
 
 export interface ResourceMap {
@@ -79,9 +82,10 @@ export function inferResources(doc: OpenApiDocument, operations: Operation[]): R
       idParam,
       idField,
       idKind: idKindOf(doc, itemSchema, idField),
-      parentParams: segments.slice(0, -1).flatMap((s) => PARAM.exec(s)?.[1] ?? []),
+      parentParams: parentParamsOf(segments),
       operations: ops,
       itemSchema,
+      examples: parentParamsOf(segments).length ? [] : examplesOf(doc, itemPath, collectionPath, idField),
     });
     for (const id of Object.values(ops)) claimed.add(id);
   }
@@ -92,6 +96,58 @@ export function inferResources(doc: OpenApiDocument, operations: Operation[]): R
     if (seen.get(r.name)! > 1) r.name = r.collectionPath.split('/').filter((s) => s && !PARAM.test(s)).join('.');
   }
   return { resources, unmatched: operations.map((op) => op.operationId).filter((id) => !claimed.has(id)) };
+}
+
+const parentParamsOf = (segments: string[]) => segments.slice(0, -1).flatMap((s) => PARAM.exec(s)?.[1] ?? []);
+
+/**
+ * The values a documented answer shows as JSON examples (`example`, then each of `examples`), in
+ * the document's order; empty when it shows none.
+ */
+export function shownExamples(doc: OpenApiDocument, path: string, method: string, status: string): unknown[] {
+  const operation = (doc.paths?.[path] as Record<string, unknown> | undefined)?.[method] as { responses?: Record<string, unknown> } | undefined;
+  const answer = operation?.responses?.[status];
+  const content = answer ? ((resolveLocal(doc, answer as Record<string, unknown>) as { content?: Record<string, unknown> }).content ?? {}) : {};
+  const shown: unknown[] = [];
+  for (const [type, media] of Object.entries(content)) {
+    if (!/json/i.test(type) || !media || typeof media !== 'object') continue;
+    const m = media as { example?: unknown; examples?: Record<string, unknown> };
+    if (m.example !== undefined) shown.push(m.example);
+    for (const ex of Object.values(m.examples ?? {})) {
+      const value = ex && typeof ex === 'object' ? (resolveLocal(doc, ex as Record<string, unknown>) as { value?: unknown }).value : undefined;
+      if (value !== undefined) shown.push(value);
+    }
+  }
+  return shown;
+}
+
+/**
+ * The items a document shows: the examples of the item GET's and the list GET's JSON answers
+ * (an array, or an object holding one), those with an id, each id once. Nested collections have
+ * none: their examples cannot say which parent they belong to.
+ */
+function examplesOf(doc: OpenApiDocument, itemPath: string, collectionPath: string, idField: string): Record<string, unknown>[] {
+  const shown = [...shownExamples(doc, itemPath, 'get', '200'), ...shownExamples(doc, collectionPath, 'get', '200')];
+  const items = new Map<string, Record<string, unknown>>();
+  const take = (value: unknown) => {
+    if (Array.isArray(value)) return value.forEach(take);
+    if (!value || typeof value !== 'object') return;
+    const record = value as Record<string, unknown>;
+    const id = record[idField];
+    if (id !== undefined && id !== null && typeof id !== 'object') {
+      if (!items.has(String(id))) items.set(String(id), record);
+      return;
+    }
+    // A list page: the arrays it holds.
+    for (const inner of Object.values(record)) if (Array.isArray(inner)) inner.forEach(take);
+  };
+  shown.forEach(take);
+  return [...items.values()];
+}
+
+/** Follows a schema's local $ref; a boolean or missing schema reads as {} (anything). */
+export function schemaResolver(doc: OpenApiDocument): Resolve {
+  return (node) => (node && typeof node === 'object' ? ((resolveLocal(doc, node as Record<string, unknown>) as Record<string, unknown>) ?? {}) : {});
 }
 
 /** The item's object schema: GET item's 200, else the create's 201/200 answer, else the PUT body. */
@@ -107,7 +163,7 @@ function schemaOfItem(doc: OpenApiDocument, operations: Operation[], ops: Partia
   for (const candidate of candidates) {
     if (!candidate || typeof candidate !== 'object') continue;
     const schema = resolveLocal(doc, candidate as Record<string, unknown> & { $ref?: string }) as Record<string, unknown>;
-    if (schema && typeof schema === 'object') return schema;
+    if (schema && typeof schema === 'object') return mergedAllOf(schema, schemaResolver(doc));
   }
   return null;
 }
@@ -143,8 +199,7 @@ export function explainResources(map: ResourceMap, title: string): string {
     lines.push(`    id: ${r.idField} (${r.idKind}), from path parameter ${r.idParam}${r.parentParams.length ? `; under ${r.parentParams.join(', ')}` : ''}`);
     lines.push(`    ${(Object.entries(r.operations) as [ResourceAction, string][]).map(([action, id]) => `${action} ${id}`).join(' · ')}`);
   }
-  // Said as it is: the store does not serve these resources yet, so Prism answers everything.
-  lines.push('  Prism answers every operation for now: resources are not yet served from the tenant\'s store.');
-  lines.push(`  Operations that fit no resource: ${map.unmatched.length ? map.unmatched.join(', ') : '(none)'}`);
+  lines.push('  These are served from the tenant\'s store (kept, reset and snapshotted like the marketplace\'s entities).');
+  lines.push(`  Operations that fit no resource, answered by Prism: ${map.unmatched.length ? map.unmatched.join(', ') : '(none)'}`);
   return lines.join('\n');
 }

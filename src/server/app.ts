@@ -11,6 +11,8 @@ import { keepEventFeed } from '../events/feed.ts';
 import { adminHandlers } from '../admin/index.ts';
 import { clockNow, setClockMode, type ClockSetting } from '../clock/clock.ts';
 import { apiHandlers } from '../handlers/index.ts';
+import { documentResourceHandlers } from '../handlers/document-resources.ts';
+import { inferResources } from '../contract/resources.ts';
 import { adminAuth, adminTokenCheck } from '../policies/admin-auth/index.ts';
 import { requestId, requestIdOf } from '../policies/request-id/index.ts';
 import { requestMetrics } from '../policies/metrics/index.ts';
@@ -318,8 +320,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const api = await mountContract(app, {
     doc: apiDoc,
     basePath,
-    // Another document's operationIds may collide with ours but not mean the same: mock them all.
-    handlers: options.specFile ? {} : apiHandlers,
+    // Its resources are served from the tenant's store; the rest is mocked.
+    handlers: options.specFile ? documentResourceHandlers(inferResources(apiDoc, listOperations(apiDoc)), listOperations(apiDoc)) : apiHandlers,
     // In this order: the journal sees every answer, the token endpoint and bearer auth name the
     // tenant, then the limiter counts (its headers go on every answer; a replay counts too, and a
     // 429 is never remembered), then Idempotency-Key is looked up in that tenant's keys (a replay

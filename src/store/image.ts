@@ -11,9 +11,10 @@ export const IMAGE_VERSION = 2;
 
 /**
  * Keyed tables of a tenant state, by path: each entry is written on its own when it changes.
- * The entity tables, the event sequence counters and the remembered idempotent answers.
+ * The entity tables, the event sequence counters, the remembered idempotent answers and a --spec
+ * document's items (src/handlers/document-resources.ts).
  */
-export const KEYED_PATHS = [...ENTITY_TABLES, 'event_sequences', 'idempotency.keys'] as const;
+export const KEYED_PATHS = [...ENTITY_TABLES, 'event_sequences', 'idempotency.keys', 'document_items'] as const;
 export type KeyedPath = (typeof KEYED_PATHS)[number];
 
 /** Tenant fields written whole when they change (each is small). */

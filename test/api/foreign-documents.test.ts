@@ -153,7 +153,7 @@ describe('serve --spec FILE --explain', () => {
     expect(code).toBe(0);
     expect(out).toContain('Kennel (a split OpenAPI 3.0 document for --spec tests) 1.2.0: 1 resource, 0 operations fitting none');
     expect(out).toContain('  dogs   /dogs  /dogs/{dogId}\n    id: id (integer), from path parameter dogId\n    list getDogs · create postDogs · get getDogsByDogId');
-    expect(out).toContain('Prism answers every operation for now');
+    expect(out).toContain("These are served from the tenant's store");
   });
 
   it('infers nested collections, follows x-sandbox-resource and lists what fits no resource', async () => {
@@ -162,7 +162,7 @@ describe('serve --spec FILE --explain', () => {
     expect(out).toContain('2 resources, 2 operations fitting none');
     expect(out).toContain('  owners   /owners  /owners/{ownerId}\n    id: owner_id (uuid), from path parameter ownerId\n    list listOwners · create addOwner · get getOwner');
     expect(out).toContain('  cats   /owners/{ownerId}/cats  /owners/{ownerId}/cats/{catNo}\n    id: number (integer), from path parameter catNo; under ownerId\n    list listCats · get getCat · merge renameCat');
-    expect(out).toContain('Operations that fit no resource: listReports, getReport');
+    expect(out).toContain('Operations that fit no resource, answered by Prism: listReports, getReport');
   });
 
   it('needs a --spec document', async () => {
