@@ -84,7 +84,8 @@ program
   .option('--repair', 'start from damaged state files: keep every record up to the last good one, the damaged file aside as <name>.corrupt-<time>')
   .option('--seed <n>', 'fixture seed for new tenants (same seed, same data)', seed)
   .option('--strict', 'validate every response against the spec; a mismatch becomes a 500 response_contract_violation')
-  .option('--spec <file>', 'serve another OpenAPI 3.x document instead (every operation mocked from it)')
+  .option('--spec <file>', 'serve another OpenAPI 3.x document instead: its resources kept in the store, the rest mocked from it')
+  .option('--seed-items <n>', 'with --spec: items each resource starts with, the document\'s examples first (default 10; --seed makes them the same each time)', seed)
   .option('--no-auth', 'accept any credential, or none, on the partner API (or the --spec document): requests act as the first tenant')
   .option('--explain', 'with --spec: print the resources inferred from the document (collections, items, id fields) and what Prism answers, then exit')
   .option('--clock <mode>', 'sandbox clocks: realtime, realtime:<factor> (sped up) or manual (moves only with POST /__sandbox/clock/advance)', clockSetting)
@@ -101,7 +102,7 @@ program
 Examples:
   $ marketplace-sandbox serve                      # default data, state in .sandbox-data/state.json
   $ marketplace-sandbox serve --memory --strict    # throw-away state, contract-checked responses
-  $ marketplace-sandbox serve --spec other.yaml    # mock any OpenAPI 3.x document
+  $ marketplace-sandbox serve --spec other.yaml    # a stateful mock of any OpenAPI 3.x document
   $ marketplace-sandbox serve --clock realtime:60  # one sandbox minute per second: orders open, cancel, get lost
   $ marketplace-sandbox serve --clock manual       # time stands still until POST /__sandbox/clock/advance
   $ marketplace-sandbox serve --scenario peak-load # 10 000 products, 20 000 orders, basic plan
@@ -117,6 +118,10 @@ Environment:
     // --data has a default, so only one given on the command line contradicts --memory.
     if (opts.memory && command.getOptionValueSource('data') === 'cli') {
       console.error('marketplace-sandbox: --memory keeps nothing on disk and --data names the file to keep the state in: pass one of them.');
+      process.exit(2);
+    }
+    if (opts.seedItems !== undefined && !opts.spec) {
+      console.error('marketplace-sandbox: --seed-items sets how many items the resources of a --spec document start with; pass --spec FILE, or leave it out (the marketplace data is set by --scenario and --seed).');
       process.exit(2);
     }
     if (opts.explain) {

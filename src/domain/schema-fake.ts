@@ -17,6 +17,8 @@ interface Fake {
 }
 
 const MAX_DEPTH = 6;
+/** Dates are drawn before a fixed day, not before now: the same seed makes the same dates on any day. */
+const REF_DATE = '2026-11-30T12:00:00Z';
 
 /** A value for `schema`; `name` is the property (or parameter) it is for. */
 export function fakeValue(schema: unknown, name: string, fake: Fake, depth = 0): unknown {
@@ -140,11 +142,13 @@ function fakeNumber(s: Schema, name: string, type: string, faker: Faker): number
 }
 
 function fakeString(s: Schema, name: string, faker: Faker): string {
-  const text = byFormat(s.format, faker) ?? (typeof s.pattern === 'string' ? fromPattern(s.pattern, faker) : undefined) ?? byName(name, faker);
+  const pattern = typeof s.pattern === 'string' ? s.pattern : undefined;
+  // The format, else the name; a pattern they miss is drawn from (a `currency` of ^[A-Z]{3}$ is still EUR).
+  let out = byFormat(s.format, faker) ?? byName(name, faker);
+  if (pattern && (out === undefined || !matches(pattern, out))) out = fromPattern(pattern, faker) ?? out;
+  out ??= faker.lorem.words({ min: 1, max: 3 });
   const min = typeof s.minLength === 'number' ? s.minLength : 0;
   const max = typeof s.maxLength === 'number' ? s.maxLength : Infinity;
-  let out = text ?? faker.lorem.words({ min: 1, max: 3 });
-  if (typeof s.pattern === 'string' && text !== undefined && !matches(s.pattern, out)) out = fromPattern(s.pattern, faker) ?? out;
   while (out.length < min) out += faker.string.alphanumeric(min - out.length);
   return out.length > max ? out.slice(0, max) : out;
 }
@@ -177,11 +181,11 @@ function byFormat(format: unknown, faker: Faker): string | undefined {
     case 'uuid':
       return faker.string.uuid();
     case 'date':
-      return faker.date.past({ years: 2 }).toISOString().slice(0, 10);
+      return faker.date.past({ years: 2, refDate: REF_DATE }).toISOString().slice(0, 10);
     case 'date-time':
-      return faker.date.past({ years: 2 }).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      return faker.date.past({ years: 2, refDate: REF_DATE }).toISOString().replace(/\.\d{3}Z$/, 'Z');
     case 'time':
-      return faker.date.past().toISOString().slice(11, 19);
+      return faker.date.past({ refDate: REF_DATE }).toISOString().slice(11, 19);
     case 'uri':
     case 'url':
     case 'iri':
@@ -229,7 +233,7 @@ function byName(name: string, faker: Faker): string | undefined {
     [/domain|host/, () => faker.internet.domainName()],
     [/slug/, () => faker.lorem.slug()],
     [/sku|code|reference|number/, () => faker.string.alphanumeric({ length: 10, casing: 'upper' })],
-    [/(^|_)(at|date|time|timestamp)$|_on$/, () => faker.date.past({ years: 2 }).toISOString().replace(/\.\d{3}Z$/, 'Z')],
+    [/(^|_)(at|date|time|timestamp)$|_on$/, () => faker.date.past({ years: 2, refDate: REF_DATE }).toISOString().replace(/\.\d{3}Z$/, 'Z')],
     [/description|summary|bio|comment|note|text|body|message/, () => faker.lorem.sentence()],
     [/title|headline|subject/, () => faker.lorem.sentence({ min: 2, max: 5 }).replace(/\.$/, '')],
     [/tag|label|category|kind|type|species|breed/, () => faker.lorem.word()],

@@ -1,96 +1,202 @@
 // The resources of a --spec document (src/contract/resources.ts), served from the tenant's store:
-// POST makes an item with a new id, GET reads it (a 404 problem once it is gone), the list returns
-// the collection's items, PUT replaces, PATCH merges (RFC 7386 for application/merge-patch+json,
-// else shallowly), DELETE removes. Items live in one keyed table of the tenant's state,
-// `document_items` (key: resource, parent ids, id), so they are persisted, reset and snapshotted
-// like the marketplace's entities. Operations that fit no resource stay with Prism.
-import { randomUUID } from 'node:crypto';
-import RandExp from 'randexp';
-import type { Operation } from '../contract/operations.ts';
-import type { Resource, ResourceAction, ResourceMap } from '../contract/resources.ts';
+// POST makes an item with a new id, GET reads it (the document's 404 once it is gone), the list
+// returns the collection's items in the document's page shape (src/handlers/document-pages.ts),
+// PUT replaces, PATCH merges (RFC 7386 for application/merge-patch+json, else shallowly), DELETE
+// removes. Items live in one keyed table of the tenant's state, `document_items` (key: resource,
+// parent ids, id), so they are persisted, reset and snapshotted like the marketplace's entities.
+//
+// Every answer fits the document: what an item lacks of what its schema requires is made up when
+// it is stored (src/domain/schema-fake.ts), and an answer whose documented schema is not the item
+// (a POST that answers `{reservation}`) is the document's example, or made from that schema.
+// A fresh tenant starts with the document's example items, then made-up ones up to `seedItems`.
+import type { Faker } from '@faker-js/faker';
+import type { OpenApiDocument, Operation } from '../contract/operations.ts';
+import { schemaResolver, shownExamples, type Resource, type ResourceAction, type ResourceMap } from '../contract/resources.ts';
+import { completed, fakeObject, mergedAllOf, fakeValue, fromPattern, type Resolve, type Schema } from '../domain/schema-fake.ts';
+import { seededFaker } from '../domain/seeded-faker.ts';
 import { put, remove } from '../state/changes.ts';
 import type { Tenant } from '../store/store.ts';
 import type { HandlerContext, HandlerRegistry, WireInput, WireReply } from '../server/handler.ts';
 import { Problem } from '../server/problem.ts';
+import { listPage, pageShapeOf, type PageShape } from './document-pages.ts';
 
 type Item = Record<string, unknown>;
+type Table = Record<string, Item>;
 
-export function documentResourceHandlers(map: ResourceMap, operations: Operation[]): HandlerRegistry {
+export interface DocumentItemOptions {
+  /** Items each resource starts with, the document's examples first (default 10). */
+  seedItems?: number;
+  /** The seed of the made-up items (the same seed, the same items). */
+  seed?: number;
+}
+
+export const DEFAULT_SEED_ITEMS = 10;
+/** Items made for each seeded parent of a nested collection (/owners/{ownerId}/pets). */
+const NESTED_PER_PARENT = 2;
+
+/** Checks an answer against the operation's documented response schema: field errors, or null when none is documented. */
+export type CheckAnswer = (operationId: string, status: number, body: unknown) => string[] | null;
+
+interface Served {
+  doc: OpenApiDocument;
+  resolve: Resolve;
+  faker: Faker;
+  pages: Map<string, PageShape | null>;
+}
+
+export function documentResourceHandlers(doc: OpenApiDocument, map: ResourceMap, operations: Operation[], options: DocumentItemOptions = {}): HandlerRegistry {
+  const resolve = schemaResolver(doc);
+  const served: Served = { doc, resolve, faker: seededFaker(options.seed ?? 1), pages: new Map() };
   const handlers: HandlerRegistry = {};
-  const itemsOf = tenantItems(map);
+  const itemsOf = tenantItems(map, served, options);
   const byId = new Map(operations.map((op) => [op.operationId, op]));
   for (const resource of map.resources) {
+    const list = resource.operations.list ? byId.get(resource.operations.list) : undefined;
+    if (list) {
+      const answer = list.responses.find((r) => r.status === '200')?.content;
+      const json = answer ? Object.entries(answer).find(([type]) => /json/i.test(type))?.[1] : undefined;
+      served.pages.set(resource.name, pageShapeOf(json, list.parameters.filter((p) => p.in === 'query'), resolve, resource.name));
+    }
     for (const [action, operationId] of Object.entries(resource.operations) as [ResourceAction, string][]) {
       const op = byId.get(operationId);
-      if (op) handlers[operationId] = (input, ctx) => serve(resource, action, op, input, itemsOf(ctx));
+      if (op) handlers[operationId] = (input, ctx) => serve(resource, action, op, input, itemsOf(ctx), served, ctx);
     }
   }
   return handlers;
 }
 
-function serve(r: Resource, action: ResourceAction, op: Operation, input: WireInput, table: Record<string, Item>): WireReply {
-  const prefix = `${r.name}|${r.parentParams.map((p) => input.path[p] ?? '').join('/')}|`;
+function serve(r: Resource, action: ResourceAction, op: Operation, input: WireInput, table: Table, s: Served, ctx: HandlerContext): WireReply {
+  const prefix = keyPrefix(r, r.parentParams.map((p) => input.path[p] ?? ''));
   const id = input.path[r.idParam];
+  const stored = (item: Item) => completed(item, r.itemSchema ?? {}, { faker: s.faker, resolve: s.resolve }) as Item;
   switch (action) {
     case 'list': {
+      const shape = s.pages.get(r.name) ?? null;
+      const filters = Object.values(shape?.params ?? {}).map((p) => p.name);
       const items = Object.entries(table)
-        .filter(([key, item]) => key.startsWith(prefix) && matchesFilters(item, input.query))
+        .filter(([key, item]) => key.startsWith(prefix) && matchesFilters(item, input.query, filters))
         .map(([, item]) => item);
-      return { status: 200, body: items };
+      if (shape) return { status: 200, body: listPage(shape, items, { query: input.query, path: input.operation.path }, s.resolve) };
+      return { status: 200, body: fitted(op, 200, items, r.idField, s, ctx) };
     }
     case 'create': {
       const body = objectBody(input.body, op);
-      const newId = body[r.idField] !== undefined && body[r.idField] !== null ? body[r.idField] : nextId(r, table, prefix);
-      const item = { ...body, [r.idField]: newId };
+      const given = body[r.idField];
+      const newId = given !== undefined && given !== null ? given : nextId(r, table, prefix, s.faker);
+      if (table[`${prefix}${String(newId)}`]) {
+        throw new Problem(409, 'conflict', `There is a ${r.name} item ${r.idField} ${JSON.stringify(newId)} already: change it with PUT ${r.itemPath}, or leave ${r.idField} out to get a new one.`);
+      }
+      const item = stored({ ...parentFields(r, input.path), ...body, [r.idField]: newId });
       put(table, `${prefix}${String(newId)}`, item);
       const status = documented(op, 201) ? 201 : 200;
-      return { status, body: hasBody(op, status) ? item : undefined };
+      return { status, body: fitted(op, status, item, r.idField, s, ctx) };
     }
-    case 'get':
-      return { status: 200, body: found(table, prefix, id, r) };
+    case 'get': {
+      const current = found(table, prefix, id, r, op, s);
+      return 'missing' in current ? current.missing : { status: 200, body: fitted(op, 200, current.item, r.idField, s, ctx) };
+    }
     case 'replace': {
-      found(table, prefix, id, r);
-      const item = { ...objectBody(input.body, op), [r.idField]: idValue(r, id!) };
+      const current = found(table, prefix, id, r, op, s);
+      if ('missing' in current) return current.missing;
+      const item = stored({ ...parentFields(r, input.path), ...objectBody(input.body, op), [r.idField]: current.item[r.idField] });
       put(table, `${prefix}${String(id)}`, item);
-      return answered(op, item);
+      return answered(op, item, r, s, ctx);
     }
     case 'merge': {
-      const current = found(table, prefix, id, r);
+      const current = found(table, prefix, id, r, op, s);
+      if ('missing' in current) return current.missing;
       const patch = objectBody(input.body, op);
-      const mergePatch = /merge-patch/i.test(input.headers['content-type'] ?? '');
-      const item = { ...(mergePatch ? (mergePatched(current, patch) as Item) : { ...current, ...patch }), [r.idField]: current[r.idField] };
+      const mergePatch = /merge-patch/i.test(input.contentType ?? '');
+      const merged = mergePatch ? (mergePatched(current.item, patch) as Item) : { ...current.item, ...patch };
+      const item = stored({ ...merged, [r.idField]: current.item[r.idField] });
       put(table, `${prefix}${String(id)}`, item);
-      return answered(op, item);
+      return answered(op, item, r, s, ctx);
     }
-    case 'remove':
-      found(table, prefix, id, r);
+    case 'remove': {
+      const current = found(table, prefix, id, r, op, s);
+      if ('missing' in current) return current.missing;
       remove(table, `${prefix}${String(id)}`);
-      return documented(op, 204) || !documented(op, 200) ? { status: 204 } : { status: 200, body: hasBody(op, 200) ? {} : undefined };
+      if (documented(op, 204) || !documented(op, 200)) return { status: 204 };
+      return { status: 200, body: hasBody(op, 200) ? fitted(op, 200, current.item, r.idField, s, ctx) : undefined };
+    }
   }
 }
 
+const keyPrefix = (r: Resource, parentIds: string[]) => `${r.name}|${parentIds.join('/')}|`;
+
 /**
  * The tenant's items; a document without security is served as the first tenant. A tenant's
- * first use (after a start, a reset or an import without them) puts in the document's examples,
- * noted as changes so they are kept with the first write.
+ * first use (after a start, a reset or an import without them) puts in the document's examples
+ * and made-up items, noted as changes so they are kept with the first write.
  */
-function tenantItems(map: ResourceMap): (ctx: HandlerContext) => Record<string, Item> {
+function tenantItems(map: ResourceMap, s: Served, options: DocumentItemOptions): (ctx: HandlerContext) => Table {
   return (ctx) => {
     const tenant: Tenant | undefined = ctx.tenant ?? ctx.store.listTenants()[0];
     if (!tenant) throw new Problem(503, 'no_tenant', "The sandbox has no tenant to keep this document's items in; create one with POST /__sandbox/tenants.");
-    const state = tenant.state as unknown as { document_items?: Record<string, Item> };
+    const state = tenant.state as unknown as { document_items?: Table };
     if (state.document_items) return state.document_items;
-    const table: Record<string, Item> = (state.document_items = {});
-    for (const r of map.resources) for (const example of r.examples) put(table, `${r.name}||${String(example[r.idField])}`, structuredClone(example));
+    const table: Table = (state.document_items = {});
+    seedItems(map, table, s, options);
     ctx.store.changed(tenant);
     return table;
   };
 }
 
-function found(table: Record<string, Item>, prefix: string, id: string | undefined, r: Resource): Item {
+/** Examples first, then items made from the schema: the same for every tenant under one seed. */
+function seedItems(map: ResourceMap, table: Table, s: Served, options: DocumentItemOptions): void {
+  const count = options.seedItems ?? DEFAULT_SEED_ITEMS;
+  const parentIds = new Map<string, string[][]>(); // resource name → the path ids of its seeded items
+  // Parents before their children: the fewest path parameters first.
+  for (const r of [...map.resources].sort((a, b) => a.parentParams.length - b.parentParams.length)) {
+    const faker = seededFaker(hashOf(`${options.seed ?? 1}|${r.name}`));
+    const fake = { faker, resolve: s.resolve };
+    const parent = r.parentParams.length ? map.resources.find((p) => p.itemPath === parentItemPath(r)) : undefined;
+    const scopes: string[][] = r.parentParams.length ? (parent ? (parentIds.get(parent.name) ?? []) : []) : [[]];
+    const ids: string[][] = [];
+    for (const scope of scopes) {
+      const prefix = keyPrefix(r, scope);
+      const wanted = r.parentParams.length ? Math.min(count, NESTED_PER_PARENT) : count;
+      const shown = r.parentParams.length ? [] : r.examples;
+      let made = 0;
+      for (const example of shown) {
+        if (made >= Math.max(wanted, shown.length)) break;
+        put(table, `${prefix}${String(example[r.idField])}`, completed(structuredClone(example), r.itemSchema ?? {}, fake) as Item);
+        ids.push([...scope, String(example[r.idField])]);
+        made++;
+      }
+      for (; made < wanted && r.itemSchema; made++) {
+        const id = nextId(r, table, prefix, faker);
+        const scoped = Object.fromEntries(r.parentParams.map((p, i) => [p, scope[i]!]));
+        put(table, `${prefix}${String(id)}`, { ...fakeObject(r.itemSchema, fake), ...parentFields(r, scoped), [r.idField]: id });
+        ids.push([...scope, String(id)]);
+      }
+    }
+    parentIds.set(r.name, ids);
+  }
+}
+
+/** The item path of a nested collection's parent: /owners/{ownerId}/pets → /owners/{ownerId}. */
+const parentItemPath = (r: Resource) => r.collectionPath.split('/').slice(0, -1).join('/');
+
+/** A nested item's properties that name its parents (ownerId, owner_id), where the item schema has them. */
+function parentFields(r: Resource, path: Record<string, string>): Item {
+  const properties = (r.itemSchema?.properties as Record<string, { type?: unknown }> | undefined) ?? {};
+  const out: Item = {};
+  for (const param of r.parentParams) {
+    const name = Object.keys(properties).find((key) => key.replace(/[_-]/g, '').toLowerCase() === param.replace(/[_-]/g, '').toLowerCase());
+    if (name && path[param] !== undefined) out[name] = properties[name]?.type === 'integer' && /^-?\d+$/.test(path[param]!) ? Number(path[param]) : path[param];
+  }
+  return out;
+}
+
+/** The item, or the document's 404 answer (a problem where it documents none). */
+function found(table: Table, prefix: string, id: string | undefined, r: Resource, op: Operation, s: Served): { item: Item } | { missing: WireReply } {
   const item = id === undefined ? undefined : table[`${prefix}${String(id)}`];
-  if (!item) throw new Problem(404, 'not_found', `There is no ${r.name} item ${r.idField} ${JSON.stringify(id)} here: create it with POST ${r.collectionPath}, or list ${r.collectionPath} for the ones that exist.`);
-  return item;
+  if (item) return { item };
+  const detail = `There is no ${r.name} item ${r.idField} ${JSON.stringify(id)} here: create it with POST ${r.collectionPath}, or list ${r.collectionPath} for the ones that exist.`;
+  if (jsonSchemaOf(op, 404) === undefined) throw new Problem(404, 'not_found', detail);
+  const type = Object.keys(op.responses.find((x) => x.status === '404')?.content ?? {}).find((t) => /json/i.test(t));
+  return { missing: { status: 404, body: documentBody(op, 404, s, detail), contentType: type } };
 }
 
 function objectBody(body: unknown, op: Operation): Item {
@@ -101,18 +207,18 @@ function objectBody(body: unknown, op: Operation): Item {
   return body as Item;
 }
 
-/** Query parameters that name a property of the items filter by equality (as text). */
-function matchesFilters(item: Item, query: Record<string, string | string[]>): boolean {
+/** Query parameters that name a property of the items filter by equality (as text); paging parameters do not. */
+function matchesFilters(item: Item, query: Record<string, string | string[]>, paging: string[]): boolean {
   for (const [name, value] of Object.entries(query)) {
-    if (!(name in item)) continue;
+    if (!(name in item) || paging.includes(name)) continue;
     const wanted = Array.isArray(value) ? value : [value];
     if (!wanted.includes(String(item[name]))) return false;
   }
   return true;
 }
 
-function nextId(r: Resource, table: Record<string, Item>, prefix: string): unknown {
-  if (r.idKind === 'uuid') return randomUUID();
+function nextId(r: Resource, table: Table, prefix: string, faker: Faker): unknown {
+  if (r.idKind === 'uuid') return faker.string.uuid();
   if (r.idKind === 'integer') {
     let max = 0;
     for (const [key, item] of Object.entries(table)) if (key.startsWith(prefix)) max = Math.max(max, Number(item[r.idField]) || 0);
@@ -121,16 +227,11 @@ function nextId(r: Resource, table: Record<string, Item>, prefix: string): unkno
   const pattern = (r.itemSchema?.properties as Record<string, { pattern?: string }> | undefined)?.[r.idField]?.pattern;
   if (r.idKind === 'pattern' && pattern) {
     for (let i = 0; i < 20; i++) {
-      const candidate = new RandExp(pattern).gen();
-      if (!table[`${prefix}${candidate}`]) return candidate;
+      const candidate = fromPattern(pattern, faker);
+      if (candidate !== undefined && !table[`${prefix}${candidate}`]) return candidate;
     }
   }
-  return `${r.name.replace(/s$/, '')}_${randomUUID().slice(0, 8)}`;
-}
-
-/** A path parameter as the id's own type. */
-function idValue(r: Resource, id: string): unknown {
-  return r.idKind === 'integer' && /^-?\d+$/.test(id) ? Number(id) : id;
+  return `${r.name.replace(/s$/, '')}_${faker.string.alphanumeric({ length: 8, casing: 'lower' })}`;
 }
 
 /** RFC 7386: null removes a member, objects merge, anything else replaces. */
@@ -147,7 +248,54 @@ export function mergePatched(target: unknown, patch: unknown): unknown {
 const documented = (op: Operation, status: number) => op.responses.some((r) => r.status === String(status));
 const hasBody = (op: Operation, status: number) => Object.keys(op.responses.find((r) => r.status === String(status))?.content ?? {}).length > 0;
 
-function answered(op: Operation, item: Item): WireReply {
-  if (documented(op, 200)) return { status: 200, body: hasBody(op, 200) ? item : undefined };
+function jsonSchemaOf(op: Operation, status: number): Schema | undefined {
+  const content = op.responses.find((r) => r.status === String(status))?.content;
+  const entry = content ? Object.entries(content).find(([type]) => /json/i.test(type)) : undefined;
+  return entry ? ((entry[1] ?? {}) as Schema) : undefined;
+}
+
+/**
+ * `value` as the answer of `status` if its documented schema takes it (completed where it lacks
+ * what is required), else what the document shows for that answer: its example, or a value
+ * made from its schema.
+ */
+function fitted(op: Operation, status: number, value: unknown, idField: string, s: Served, ctx: HandlerContext): unknown {
+  const schema = jsonSchemaOf(op, status);
+  if (schema === undefined || !ctx.checkAnswer) return value;
+  if (ctx.checkAnswer(op.operationId, status, value)?.length === 0) return value;
+  // Completed only where the answer is the item (its schema has the id); else it is another thing (a receipt).
+  const properties = (mergedAllOf(s.resolve(schema), s.resolve).properties as Record<string, unknown> | undefined) ?? {};
+  if (!Array.isArray(value) && idField in properties) {
+    const filled = completed(value, schema, { faker: s.faker, resolve: s.resolve });
+    if (ctx.checkAnswer(op.operationId, status, filled)?.length === 0) return filled;
+  }
+  return documentBody(op, status, s);
+}
+
+/** What the document shows for an answer: its first example, or one made from its schema (a message field saying `detail`). */
+function documentBody(op: Operation, status: number, s: Served, detail?: string): unknown {
+  const shown = shownExamples(s.doc, op.path, op.method, String(status))[0];
+  const body = shown !== undefined ? structuredClone(shown) : fakeValue(jsonSchemaOf(op, status) ?? {}, 'body', { faker: s.faker, resolve: s.resolve, requiredOnly: true });
+  if (detail && body && typeof body === 'object' && !Array.isArray(body)) {
+    const properties = (s.resolve(jsonSchemaOf(op, status)).properties as Record<string, unknown> | undefined) ?? {};
+    for (const key of ['message', 'detail', 'error_description', 'description', 'error', 'title']) {
+      if (key in properties && s.resolve(properties[key]).type === 'string') {
+        (body as Item)[key] = detail;
+        break;
+      }
+    }
+  }
+  return body;
+}
+
+function answered(op: Operation, item: Item, r: Resource, s: Served, ctx: HandlerContext): WireReply {
+  if (documented(op, 200)) return { status: 200, body: hasBody(op, 200) ? fitted(op, 200, item, r.idField, s, ctx) : undefined };
   return documented(op, 204) ? { status: 204 } : { status: 200, body: item };
+}
+
+/** A stable 32-bit number for a text (FNV-1a): one seed per resource. */
+function hashOf(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash;
 }

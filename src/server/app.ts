@@ -63,8 +63,10 @@ export { ADMIN_SPEC, DEFAULT_SPEC, VERSION } from '../sandbox-files.ts';
 export { DEFAULT_ADMIN_TOKEN } from '../control/admin-token.ts';
 
 export interface SandboxOptions {
-  /** Another OpenAPI 3.x document to serve instead of the marketplace API; all its operations are mocked by Prism. */
+  /** Another OpenAPI 3.x document to serve instead of the marketplace API: its resources from the store, the rest mocked by Prism. */
   specFile?: string;
+  /** With specFile: items each inferred resource starts with (default 10; the document's examples first). */
+  seedItems?: number;
   /** State file; omitted means memory only. */
   dataFile?: string;
   seed?: number;
@@ -244,6 +246,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     tenant,
     now: () => (tenant ? clockNow(tenant.clock) : new Date()),
     checkRequestBody,
+    checkAnswer,
     webhooks,
     clientAuth,
     webhookTargetAllowList: webhookTargets,
@@ -263,6 +266,15 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     const validate = (api.validators.get(operationId) ?? admin.validators.get(operationId))?.bodies.get('application/json');
     if (!validate) throw new Error(`${operationId} has no JSON request body schema to check against.`);
     return validate(value) ? [] : toFieldErrors(validate.errors, pointer);
+  };
+  // The --spec document's stored items are answered only where their documented schema takes them.
+  const checkAnswer = (operationId: string, status: number, body: unknown): string[] | null => {
+    const responses = api.validators.get(operationId)?.responses;
+    if (!responses) return null;
+    for (const [key, validate] of responses) {
+      if (key.startsWith(`${status} `) && /json/i.test(key)) return validate(body) ? [] : toFieldErrors(validate.errors, '/body').map((e) => `${e.pointer} ${e.message}`);
+    }
+    return null;
   };
   // A write that succeeded is written with its batch (src/store/durable-writes.ts); durable, its
   // answer waits for the batch's fsync, and a batch the disk refused is undone and answered 503.
@@ -321,7 +333,11 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     doc: apiDoc,
     basePath,
     // Its resources are served from the tenant's store; the rest is mocked.
-    handlers: options.specFile ? documentResourceHandlers(inferResources(apiDoc, listOperations(apiDoc)), listOperations(apiDoc)) : apiHandlers,
+    handlers: options.specFile
+      ? documentResourceHandlers(apiDoc, inferResources(apiDoc, listOperations(apiDoc)), listOperations(apiDoc), { seed: options.seed, seedItems: options.seedItems })
+      : apiHandlers,
+    // A foreign document's Prefer (code=, example=, dynamic=) asks Prism for that answer, stored resources included.
+    preferMocks: Boolean(options.specFile),
     // In this order: the journal sees every answer, the token endpoint and bearer auth name the
     // tenant, then the limiter counts (its headers go on every answer; a replay counts too, and a
     // 429 is never remembered), then Idempotency-Key is looked up in that tenant's keys (a replay

@@ -42,6 +42,8 @@ export interface WireInput {
   query: Record<string, string | string[]>;
   headers: Record<string, string>;
   body: unknown;
+  /** The request body's Content-Type, when it has a body (merge-patch or not). */
+  contentType?: string;
 }
 
 /** The input of operation `Id`, typed from the spec; without `Id`, the pipeline's untyped form. */
@@ -69,6 +71,11 @@ export interface HandlerContext {
    * one line of a bulk request against createProduct's; field errors are prefixed with `pointer`.
    */
   checkRequestBody?(operationId: string, value: unknown, pointer: string): FieldError[];
+  /**
+   * Checks an answer against the operation's documented JSON schema for `status`: the errors
+   * (empty when it fits), or null when the document gives that answer no JSON schema.
+   */
+  checkAnswer?(operationId: string, status: number, body: unknown): string[] | null;
   /** Client credentials sent with HTTP Basic to the token endpoint (src/policies/oauth-token). */
   clientAuth?: { client_id: string; client_secret: string };
   /** Addresses webhook URLs may point at although they are link-local or metadata addresses (src/webhooks/target.ts). */

@@ -16,6 +16,8 @@ export interface MountOptions {
   /** Also serve every operation under this path (a foreign document's `servers[0]` path: "/v1"). */
   basePath?: string;
   handlers: HandlerRegistry;
+  /** A request with Prism's Prefer (code=, example=, dynamic=) is answered by Prism even where a handler serves the operation. */
+  preferMocks?: boolean;
   /**
    * Policies every answer goes through, outermost, in order (security headers, body size): what
    * they answer is not checked against the document by strict mode.
@@ -64,7 +66,7 @@ export async function mountContract(app: Hono<SandboxEnv>, options: MountOptions
   // Prism reads a document after the server listens (compileAll) or on the first mocked request:
   // for a large document that is seconds (3 s for 659 operations), and the document's own checks
   // (the validators, compiled now for a foreign one) have already passed.
-  const prism = mocked.length > 0 ? await createPrismFallback(options.doc, { lazy: true }) : null;
+  const prism = mocked.length > 0 || options.preferMocks ? await createPrismFallback(options.doc, { lazy: true }) : null;
 
   const contract = options.strict ? [responseContract(validators, options.documentsProblems ?? true)] : [];
   for (const op of operations) {
@@ -137,9 +139,10 @@ function serveOperation(
     body: unknown,
     answerHeaders: Record<string, string>,
   ): Response | Problem | Promise<Response> {
-    const input: OperationInput = { operation: op, path: parts.path, query: parts.query, headers: parts.headers, body };
+    const input: OperationInput = { operation: op, path: parts.path, query: parts.query, headers: parts.headers, body, contentType: body === undefined ? undefined : c.req.header('content-type') };
     // An operation without a handler is mocked, and Prism exists whenever one is (mountContract).
-    const reply: Reply | Problem | Promise<Reply> = handler ? handler(input, options.context(c)) : mockWithPrism(c, op, prism!, input, options.basePath ?? '');
+    const mocks = !handler || (options.preferMocks && PRISM_PREFER.test(c.req.header('prefer') ?? ''));
+    const reply: Reply | Problem | Promise<Reply> = mocks ? mockWithPrism(c, op, prism!, input, options.basePath ?? '') : handler(input, options.context(c));
     if (reply instanceof Problem) return reply; // returned rather than thrown: the runner answers it as an error
     return reply instanceof Promise ? reply.then((r) => finish(r, c, answerHeaders)) : finish(reply, c, answerHeaders);
   }
@@ -204,6 +207,9 @@ async function readBody(c: RequestContext, op: Operation, v: OperationValidators
 
 /** `text` as a regular expression that matches exactly it. */
 const literally = (text: string): string => text.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+
+/** What Prism reads in a Prefer header: which answer, which example, or a generated one. */
+const PRISM_PREFER = /(^|[\s,;])(code|example|dynamic)=/i;
 
 async function mockWithPrism(c: RequestContext, op: Operation, prism: PrismFallback, input: OperationInput, base: string): Promise<Reply> {
   const headers: Record<string, string> = {};

@@ -16,6 +16,8 @@ export interface ServeOptions {
   data: string;
   memory?: boolean;
   seed?: number;
+  /** With --spec: items each inferred resource starts with. */
+  seedItems?: number;
   strict?: boolean;
   spec?: string;
   /** With --spec: print the inferred resources and exit (src/server/explain.ts). */
@@ -72,6 +74,7 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
     requestLines: log.requestLines,
     dataFile: opts.memory ? undefined : opts.data,
     seed: opts.seed,
+    seedItems: opts.seedItems,
     strict: opts.strict,
     specFile: opts.spec,
     clock: opts.clock,

@@ -33,7 +33,7 @@ function caller(sb: ServeProcess) {
 
 describe('Petstore (expanded): a collection with its items', () => {
   it('makes a create → read → list → delete → 404 round trip, with integer ids as the schema says', async () => {
-    const call = caller(await serve(['--memory', '--spec', spec('fixtures/specs/oai/v3.0-petstore-expanded.yaml')]));
+    const call = caller(await serve(['--memory', '--seed-items', '0', '--spec', spec('fixtures/specs/oai/v3.0-petstore-expanded.yaml')]));
     const created = await call('POST', '/v2/pets', { name: 'Rex', tag: 'dog' });
     expect(created.status).toBe(200);
     expect(created.body).toEqual({ id: 1, name: 'Rex', tag: 'dog' });
@@ -55,7 +55,7 @@ describe('Petstore (expanded): a collection with its items', () => {
   });
 
   it('refuses an invalid body with a pointer, and stores nothing', async () => {
-    const call = caller(await serve(['--memory', '--spec', spec('fixtures/specs/oai/v3.0-petstore-expanded.yaml')]));
+    const call = caller(await serve(['--memory', '--seed-items', '0', '--spec', spec('fixtures/specs/oai/v3.0-petstore-expanded.yaml')]));
     const refused = await call('POST', '/v2/pets', { tag: 'no name' });
     expect(refused.status).toBe(400);
     expect(refused.body.errors.map((e: { pointer: string }) => e.pointer)).toContain('/body/name');
@@ -67,7 +67,8 @@ describe('Kennel: the document’s examples are the first items, kept like any e
   it('starts with the example dog, adds the next id, replaces a 404 for an unknown id, and keeps writes across a restart until a reset', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'doc-resources-'));
     dirs.push(dir);
-    const args = ['--data', join(dir, 'state.json'), '--spec', spec('specs/kennel/openapi.yaml')];
+    // One item each: the example dog alone (made-up ones are test/api/document-seeds.test.ts's).
+    const args = ['--data', join(dir, 'state.json'), '--seed-items', '1', '--spec', spec('specs/kennel/openapi.yaml')];
     let sb = await serve(args);
     let call = caller(sb);
     expect((await call('GET', '/api/v1/dogs/7')).body).toEqual({ id: 7, name: 'Bello', weight_kg: 12.5, chip: null, photo: null });
