@@ -19,12 +19,16 @@ export interface Resource {
   idField: string;
   /** How new ids are made: the id property's type and format. */
   idKind: 'integer' | 'uuid' | 'pattern' | 'string';
+  /** The pattern new ids match, for idKind pattern. */
+  idPattern?: string;
   /** The path parameters before the id: a nested collection's parents. */
   parentParams: string[];
   /** operationId by action. */
   operations: Partial<Record<ResourceAction, string>>;
   /** The item's schema (resolved), when the document gives one. */
   itemSchema: Record<string, unknown> | null;
+  /** The property the item answer wraps the item in (`{"kubernetes_cluster": {…}}`), or null when it is the item itself. */
+  envelope: string | null;
   /** Items the document shows as examples (the item's and the list's answers): a fresh tenant starts with them. */
   examples: Record<string, unknown>[];
 }
@@ -73,18 +77,22 @@ export function inferResources(doc: OpenApiDocument, operations: Operation[]): R
     for (const op of itemOps) if (ITEM_ACTIONS[op.method]) ops[ITEM_ACTIONS[op.method]!] = op.operationId;
     if (!ops.get && !ops.create) continue;
     const statics = segments.filter((s) => s && !PARAM.test(s));
-    const itemSchema = schemaOfItem(doc, operations, ops);
-    const idField = steering?.idField ?? idFieldOf(idParam, statics[statics.length - 1] ?? '', itemSchema);
+    const answered = schemaOfItem(doc, operations, ops);
+    const envelope = answered ? envelopeOf(answered, schemaResolver(doc)) : null;
+    const itemSchema = envelope ? mergedAllOf(schemaResolver(doc)((answered!.properties as Record<string, unknown>)[envelope]), schemaResolver(doc)) : answered;
+    const idParamSchema = [...itemOps, ...collectionOps].flatMap((op) => op.parameters).find((p) => p.in === 'path' && p.name === idParam)?.schema;
+    const idField = steering?.idField ?? idFieldOf(idParam, statics[statics.length - 1] ?? '', itemSchema, schemaResolver(doc)(idParamSchema), schemaResolver(doc));
     resources.push({
       name: steering?.name ?? statics[statics.length - 1] ?? 'items',
       collectionPath,
       itemPath,
       idParam,
       idField,
-      idKind: idKindOf(doc, itemSchema, idField),
+      ...idKindOf(doc, itemSchema, idField, idParamSchema),
       parentParams: parentParamsOf(segments),
       operations: ops,
       itemSchema,
+      envelope,
       examples: parentParamsOf(segments).length ? [] : examplesOf(doc, itemPath, collectionPath, idField),
     });
     for (const id of Object.values(ops)) claimed.add(id);
@@ -168,8 +176,12 @@ function schemaOfItem(doc: OpenApiDocument, operations: Operation[], ops: Partia
   return null;
 }
 
-/** The property holding the id: the parameter's own name, `id`, or the parameter without the resource's name (petId → id). */
-function idFieldOf(idParam: string, collection: string, schema: Record<string, unknown> | null): string {
+/**
+ * The property holding the id: the parameter's own name, `id`, or the parameter without the
+ * resource's name (petId → id), else the one property of the parameter's format (floating_ip →
+ * ip, both ipv4).
+ */
+function idFieldOf(idParam: string, collection: string, schema: Record<string, unknown> | null, paramSchema: Record<string, unknown>, resolve: Resolve): string {
   const names = Object.keys((schema?.properties as Record<string, unknown> | undefined) ?? {});
   const lower = new Map(names.map((n) => [n.toLowerCase(), n]));
   const singular = collection.replace(/ies$/, 'y').replace(/s$/, '').toLowerCase();
@@ -178,17 +190,43 @@ function idFieldOf(idParam: string, collection: string, schema: Record<string, u
     const found = lower.get(candidate);
     if (found) return found;
   }
+  const properties = (schema?.properties as Record<string, unknown> | undefined) ?? {};
+  const sameFormat = paramSchema.format ? names.filter((n) => resolve(properties[n]).format === paramSchema.format) : [];
+  if (sameFormat.length === 1) return sameFormat[0]!;
   return names.length ? (lower.get('id') ?? idParam) : 'id';
 }
 
-function idKindOf(doc: OpenApiDocument, schema: Record<string, unknown> | null, field: string): Resource['idKind'] {
-  const raw = (schema?.properties as Record<string, unknown> | undefined)?.[field];
-  const prop = raw && typeof raw === 'object' ? (resolveLocal(doc, raw as Record<string, unknown> & { $ref?: string }) as Record<string, unknown>) : undefined;
-  if (!prop) return 'string';
-  if (prop.type === 'integer' || prop.type === 'number') return 'integer';
-  if (prop.format === 'uuid') return 'uuid';
-  if (typeof prop.pattern === 'string') return 'pattern';
-  return 'string';
+/**
+ * The property an item answer wraps its item in: the only property of the answer (or its only
+ * required one), itself an object, where the answer has no id of its own (`{"droplet": {…}}`).
+ */
+function envelopeOf(schema: Record<string, unknown>, resolve: Resolve): string | null {
+  const properties = (schema.properties as Record<string, unknown> | undefined) ?? {};
+  const names = Object.keys(properties);
+  if (names.some((n) => /^(id|uuid|.*_id)$/i.test(n))) return null;
+  const required = Array.isArray(schema.required) ? (schema.required as string[]) : [];
+  const candidates = names.length === 1 ? names : required.length === 1 ? required : [];
+  const key = candidates[0];
+  if (!key) return null;
+  const inner = mergedAllOf(resolve(properties[key]), resolve);
+  return inner.type === 'object' || inner.properties ? key : null;
+}
+
+/**
+ * How new ids are made: from the path parameter's schema where it says more than "a string"
+ * (the URL must take the id), else from the id property's.
+ */
+function idKindOf(doc: OpenApiDocument, schema: Record<string, unknown> | null, field: string, paramSchema?: unknown): Pick<Resource, 'idKind' | 'idPattern'> {
+  const kindOf = (raw: unknown): Pick<Resource, 'idKind' | 'idPattern'> => {
+    const prop = raw && typeof raw === 'object' ? (resolveLocal(doc, raw as Record<string, unknown> & { $ref?: string }) as Record<string, unknown>) : undefined;
+    if (!prop) return { idKind: 'string' };
+    if (prop.type === 'integer' || prop.type === 'number') return { idKind: 'integer' };
+    if (prop.format === 'uuid') return { idKind: 'uuid' };
+    if (typeof prop.pattern === 'string') return { idKind: 'pattern', idPattern: prop.pattern };
+    return { idKind: 'string' };
+  };
+  const byParam = kindOf(paramSchema);
+  return byParam.idKind !== 'string' ? byParam : kindOf((schema?.properties as Record<string, unknown> | undefined)?.[field]);
 }
 
 /** What `serve --spec … --explain` prints. */

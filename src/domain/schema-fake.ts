@@ -69,21 +69,42 @@ export function fakeObject(schema: unknown, fake: Fake, depth = 0): Record<strin
 }
 
 /**
- * `value` with what `schema` requires and it lacks made up (recursively through the objects it
- * has); what it has is kept. A stored item then always answers its document's schema.
+ * `value` made to fit `schema`, keeping all of it that does: what the schema requires and it
+ * lacks is made up, and a value of the wrong type or outside an enum is replaced by a made-up
+ * one, recursively through objects and arrays. A stored item then answers as its document says,
+ * even where the document's request and answer schemas differ (a body of ids, an answer of objects).
  */
 export function completed(value: unknown, schema: unknown, fake: Fake, depth = 0): unknown {
-  const s = mergedAllOf(fake.resolve(schema), fake.resolve);
-  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value) || depth > MAX_DEPTH) return value;
+  let s = mergedAllOf(fake.resolve(schema), fake.resolve);
+  for (const key of ['oneOf', 'anyOf'] as const) {
+    const options = s[key];
+    if (Array.isArray(options) && options.length && !s.type && !s.properties) s = mergedAllOf(fake.resolve(options[0]), fake.resolve);
+  }
+  if (depth > MAX_DEPTH || value === undefined) return value;
+  const required = { ...fake, requiredOnly: true };
+  if (!fits(value, s)) return fakeValue(s, 'value', required, depth);
+  if (Array.isArray(value)) return s.items === undefined ? value : value.map((v) => completed(v, s.items, fake, depth + 1));
+  if (value === null || typeof value !== 'object') return value;
   const properties = (s.properties as Record<string, unknown> | undefined) ?? {};
   const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
   for (const key of Array.isArray(s.required) ? (s.required as string[]) : []) {
-    if (out[key] === undefined) out[key] = fakeValue(properties[key] ?? {}, key, { ...fake, requiredOnly: true }, depth + 1);
+    if (out[key] === undefined) out[key] = fakeValue(properties[key] ?? {}, key, required, depth + 1);
   }
   for (const [key, property] of Object.entries(properties)) {
-    if (out[key] && typeof out[key] === 'object' && !Array.isArray(out[key])) out[key] = completed(out[key], property, fake, depth + 1);
+    if (out[key] !== undefined) out[key] = completed(out[key], property, fake, depth + 1);
   }
   return out;
+}
+
+/** Whether `value` has the schema's type (and is one of its enum), not looking inside. */
+function fits(value: unknown, s: Schema): boolean {
+  if (Array.isArray(s.enum) && !s.enum.some((e) => e === value)) return false;
+  if (s.const !== undefined) return s.const === value;
+  if (value === null) return s.nullable === true || s.type === 'null' || (Array.isArray(s.type) && s.type.includes('null')) || (s.type === undefined && !s.properties);
+  const types = Array.isArray(s.type) ? (s.type as string[]) : typeof s.type === 'string' ? [s.type] : [];
+  if (types.length === 0) return true;
+  const actual = Array.isArray(value) ? 'array' : typeof value === 'number' ? (Number.isInteger(value) ? 'integer' : 'number') : typeof value;
+  return types.some((t) => t === actual || (t === 'number' && actual === 'integer'));
 }
 
 /** An `allOf`'s parts gathered into one object schema (their properties and required lists). */

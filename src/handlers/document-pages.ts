@@ -4,7 +4,7 @@
 // request's paging parameters (page & limit, offset & limit, or a cursor) pick the slice; a
 // cursor is the next item's offset, opaque to the partner. Plain data in, plain data out.
 import type { OperationParameter } from '../contract/operations.ts';
-import type { Resolve, Schema } from '../domain/schema-fake.ts';
+import { mergedAllOf, type Resolve, type Schema } from '../domain/schema-fake.ts';
 import { Problem } from '../server/problem.ts';
 
 type Role = 'total' | 'page' | 'limit' | 'offset' | 'pages' | 'next' | 'previous' | 'hasMore';
@@ -47,7 +47,7 @@ export function pageShapeOf(schema: unknown, query: OperationParameter[], resolv
     }
   }
   if (schema === undefined) return null;
-  const s = resolve(schema);
+  const s = objectOption(resolve(schema), resolve);
   if (s.type === 'array' || (Array.isArray(s.type) && s.type.includes('array')) || s.items) return { itemsKey: null, schema: null, params };
   const properties = (s.properties as Record<string, unknown> | undefined) ?? {};
   const arrays = Object.keys(properties).filter((key) => {
@@ -114,18 +114,28 @@ function filled(schema: Schema, facts: Record<Role, unknown>, resolve: Resolve, 
   const properties = (schema.properties as Record<string, unknown> | undefined) ?? {};
   const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
   for (const [key, raw] of Object.entries(properties)) {
-    const p = resolve(raw);
-    const role = FIELD_ROLES.find(([pattern]) => pattern.test(key))?.[1];
-    if (role) {
-      const v = typed(facts[role], p);
-      if (v !== undefined) out[key] = v;
-      else if (required.has(key)) out[key] = emptyOf(p);
-    } else if (depth < 2 && (p.type === 'object' || p.properties)) {
+    const p = objectOption(resolve(raw), resolve);
+    if (p.type === 'object' || p.properties) {
+      // An object (links, meta, pages): its own fields, a level or two down.
+      if (depth >= 2) continue;
       const inner = filled(p, facts, resolve, depth + 1);
       if (Object.keys(inner).length || required.has(key)) out[key] = inner;
+      continue;
     }
+    const role = FIELD_ROLES.find(([pattern]) => pattern.test(key))?.[1];
+    if (!role) continue;
+    const v = typed(facts[role], p);
+    if (v !== undefined) out[key] = v;
+    else if (required.has(key)) out[key] = emptyOf(p);
   }
   return out;
+}
+
+/** A schema as one object schema where it is one: its allOf merged, or the first of its anyOf/oneOf. */
+function objectOption(s: Schema, resolve: Resolve): Schema {
+  const merged = mergedAllOf(s, resolve);
+  const options = (merged.anyOf ?? merged.oneOf) as unknown[] | undefined;
+  return Array.isArray(options) && options.length && !merged.type && !merged.properties ? mergedAllOf(resolve(options[0]), resolve) : merged;
 }
 
 /** `value` as the field's type, or undefined when it has none to give (no next page, for one). */

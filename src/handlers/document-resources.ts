@@ -42,11 +42,15 @@ interface Served {
   resolve: Resolve;
   faker: Faker;
   pages: Map<string, PageShape | null>;
+  options: DocumentItemOptions;
+  /** Nested resources whose parent is no resource of the document: their items are made per parent on its first list. */
+  orphans: Set<string>;
 }
 
 export function documentResourceHandlers(doc: OpenApiDocument, map: ResourceMap, operations: Operation[], options: DocumentItemOptions = {}): HandlerRegistry {
   const resolve = schemaResolver(doc);
-  const served: Served = { doc, resolve, faker: seededFaker(options.seed ?? 1), pages: new Map() };
+  const orphans = new Set(map.resources.filter((r) => r.parentParams.length && !map.resources.some((p) => p.itemPath === parentItemPath(r))).map((r) => r.name));
+  const served: Served = { doc, resolve, faker: seededFaker(options.seed ?? 1), pages: new Map(), options, orphans };
   const handlers: HandlerRegistry = {};
   const itemsOf = tenantItems(map, served, options);
   const byId = new Map(operations.map((op) => [op.operationId, op]));
@@ -71,16 +75,24 @@ function serve(r: Resource, action: ResourceAction, op: Operation, input: WireIn
   const stored = (item: Item) => completed(item, r.itemSchema ?? {}, { faker: s.faker, resolve: s.resolve }) as Item;
   switch (action) {
     case 'list': {
+      if (s.orphans.has(r.name) && !table[prefix]) seedScope(r, table, prefix, input.path, s, ctx);
       const shape = s.pages.get(r.name) ?? null;
       const filters = Object.values(shape?.params ?? {}).map((p) => p.name);
       const items = Object.entries(table)
-        .filter(([key, item]) => key.startsWith(prefix) && matchesFilters(item, input.query, filters))
+        .filter(([key, item]) => key.startsWith(prefix) && key !== prefix && matchesFilters(item, input.query, filters))
         .map(([, item]) => item);
-      if (shape) return { status: 200, body: listPage(shape, items, { query: input.query, path: input.operation.path }, s.resolve) };
-      return { status: 200, body: fitted(op, 200, items, r.idField, s, ctx) };
+      const status = success(op, [200]);
+      if (!shape) return { status, body: fitted(op, status, items, r, s, ctx) };
+      const page = listPage(shape, items, { query: input.query, path: input.operation.path }, s.resolve);
+      // A page whose other fields the document requires (or whose items its list schema sees otherwise) is completed.
+      if (!ctx.checkAnswer || ctx.checkAnswer(op.operationId, status, page)?.length !== 0) {
+        const schema = jsonSchemaOf(op, status);
+        if (schema !== undefined) return { status, body: completed(page, schema, { faker: s.faker, resolve: s.resolve }) };
+      }
+      return { status, body: page };
     }
     case 'create': {
-      const body = objectBody(input.body, op);
+      const body = unwrapped(objectBody(input.body, op), r);
       const given = body[r.idField];
       const newId = given !== undefined && given !== null ? given : nextId(r, table, prefix, s.faker);
       if (table[`${prefix}${String(newId)}`]) {
@@ -88,24 +100,25 @@ function serve(r: Resource, action: ResourceAction, op: Operation, input: WireIn
       }
       const item = stored({ ...parentFields(r, input.path), ...body, [r.idField]: newId });
       put(table, `${prefix}${String(newId)}`, item);
-      const status = documented(op, 201) ? 201 : 200;
-      return { status, body: fitted(op, status, item, r.idField, s, ctx) };
+      const status = success(op, [201, 200]);
+      return { status, body: hasBody(op, status) ? fitted(op, status, item, r, s, ctx) : undefined };
     }
     case 'get': {
       const current = found(table, prefix, id, r, op, s);
-      return 'missing' in current ? current.missing : { status: 200, body: fitted(op, 200, current.item, r.idField, s, ctx) };
+      const status = success(op, [200]);
+      return 'missing' in current ? current.missing : { status, body: fitted(op, status, current.item, r, s, ctx) };
     }
     case 'replace': {
       const current = found(table, prefix, id, r, op, s);
       if ('missing' in current) return current.missing;
-      const item = stored({ ...parentFields(r, input.path), ...objectBody(input.body, op), [r.idField]: current.item[r.idField] });
+      const item = stored({ ...parentFields(r, input.path), ...unwrapped(objectBody(input.body, op), r), [r.idField]: current.item[r.idField] });
       put(table, `${prefix}${String(id)}`, item);
       return answered(op, item, r, s, ctx);
     }
     case 'merge': {
       const current = found(table, prefix, id, r, op, s);
       if ('missing' in current) return current.missing;
-      const patch = objectBody(input.body, op);
+      const patch = unwrapped(objectBody(input.body, op), r);
       const mergePatch = /merge-patch/i.test(input.contentType ?? '');
       const merged = mergePatch ? (mergePatched(current.item, patch) as Item) : { ...current.item, ...patch };
       const item = stored({ ...merged, [r.idField]: current.item[r.idField] });
@@ -116,8 +129,8 @@ function serve(r: Resource, action: ResourceAction, op: Operation, input: WireIn
       const current = found(table, prefix, id, r, op, s);
       if ('missing' in current) return current.missing;
       remove(table, `${prefix}${String(id)}`);
-      if (documented(op, 204) || !documented(op, 200)) return { status: 204 };
-      return { status: 200, body: hasBody(op, 200) ? fitted(op, 200, current.item, r.idField, s, ctx) : undefined };
+      const status = success(op, [204, 200]);
+      return { status, body: hasBody(op, status) ? fitted(op, status, current.item, r, s, ctx) : undefined };
     }
   }
 }
@@ -175,6 +188,23 @@ function seedItems(map: ResourceMap, table: Table, s: Served, options: DocumentI
   }
 }
 
+/**
+ * A nested collection under a parent the document does not serve as a resource (any
+ * /users/{username} has repositories): its first list in a tenant makes its items, marked by an
+ * entry under the bare prefix so it happens once, kept and reset like the rest.
+ */
+function seedScope(r: Resource, table: Table, prefix: string, path: Record<string, string>, s: Served, ctx: HandlerContext): void {
+  put(table, prefix, {});
+  const faker = seededFaker(hashOf(`${s.options.seed ?? 1}|${prefix}`));
+  const count = Math.min(s.options.seedItems ?? DEFAULT_SEED_ITEMS, NESTED_PER_PARENT);
+  for (let i = 0; i < count && r.itemSchema; i++) {
+    const id = nextId(r, table, prefix, faker);
+    put(table, `${prefix}${String(id)}`, { ...fakeObject(r.itemSchema, { faker, resolve: s.resolve }), ...parentFields(r, path), [r.idField]: id });
+  }
+  const tenant = ctx.tenant ?? ctx.store.listTenants()[0];
+  if (tenant) ctx.store.changed(tenant);
+}
+
 /** The item path of a nested collection's parent: /owners/{ownerId}/pets → /owners/{ownerId}. */
 const parentItemPath = (r: Resource) => r.collectionPath.split('/').slice(0, -1).join('/');
 
@@ -224,7 +254,7 @@ function nextId(r: Resource, table: Table, prefix: string, faker: Faker): unknow
     for (const [key, item] of Object.entries(table)) if (key.startsWith(prefix)) max = Math.max(max, Number(item[r.idField]) || 0);
     return max + 1;
   }
-  const pattern = (r.itemSchema?.properties as Record<string, { pattern?: string }> | undefined)?.[r.idField]?.pattern;
+  const pattern = r.idPattern;
   if (r.idKind === 'pattern' && pattern) {
     for (let i = 0; i < 20; i++) {
       const candidate = fromPattern(pattern, faker);
@@ -255,21 +285,38 @@ function jsonSchemaOf(op: Operation, status: number): Schema | undefined {
 }
 
 /**
- * `value` as the answer of `status` if its documented schema takes it (completed where it lacks
- * what is required), else what the document shows for that answer: its example, or a value
- * made from its schema.
+ * `value` as the answer of `status`: in the envelope the answer's schema wraps the item in (if
+ * any), completed where it lacks what is required, else, where that answer is not the item (a
+ * receipt), what the document shows for it: its example, or a value made from its schema.
  */
-function fitted(op: Operation, status: number, value: unknown, idField: string, s: Served, ctx: HandlerContext): unknown {
+function fitted(op: Operation, status: number, value: unknown, r: Resource, s: Served, ctx: HandlerContext): unknown {
   const schema = jsonSchemaOf(op, status);
   if (schema === undefined || !ctx.checkAnswer) return value;
-  if (ctx.checkAnswer(op.operationId, status, value)?.length === 0) return value;
-  // Completed only where the answer is the item (its schema has the id); else it is another thing (a receipt).
   const properties = (mergedAllOf(s.resolve(schema), s.resolve).properties as Record<string, unknown> | undefined) ?? {};
-  if (!Array.isArray(value) && idField in properties) {
-    const filled = completed(value, schema, { faker: s.faker, resolve: s.resolve });
+  const key = r.idField in properties ? null : envelopeKey(properties, r, s);
+  const shaped = key === null || Array.isArray(value) ? value : { [key]: value };
+  if (ctx.checkAnswer(op.operationId, status, shaped)?.length === 0) return shaped;
+  if (!Array.isArray(value) && (key !== null || r.idField in properties)) {
+    const filled = completed(shaped, schema, { faker: s.faker, resolve: s.resolve });
     if (ctx.checkAnswer(op.operationId, status, filled)?.length === 0) return filled;
+    if (process.env.DEBUG_FIT) console.error('FIT', op.operationId, status, JSON.stringify(ctx.checkAnswer(op.operationId, status, filled)).slice(0, 400));
   }
   return documentBody(op, status, s);
+}
+
+/** The property of an answer that holds the item: the resource's envelope, or an answer's only object property that has the id. */
+function envelopeKey(properties: Record<string, unknown>, r: Resource, s: Served): string | null {
+  if (r.envelope && r.envelope in properties) return r.envelope;
+  const names = Object.keys(properties);
+  if (names.length !== 1) return null;
+  const inner = mergedAllOf(s.resolve(properties[names[0]!]), s.resolve);
+  return inner.properties && r.idField in (inner.properties as object) ? names[0]! : null;
+}
+
+/** A body that wraps the item in the resource's envelope, unwrapped. */
+function unwrapped(body: Item, r: Resource): Item {
+  const inner = r.envelope ? body[r.envelope] : undefined;
+  return inner && typeof inner === 'object' && !Array.isArray(inner) && Object.keys(body).length === 1 ? (inner as Item) : body;
 }
 
 /** What the document shows for an answer: its first example, or one made from its schema (a message field saying `detail`). */
@@ -289,8 +336,15 @@ function documentBody(op: Operation, status: number, s: Served, detail?: string)
 }
 
 function answered(op: Operation, item: Item, r: Resource, s: Served, ctx: HandlerContext): WireReply {
-  if (documented(op, 200)) return { status: 200, body: hasBody(op, 200) ? fitted(op, 200, item, r.idField, s, ctx) : undefined };
-  return documented(op, 204) ? { status: 204 } : { status: 200, body: item };
+  const status = success(op, [200, 204]);
+  return { status, body: hasBody(op, status) ? fitted(op, status, item, r, s, ctx) : undefined };
+}
+
+/** The first of `preferred` the operation documents, else its first documented 2xx, else the first preferred. */
+function success(op: Operation, preferred: number[]): number {
+  const statuses = op.responses.map((x) => x.status);
+  const first = preferred.find((status) => statuses.includes(String(status))) ?? statuses.filter((x) => /^2\d\d$/.test(x)).map(Number).sort()[0];
+  return first ?? (statuses.some((x) => x.toUpperCase() === '2XX') ? preferred[0]! : preferred[0]!);
 }
 
 /** A stable 32-bit number for a text (FNV-1a): one seed per resource. */

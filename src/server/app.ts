@@ -5,14 +5,15 @@ import { resolveAdminToken } from '../control/admin-token.ts';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import { listOperations, loadDocument, serverBasePath } from '../contract/operations.ts';
-import { loadBuiltValidators, toFieldErrors, unknownFormats } from '../contract/validators.ts';
+import { loadBuiltValidators, toFieldErrors, unknownFormats, type OperationValidators } from '../contract/validators.ts';
 import { EventBus } from '../events/bus.ts';
 import { keepEventFeed } from '../events/feed.ts';
 import { adminHandlers } from '../admin/index.ts';
 import { clockNow, setClockMode, type ClockSetting } from '../clock/clock.ts';
 import { apiHandlers } from '../handlers/index.ts';
 import { documentResourceHandlers } from '../handlers/document-resources.ts';
-import { inferResources } from '../contract/resources.ts';
+import { inferResources, schemaResolver } from '../contract/resources.ts';
+import { documentErrors } from '../policies/document-errors/index.ts';
 import { adminAuth, adminTokenCheck } from '../policies/admin-auth/index.ts';
 import { requestId, requestIdOf } from '../policies/request-id/index.ts';
 import { requestMetrics } from '../policies/metrics/index.ts';
@@ -345,7 +346,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     // meanwhile gets 409), an injected failure or timeout is not remembered, so the retry is real.
     frame: [corsAnswers(partnerOrigins, corsNames.expose), ...frame],
     // The write's answer waits for its batch outside idempotency, so the remembered answer is on disk with the change.
-    policies: [requestJournal(journal), failedAttempts(attempts, 'marketplace'), tokenEndpoint(store), tenantAuth(store, { doc: options.specFile ? apiDoc : undefined, anyone: options.noAuth ? () => store.listTenants()[0] : undefined }), rateLimit(limiter), persistWrites, idempotency(store), faultInjection(faults)],
+    // A --spec document's errors take its own shape, outside everything that can answer one.
+    policies: [...(options.specFile ? [documentErrors((): Map<string, OperationValidators> => api.validators, schemaResolver(apiDoc))] : []), requestJournal(journal), failedAttempts(attempts, 'marketplace'), tokenEndpoint(store), tenantAuth(store, { doc: options.specFile ? apiDoc : undefined, anyone: options.noAuth ? () => store.listTenants()[0] : undefined }), rateLimit(limiter), persistWrites, idempotency(store), faultInjection(faults)],
     context,
     strict,
     documentsProblems: !options.specFile,
