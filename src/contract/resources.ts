@@ -18,9 +18,9 @@ export interface Resource {
   /** The item's property that holds its id (from the path parameter and the item schema). */
   idField: string;
   /** How new ids are made: the id property's type and format. */
-  idKind: 'integer' | 'uuid' | 'pattern' | 'string';
-  /** The pattern new ids match, for idKind pattern. */
-  idPattern?: string;
+  idKind: 'integer' | 'uuid' | 'pattern' | 'format' | 'string';
+  /** The schema new ids are made from (the path parameter's where it says more than "a string", else the id property's). */
+  idSchema: Record<string, unknown>;
   /** The path parameters before the id: a nested collection's parents. */
   parentParams: string[];
   /** operationId by action. */
@@ -73,14 +73,17 @@ export function inferResources(doc: OpenApiDocument, operations: Operation[]): R
     if (steering === false || steeringOf(doc, collectionPath) === false) continue;
     if (!collectionOps.some((op) => op.method === 'get' || op.method === 'post')) continue;
     const ops: Partial<Record<ResourceAction, string>> = {};
-    for (const op of collectionOps) if (COLLECTION_ACTIONS[op.method]) ops[COLLECTION_ACTIONS[op.method]!] = op.operationId;
-    for (const op of itemOps) if (ITEM_ACTIONS[op.method]) ops[ITEM_ACTIONS[op.method]!] = op.operationId;
+    // An operation that documents no success (a retired one: only 410 and errors) is not the resource's to answer.
+    const succeeds = (op: Operation) => op.responses.some((r) => /^2(\d\d|XX)$/i.test(r.status));
+    for (const op of collectionOps) if (COLLECTION_ACTIONS[op.method] && succeeds(op)) ops[COLLECTION_ACTIONS[op.method]!] = op.operationId;
+    for (const op of itemOps) if (ITEM_ACTIONS[op.method] && succeeds(op)) ops[ITEM_ACTIONS[op.method]!] = op.operationId;
     if (!ops.get && !ops.create) continue;
     const statics = segments.filter((s) => s && !PARAM.test(s));
     const answered = schemaOfItem(doc, operations, ops);
     const envelope = answered ? envelopeOf(answered, schemaResolver(doc)) : null;
     const itemSchema = envelope ? mergedAllOf(schemaResolver(doc)((answered!.properties as Record<string, unknown>)[envelope]), schemaResolver(doc)) : answered;
-    const idParamSchema = [...itemOps, ...collectionOps].flatMap((op) => op.parameters).find((p) => p.in === 'path' && p.name === idParam)?.schema;
+    const idParamSchemas = itemOps.flatMap((op) => op.parameters).filter((p) => p.in === 'path' && p.name === idParam).map((p) => p.schema);
+    const idParamSchema = mostSpecific(doc, idParamSchemas);
     const idField = steering?.idField ?? idFieldOf(idParam, statics[statics.length - 1] ?? '', itemSchema, schemaResolver(doc)(idParamSchema), schemaResolver(doc));
     resources.push({
       name: steering?.name ?? statics[statics.length - 1] ?? 'items',
@@ -212,18 +215,27 @@ function envelopeOf(schema: Record<string, unknown>, resolve: Resolve): string |
   return inner.type === 'object' || inner.properties ? key : null;
 }
 
+/** Of the schemas the item's operations give its path parameter, one that says more than "a string" (a format, a pattern, a number). */
+function mostSpecific(doc: OpenApiDocument, schemas: unknown[]): unknown {
+  const resolve = schemaResolver(doc);
+  return schemas.find((s) => {
+    const r = resolve(s);
+    return r.type === 'integer' || r.type === 'number' || typeof r.format === 'string' || typeof r.pattern === 'string';
+  }) ?? schemas[0];
+}
+
 /**
  * How new ids are made: from the path parameter's schema where it says more than "a string"
  * (the URL must take the id), else from the id property's.
  */
-function idKindOf(doc: OpenApiDocument, schema: Record<string, unknown> | null, field: string, paramSchema?: unknown): Pick<Resource, 'idKind' | 'idPattern'> {
-  const kindOf = (raw: unknown): Pick<Resource, 'idKind' | 'idPattern'> => {
-    const prop = raw && typeof raw === 'object' ? (resolveLocal(doc, raw as Record<string, unknown> & { $ref?: string }) as Record<string, unknown>) : undefined;
-    if (!prop) return { idKind: 'string' };
-    if (prop.type === 'integer' || prop.type === 'number') return { idKind: 'integer' };
-    if (prop.format === 'uuid') return { idKind: 'uuid' };
-    if (typeof prop.pattern === 'string') return { idKind: 'pattern', idPattern: prop.pattern };
-    return { idKind: 'string' };
+function idKindOf(doc: OpenApiDocument, schema: Record<string, unknown> | null, field: string, paramSchema?: unknown): Pick<Resource, 'idKind' | 'idSchema'> {
+  const kindOf = (raw: unknown): Pick<Resource, 'idKind' | 'idSchema'> => {
+    const prop = schemaResolver(doc)(raw);
+    if (prop.type === 'integer' || prop.type === 'number') return { idKind: 'integer', idSchema: prop };
+    if (prop.format === 'uuid') return { idKind: 'uuid', idSchema: prop };
+    if (typeof prop.pattern === 'string') return { idKind: 'pattern', idSchema: prop };
+    if (typeof prop.format === 'string') return { idKind: 'format', idSchema: prop };
+    return { idKind: 'string', idSchema: prop };
   };
   const byParam = kindOf(paramSchema);
   return byParam.idKind !== 'string' ? byParam : kindOf((schema?.properties as Record<string, unknown> | undefined)?.[field]);
@@ -234,7 +246,7 @@ export function explainResources(map: ResourceMap, title: string): string {
   const lines = [`${title}: ${map.resources.length} resource${map.resources.length === 1 ? '' : 's'}, ${map.unmatched.length} operation${map.unmatched.length === 1 ? '' : 's'} fitting none`];
   for (const r of map.resources) {
     lines.push(`  ${r.name}   ${r.collectionPath}  ${r.itemPath}`);
-    lines.push(`    id: ${r.idField} (${r.idKind}), from path parameter ${r.idParam}${r.parentParams.length ? `; under ${r.parentParams.join(', ')}` : ''}`);
+    lines.push(`    id: ${r.idField} (${r.idKind === 'format' ? String(r.idSchema.format) : r.idKind}), from path parameter ${r.idParam}${r.parentParams.length ? `; under ${r.parentParams.join(', ')}` : ''}`);
     lines.push(`    ${(Object.entries(r.operations) as [ResourceAction, string][]).map(([action, id]) => `${action} ${id}`).join(' · ')}`);
   }
   lines.push('  These are served from the tenant\'s store (kept, reset and snapshotted like the marketplace\'s entities).');

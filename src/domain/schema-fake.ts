@@ -14,6 +14,8 @@ interface Fake {
   resolve: Resolve;
   /** Only what the schema requires (filling a partner's body), or every property (a seed item). */
   requiredOnly?: boolean;
+  /** A request body: without the properties the document marks readOnly (answers only). */
+  omitReadOnly?: boolean;
 }
 
 const MAX_DEPTH = 6;
@@ -62,9 +64,11 @@ export function fakeObject(schema: unknown, fake: Fake, depth = 0): Record<strin
   const out: Record<string, unknown> = {};
   for (const [key, property] of Object.entries(properties)) {
     const p = fake.resolve(property);
-    if (p.writeOnly === true && !required.has(key)) continue; // never answered
+    if (fake.omitReadOnly ? p.readOnly === true : p.writeOnly === true && !required.has(key)) continue; // never sent, or never answered
     if (required.has(key) || (!fake.requiredOnly && depth < 3)) out[key] = fakeValue(property, key, fake, depth + 1);
   }
+  // Required without a schema of its own: anything, read from its name.
+  for (const key of required) if (!(key in out)) out[key] = fakeValue({}, key, fake, depth + 1);
   return out;
 }
 
@@ -166,7 +170,7 @@ function fakeString(s: Schema, name: string, faker: Faker): string {
   const pattern = typeof s.pattern === 'string' ? s.pattern : undefined;
   // The format, else the name; a pattern they miss is drawn from (a `currency` of ^[A-Z]{3}$ is still EUR).
   let out = byFormat(s.format, faker) ?? byName(name, faker);
-  if (pattern && (out === undefined || !matches(pattern, out))) out = fromPattern(pattern, faker) ?? out;
+  if (pattern && (out === undefined || !matchesPattern(pattern, out))) out = fromPattern(pattern, faker) ?? out;
   out ??= faker.lorem.words({ min: 1, max: 3 });
   const min = typeof s.minLength === 'number' ? s.minLength : 0;
   const max = typeof s.maxLength === 'number' ? s.maxLength : Infinity;
@@ -174,12 +178,16 @@ function fakeString(s: Schema, name: string, faker: Faker): string {
   return out.length > max ? out.slice(0, max) : out;
 }
 
-function matches(pattern: string, value: string): boolean {
-  try {
-    return new RegExp(pattern, 'u').test(value);
-  } catch {
-    return true; // a pattern JavaScript cannot read is not ours to enforce
+/** Whether `value` matches a document's `pattern`, read as the validators read it. */
+export function matchesPattern(pattern: string, value: string): boolean {
+  for (const flags of ['u', '']) {
+    try {
+      return new RegExp(pattern, flags).test(value);
+    } catch {
+      // `\:` is an error with the u flag, and fine without it (as the validators read it)
+    }
   }
+  return true; // a pattern JavaScript cannot read at all is not ours to enforce
 }
 
 /** A string matching `pattern`, drawn with the faker (so the seed decides it too). */

@@ -12,7 +12,7 @@
 import type { Faker } from '@faker-js/faker';
 import type { OpenApiDocument, Operation } from '../contract/operations.ts';
 import { schemaResolver, shownExamples, type Resource, type ResourceAction, type ResourceMap } from '../contract/resources.ts';
-import { completed, fakeObject, mergedAllOf, fakeValue, fromPattern, type Resolve, type Schema } from '../domain/schema-fake.ts';
+import { completed, fakeObject, fakeValue, matchesPattern, mergedAllOf, type Resolve, type Schema } from '../domain/schema-fake.ts';
 import { seededFaker } from '../domain/seeded-faker.ts';
 import { put, remove } from '../state/changes.ts';
 import type { Tenant } from '../store/store.ts';
@@ -77,9 +77,10 @@ function serve(r: Resource, action: ResourceAction, op: Operation, input: WireIn
     case 'list': {
       if (s.orphans.has(r.name) && !table[prefix]) seedScope(r, table, prefix, input.path, s, ctx);
       const shape = s.pages.get(r.name) ?? null;
-      const filters = Object.values(shape?.params ?? {}).map((p) => p.name);
+      const paging = Object.values(shape?.params ?? {}).map((p) => p.name);
+      const filters = filtersOf(op, input.query, paging, s);
       const items = Object.entries(table)
-        .filter(([key, item]) => key.startsWith(prefix) && key !== prefix && matchesFilters(item, input.query, filters))
+        .filter(([key, item]) => key.startsWith(prefix) && key !== prefix && matchesFilters(item, filters))
         .map(([, item]) => item);
       const status = success(op, [200]);
       if (!shape) return { status, body: fitted(op, status, items, r, s, ctx) };
@@ -94,7 +95,7 @@ function serve(r: Resource, action: ResourceAction, op: Operation, input: WireIn
     case 'create': {
       const body = unwrapped(objectBody(input.body, op), r);
       const given = body[r.idField];
-      const newId = given !== undefined && given !== null ? given : nextId(r, table, prefix, s.faker);
+      const newId = usableId(r, given) ? given : nextId(r, table, prefix, s.faker);
       if (table[`${prefix}${String(newId)}`]) {
         throw new Problem(409, 'conflict', `There is a ${r.name} item ${r.idField} ${JSON.stringify(newId)} already: change it with PUT ${r.itemPath}, or leave ${r.idField} out to get a new one.`);
       }
@@ -172,7 +173,7 @@ function seedItems(map: ResourceMap, table: Table, s: Served, options: DocumentI
       const shown = r.parentParams.length ? [] : r.examples;
       let made = 0;
       for (const example of shown) {
-        if (made >= Math.max(wanted, shown.length)) break;
+        if (made >= wanted) break;
         put(table, `${prefix}${String(example[r.idField])}`, completed(structuredClone(example), r.itemSchema ?? {}, fake) as Item);
         ids.push([...scope, String(example[r.idField])]);
         made++;
@@ -237,31 +238,52 @@ function objectBody(body: unknown, op: Operation): Item {
   return body as Item;
 }
 
-/** Query parameters that name a property of the items filter by equality (as text); paging parameters do not. */
-function matchesFilters(item: Item, query: Record<string, string | string[]>, paging: string[]): boolean {
+/**
+ * The query's equality filters: parameters other than paging ones. A value that is only the
+ * parameter's default (filled in by validation, `name=""`) filters nothing.
+ */
+function filtersOf(op: Operation, query: Record<string, string | string[]>, paging: string[], s: Served): [string, string[]][] {
+  const filters: [string, string[]][] = [];
   for (const [name, value] of Object.entries(query)) {
-    if (!(name in item) || paging.includes(name)) continue;
-    const wanted = Array.isArray(value) ? value : [value];
-    if (!wanted.includes(String(item[name]))) return false;
+    if (paging.includes(name)) continue;
+    const declared = op.parameters.find((p) => p.in === 'query' && p.name === name);
+    const fallback = declared ? s.resolve(declared.schema).default : undefined;
+    if (fallback !== undefined && String(fallback) === String(value)) continue;
+    filters.push([name, Array.isArray(value) ? value : [value]]);
+  }
+  return filters;
+}
+
+/** Filters on a property the item has compare as text; filters on others do not apply. */
+function matchesFilters(item: Item, filters: [string, string[]][]): boolean {
+  for (const [name, wanted] of filters) {
+    if (name in item && !wanted.includes(String(item[name]))) return false;
   }
   return true;
 }
 
 function nextId(r: Resource, table: Table, prefix: string, faker: Faker): unknown {
-  if (r.idKind === 'uuid') return faker.string.uuid();
   if (r.idKind === 'integer') {
     let max = 0;
     for (const [key, item] of Object.entries(table)) if (key.startsWith(prefix)) max = Math.max(max, Number(item[r.idField]) || 0);
     return max + 1;
   }
-  const pattern = r.idPattern;
-  if (r.idKind === 'pattern' && pattern) {
+  if (r.idKind !== 'string') {
     for (let i = 0; i < 20; i++) {
-      const candidate = fromPattern(pattern, faker);
-      if (candidate !== undefined && !table[`${prefix}${candidate}`]) return candidate;
+      const candidate = fakeValue(r.idSchema, r.idField, { faker, resolve: (x) => (x && typeof x === 'object' ? (x as Schema) : {}) });
+      if (typeof candidate === 'string' && !table[`${prefix}${candidate}`]) return candidate;
     }
   }
   return `${r.name.replace(/s$/, '')}_${faker.string.alphanumeric({ length: 8, casing: 'lower' })}`;
+}
+
+/** Whether an id a body brings can name the item in a URL of this resource (else the sandbox makes one). */
+function usableId(r: Resource, id: unknown): boolean {
+  if (id === undefined || id === null || typeof id === 'object' || typeof id === 'boolean') return false;
+  if (r.idKind === 'integer') return Number.isInteger(id);
+  if (r.idKind === 'uuid') return typeof id === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+  if (r.idKind === 'pattern') return typeof id === 'string' && matchesPattern(String(r.idSchema.pattern), id);
+  return String(id).length > 0;
 }
 
 /** RFC 7386: null removes a member, objects merge, anything else replaces. */

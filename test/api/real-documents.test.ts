@@ -57,7 +57,7 @@ function holds(value: unknown, field: string, id: unknown): boolean {
 /** A JSON request body made from the operation's schema, or undefined when it takes none. */
 function bodyFor(op: Operation | undefined, resolve: Resolve, seed: number): unknown {
   const schema = op?.body ? Object.entries(op.body.content).find(([type]) => /json/i.test(type))?.[1] : undefined;
-  return schema === undefined ? undefined : fakeValue(schema, 'body', { faker: seededFaker(seed), resolve });
+  return schema === undefined ? undefined : fakeValue(schema, 'body', { faker: seededFaker(seed), resolve, omitReadOnly: true });
 }
 
 /** The round trip of one resource: what went wrong, or nothing. */
