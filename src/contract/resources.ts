@@ -75,7 +75,9 @@ export function inferResources(doc: OpenApiDocument, operations: Operation[]): R
     const ops: Partial<Record<ResourceAction, string>> = {};
     // An operation that documents no success (a retired one: only 410 and errors) is not the resource's to answer.
     const succeeds = (op: Operation) => op.responses.some((r) => /^2(\d\d|XX)$/i.test(r.status));
-    for (const op of collectionOps) if (COLLECTION_ACTIONS[op.method] && succeeds(op)) ops[COLLECTION_ACTIONS[op.method]!] = op.operationId;
+    // A collection GET that answers one object, not a list of them (the running job), is not a list.
+    const lists = (op: Operation) => op.method !== 'get' || answersList(doc, op);
+    for (const op of collectionOps) if (COLLECTION_ACTIONS[op.method] && succeeds(op) && lists(op)) ops[COLLECTION_ACTIONS[op.method]!] = op.operationId;
     for (const op of itemOps) if (ITEM_ACTIONS[op.method] && succeeds(op)) ops[ITEM_ACTIONS[op.method]!] = op.operationId;
     if (!ops.get && !ops.create) continue;
     const statics = segments.filter((s) => s && !PARAM.test(s));
@@ -213,6 +215,18 @@ function envelopeOf(schema: Record<string, unknown>, resolve: Resolve): string |
   if (!key) return null;
   const inner = mergedAllOf(resolve(properties[key]), resolve);
   return inner.type === 'object' || inner.properties ? key : null;
+}
+
+/** Whether a GET's 200 answer is an array, or an object holding one (a page), or gives no JSON schema to tell. */
+function answersList(doc: OpenApiDocument, op: Operation): boolean {
+  const content = op.responses.find((r) => r.status === '200')?.content ?? {};
+  const json = Object.entries(content).find(([type]) => /json/i.test(type))?.[1];
+  if (json === undefined) return true;
+  const resolve = schemaResolver(doc);
+  const isArray = (s: Record<string, unknown>) => s.type === 'array' || Boolean(s.items);
+  const s = mergedAllOf(resolve(json), resolve);
+  if (isArray(s)) return true;
+  return Object.values((s.properties as Record<string, unknown> | undefined) ?? {}).some((p) => isArray(mergedAllOf(resolve(p), resolve)));
 }
 
 /** Of the schemas the item's operations give its path parameter, one that says more than "a string" (a format, a pattern, a number). */

@@ -51,10 +51,20 @@ export function pageShapeOf(schema: unknown, query: OperationParameter[], resolv
   if (s.type === 'array' || (Array.isArray(s.type) && s.type.includes('array')) || s.items) return { itemsKey: null, schema: null, params };
   const properties = (s.properties as Record<string, unknown> | undefined) ?? {};
   const arrays = Object.keys(properties).filter((key) => {
-    const p = resolve(properties[key]);
+    const p = objectOption(resolve(properties[key]), resolve);
     return p.type === 'array' || Boolean(p.items);
   });
-  const itemsKey = arrays.find((key) => key === resourceName) ?? arrays.find((key) => ITEM_KEYS.test(key)) ?? (arrays.length === 1 ? arrays[0] : undefined);
+  // The array named like the resource (runs of model_evaluation_runs), a usual name, the only one, or the only one of objects.
+  const ofObjects = arrays.filter((key) => {
+    const items = objectOption(resolve(objectOption(resolve(properties[key]), resolve).items), resolve);
+    return items.type === 'object' || Boolean(items.properties);
+  });
+  const itemsKey =
+    arrays.find((key) => key === resourceName) ??
+    arrays.find((key) => resourceName.endsWith(key)) ??
+    arrays.find((key) => ITEM_KEYS.test(key)) ??
+    (arrays.length === 1 ? arrays[0] : undefined) ??
+    (ofObjects.length === 1 ? ofObjects[0] : undefined);
   return itemsKey ? { itemsKey, schema: s, params } : null;
 }
 

@@ -43,14 +43,18 @@ interface Served {
   faker: Faker;
   pages: Map<string, PageShape | null>;
   options: DocumentItemOptions;
-  /** Nested resources whose parent is no resource of the document: their items are made per parent on its first list. */
-  orphans: Set<string>;
+  /** Each nested resource's parent resource, where the document serves one. */
+  parents: Map<string, Resource>;
 }
 
 export function documentResourceHandlers(doc: OpenApiDocument, map: ResourceMap, operations: Operation[], options: DocumentItemOptions = {}): HandlerRegistry {
   const resolve = schemaResolver(doc);
-  const orphans = new Set(map.resources.filter((r) => r.parentParams.length && !map.resources.some((p) => p.itemPath === parentItemPath(r))).map((r) => r.name));
-  const served: Served = { doc, resolve, faker: seededFaker(options.seed ?? 1), pages: new Map(), options, orphans };
+  const parents = new Map<string, Resource>();
+  for (const r of map.resources) {
+    const parent = r.parentParams.length ? map.resources.find((p) => p.itemPath === parentItemPath(r)) : undefined;
+    if (parent) parents.set(r.name, parent);
+  }
+  const served: Served = { doc, resolve, faker: seededFaker(options.seed ?? 1), pages: new Map(), options, parents };
   const handlers: HandlerRegistry = {};
   const itemsOf = tenantItems(map, served, options);
   const byId = new Map(operations.map((op) => [op.operationId, op]));
@@ -75,7 +79,7 @@ function serve(r: Resource, action: ResourceAction, op: Operation, input: WireIn
   const stored = (item: Item) => completed(item, r.itemSchema ?? {}, { faker: s.faker, resolve: s.resolve }) as Item;
   switch (action) {
     case 'list': {
-      if (s.orphans.has(r.name) && !table[prefix]) seedScope(r, table, prefix, input.path, s, ctx);
+      if (r.parentParams.length && !table[prefix] && !parentStored(r, table, input.path, s)) seedScope(r, table, prefix, input.path, s, ctx);
       const shape = s.pages.get(r.name) ?? null;
       const paging = Object.values(shape?.params ?? {}).map((p) => p.name);
       const filters = filtersOf(op, input.query, paging, s);
@@ -110,6 +114,12 @@ function serve(r: Resource, action: ResourceAction, op: Operation, input: WireIn
       return 'missing' in current ? current.missing : { status, body: fitted(op, status, current.item, r, s, ctx) };
     }
     case 'replace': {
+      // Where nothing else creates (no POST), PUT to a new id puts the item there.
+      if (!r.operations.create && id !== undefined && !table[`${prefix}${id}`]) {
+        const item = stored({ ...parentFields(r, input.path), ...unwrapped(objectBody(input.body, op), r), [r.idField]: idFromPath(r, id) });
+        put(table, `${prefix}${id}`, item);
+        return answered(op, item, r, s, ctx, [201, 200, 204]);
+      }
       const current = found(table, prefix, id, r, op, s);
       if ('missing' in current) return current.missing;
       const item = stored({ ...parentFields(r, input.path), ...unwrapped(objectBody(input.body, op), r), [r.idField]: current.item[r.idField] });
@@ -189,10 +199,19 @@ function seedItems(map: ResourceMap, table: Table, s: Served, options: DocumentI
   }
 }
 
+/** Whether the parent a nested list is under is an item of the store (one seeded or created here). */
+function parentStored(r: Resource, table: Table, path: Record<string, string>, s: Served): boolean {
+  const parent = s.parents.get(r.name);
+  if (!parent) return false;
+  const ids = r.parentParams.map((p) => path[p] ?? '');
+  return Boolean(table[`${keyPrefix(parent, ids.slice(0, -1))}${ids[ids.length - 1]}`]);
+}
+
 /**
- * A nested collection under a parent the document does not serve as a resource (any
- * /users/{username} has repositories): its first list in a tenant makes its items, marked by an
- * entry under the bare prefix so it happens once, kept and reset like the rest.
+ * A nested collection under a parent the store does not hold (the document serves no such
+ * resource, as for any /users/{username}'s repositories, or the id is one from outside): its
+ * first list in a tenant makes its items, marked by an entry under the bare prefix so it happens
+ * once, kept and reset like the rest. A parent created here starts with none.
  */
 function seedScope(r: Resource, table: Table, prefix: string, path: Record<string, string>, s: Served, ctx: HandlerContext): void {
   put(table, prefix, {});
@@ -277,6 +296,9 @@ function nextId(r: Resource, table: Table, prefix: string, faker: Faker): unknow
   return `${r.name.replace(/s$/, '')}_${faker.string.alphanumeric({ length: 8, casing: 'lower' })}`;
 }
 
+/** A path's id as the id's own type (an integer id is a number in the item). */
+const idFromPath = (r: Resource, id: string): unknown => (r.idKind === 'integer' && /^-?\d+$/.test(id) ? Number(id) : id);
+
 /** Whether an id a body brings can name the item in a URL of this resource (else the sandbox makes one). */
 function usableId(r: Resource, id: unknown): boolean {
   if (id === undefined || id === null || typeof id === 'object' || typeof id === 'boolean') return false;
@@ -357,8 +379,8 @@ function documentBody(op: Operation, status: number, s: Served, detail?: string)
   return body;
 }
 
-function answered(op: Operation, item: Item, r: Resource, s: Served, ctx: HandlerContext): WireReply {
-  const status = success(op, [200, 204]);
+function answered(op: Operation, item: Item, r: Resource, s: Served, ctx: HandlerContext, preferred = [200, 204]): WireReply {
+  const status = success(op, preferred);
   return { status, body: hasBody(op, status) ? fitted(op, status, item, r, s, ctx) : undefined };
 }
 

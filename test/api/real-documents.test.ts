@@ -98,6 +98,12 @@ async function roundTrip(r: Resource, ops: Map<string, Operation>, resolve: Reso
     if (expect2xx('list', listed) && id !== undefined && !holds(listed.body, r.idField, id)) problems.push(`${r.name}: the list lacks the created ${r.idField} ${String(id)}`);
     if (id === undefined) id = findId(listed.body, r.idField);
   }
+  // Where nothing creates or lists, a PUT to a new id puts the item there.
+  if (id === undefined && op('replace') && !create) {
+    const param = op('replace')!.parameters.find((p) => p.name === r.idParam);
+    id = fakeValue(param?.schema ?? { type: 'string' }, r.idParam, { faker: seededFaker(3), resolve });
+    expect2xx('put to a new id', await call('PUT', fill(r.itemPath, id), bodyFor(op('replace'), resolve, 3)));
+  }
   if (id === undefined) return [...problems, `${r.name}: no item id to read (${r.idField})`];
   const itemPath = fill(r.itemPath, id);
   if (op('get')) {
