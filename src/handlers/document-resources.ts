@@ -43,20 +43,19 @@ interface Served {
   faker: Faker;
   pages: Map<string, PageShape | null>;
   options: DocumentItemOptions;
-  /** Each nested resource's parent resource, where the document serves one. */
-  parents: Map<string, Resource>;
+  /** The collections nested directly under each resource's items (/owners/{ownerId}/pets under owners). */
+  children: Map<string, Resource[]>;
 }
 
 export function documentResourceHandlers(doc: OpenApiDocument, map: ResourceMap, operations: Operation[], options: DocumentItemOptions = {}): HandlerRegistry {
   const resolve = schemaResolver(doc);
-  const parents = new Map<string, Resource>();
+  const children = new Map<string, Resource[]>();
   for (const r of map.resources) {
     const parent = r.parentParams.length ? map.resources.find((p) => p.itemPath === parentItemPath(r)) : undefined;
-    if (parent) parents.set(r.name, parent);
+    if (parent) children.set(parent.name, [...(children.get(parent.name) ?? []), r]);
   }
-  const served: Served = { doc, resolve, faker: seededFaker(options.seed ?? 1), pages: new Map(), options, parents };
+  const served: Served = { doc, resolve, faker: seededFaker(options.seed ?? 1), pages: new Map(), options, children };
   const handlers: HandlerRegistry = {};
-  const itemsOf = tenantItems(map, served, options);
   const byId = new Map(operations.map((op) => [op.operationId, op]));
   for (const resource of map.resources) {
     const list = resource.operations.list ? byId.get(resource.operations.list) : undefined;
@@ -67,7 +66,7 @@ export function documentResourceHandlers(doc: OpenApiDocument, map: ResourceMap,
     }
     for (const [action, operationId] of Object.entries(resource.operations) as [ResourceAction, string][]) {
       const op = byId.get(operationId);
-      if (op) handlers[operationId] = (input, ctx) => serve(resource, action, op, input, itemsOf(ctx), served, ctx);
+      if (op) handlers[operationId] = (input, ctx) => serve(resource, action, op, input, tenantItems(ctx), served, ctx);
     }
   }
   return handlers;
@@ -75,11 +74,11 @@ export function documentResourceHandlers(doc: OpenApiDocument, map: ResourceMap,
 
 function serve(r: Resource, action: ResourceAction, op: Operation, input: WireInput, table: Table, s: Served, ctx: HandlerContext): WireReply {
   const prefix = keyPrefix(r, r.parentParams.map((p) => input.path[p] ?? ''));
+  if (!table[prefix]) seedScope(r, table, prefix, input.path, s, ctx);
   const id = input.path[r.idParam];
   const stored = (item: Item) => completed(item, r.itemSchema ?? {}, { faker: s.faker, resolve: s.resolve }) as Item;
   switch (action) {
     case 'list': {
-      if (r.parentParams.length && !table[prefix] && !parentStored(r, table, input.path, s)) seedScope(r, table, prefix, input.path, s, ctx);
       const shape = s.pages.get(r.name) ?? null;
       const paging = Object.values(shape?.params ?? {}).map((p) => p.name);
       const filters = filtersOf(op, input.query, paging, s);
@@ -105,6 +104,9 @@ function serve(r: Resource, action: ResourceAction, op: Operation, input: WireIn
       }
       const item = stored({ ...parentFields(r, input.path), ...body, [r.idField]: newId });
       put(table, `${prefix}${String(newId)}`, item);
+      // What is nested under a new item starts empty: its collections are marked as made.
+      const scope = [...r.parentParams.map((p) => input.path[p] ?? ''), String(newId)];
+      for (const child of s.children.get(r.name) ?? []) put(table, keyPrefix(child, scope), {});
       const status = success(op, [201, 200]);
       return { status, body: hasBody(op, status) ? fitted(op, status, item, r, s, ctx) : undefined };
     }
@@ -148,78 +150,37 @@ function serve(r: Resource, action: ResourceAction, op: Operation, input: WireIn
 
 const keyPrefix = (r: Resource, parentIds: string[]) => `${r.name}|${parentIds.join('/')}|`;
 
-/**
- * The tenant's items; a document without security is served as the first tenant. A tenant's
- * first use (after a start, a reset or an import without them) puts in the document's examples
- * and made-up items, noted as changes so they are kept with the first write.
- */
-function tenantItems(map: ResourceMap, s: Served, options: DocumentItemOptions): (ctx: HandlerContext) => Table {
-  return (ctx) => {
-    const tenant: Tenant | undefined = ctx.tenant ?? ctx.store.listTenants()[0];
-    if (!tenant) throw new Problem(503, 'no_tenant', "The sandbox has no tenant to keep this document's items in; create one with POST /__sandbox/tenants.");
-    const state = tenant.state as unknown as { document_items?: Table };
-    if (state.document_items) return state.document_items;
-    const table: Table = (state.document_items = {});
-    seedItems(map, table, s, options);
-    ctx.store.changed(tenant);
-    return table;
-  };
-}
-
-/** Examples first, then items made from the schema: the same for every tenant under one seed. */
-function seedItems(map: ResourceMap, table: Table, s: Served, options: DocumentItemOptions): void {
-  const count = options.seedItems ?? DEFAULT_SEED_ITEMS;
-  const parentIds = new Map<string, string[][]>(); // resource name → the path ids of its seeded items
-  // Parents before their children: the fewest path parameters first.
-  for (const r of [...map.resources].sort((a, b) => a.parentParams.length - b.parentParams.length)) {
-    const faker = seededFaker(hashOf(`${options.seed ?? 1}|${r.name}`));
-    const fake = { faker, resolve: s.resolve };
-    const parent = r.parentParams.length ? map.resources.find((p) => p.itemPath === parentItemPath(r)) : undefined;
-    const scopes: string[][] = r.parentParams.length ? (parent ? (parentIds.get(parent.name) ?? []) : []) : [[]];
-    const ids: string[][] = [];
-    for (const scope of scopes) {
-      const prefix = keyPrefix(r, scope);
-      const wanted = r.parentParams.length ? Math.min(count, NESTED_PER_PARENT) : count;
-      const shown = r.parentParams.length ? [] : r.examples;
-      let made = 0;
-      for (const example of shown) {
-        if (made >= wanted) break;
-        put(table, `${prefix}${String(example[r.idField])}`, completed(structuredClone(example), r.itemSchema ?? {}, fake) as Item);
-        ids.push([...scope, String(example[r.idField])]);
-        made++;
-      }
-      for (; made < wanted && r.itemSchema; made++) {
-        const id = nextId(r, table, prefix, faker);
-        const scoped = Object.fromEntries(r.parentParams.map((p, i) => [p, scope[i]!]));
-        put(table, `${prefix}${String(id)}`, { ...fakeObject(r.itemSchema, fake), ...parentFields(r, scoped), [r.idField]: id });
-        ids.push([...scope, String(id)]);
-      }
-    }
-    parentIds.set(r.name, ids);
-  }
-}
-
-/** Whether the parent a nested list is under is an item of the store (one seeded or created here). */
-function parentStored(r: Resource, table: Table, path: Record<string, string>, s: Served): boolean {
-  const parent = s.parents.get(r.name);
-  if (!parent) return false;
-  const ids = r.parentParams.map((p) => path[p] ?? '');
-  return Boolean(table[`${keyPrefix(parent, ids.slice(0, -1))}${ids[ids.length - 1]}`]);
+/** The tenant's items; a document without security is served as the first tenant. */
+function tenantItems(ctx: HandlerContext): Table {
+  const tenant: Tenant | undefined = ctx.tenant ?? ctx.store.listTenants()[0];
+  if (!tenant) throw new Problem(503, 'no_tenant', "The sandbox has no tenant to keep this document's items in; create one with POST /__sandbox/tenants.");
+  const state = tenant.state as unknown as { document_items?: Table };
+  return (state.document_items ??= {});
 }
 
 /**
- * A nested collection under a parent the store does not hold (the document serves no such
- * resource, as for any /users/{username}'s repositories, or the id is one from outside): its
- * first list in a tenant makes its items, marked by an entry under the bare prefix so it happens
- * once, kept and reset like the rest. A parent created here starts with none.
+ * A collection's first use in a tenant (after a start, a reset, an import without it) puts in
+ * its items: the document's examples first, then items made from the schema, `seedItems` in all
+ * (a nested collection: NESTED_PER_PARENT per parent). An entry under the bare prefix marks it
+ * done; it is kept, reset and snapshotted like the items, and noted as a change. Each collection
+ * is made from its own seed (the run's, its name and its parents' ids), so the items are the same
+ * whichever is used first, and a start makes only what its first request needs.
  */
 function seedScope(r: Resource, table: Table, prefix: string, path: Record<string, string>, s: Served, ctx: HandlerContext): void {
   put(table, prefix, {});
   const faker = seededFaker(hashOf(`${s.options.seed ?? 1}|${prefix}`));
-  const count = Math.min(s.options.seedItems ?? DEFAULT_SEED_ITEMS, NESTED_PER_PARENT);
-  for (let i = 0; i < count && r.itemSchema; i++) {
+  const fake = { faker, resolve: s.resolve };
+  const all = s.options.seedItems ?? DEFAULT_SEED_ITEMS;
+  const count = r.parentParams.length ? Math.min(all, NESTED_PER_PARENT) : all;
+  let made = 0;
+  for (const example of r.parentParams.length ? [] : r.examples) {
+    if (made >= count) break;
+    put(table, `${prefix}${String(example[r.idField])}`, completed(structuredClone(example), r.itemSchema ?? {}, fake) as Item);
+    made++;
+  }
+  for (; made < count && r.itemSchema; made++) {
     const id = nextId(r, table, prefix, faker);
-    put(table, `${prefix}${String(id)}`, { ...fakeObject(r.itemSchema, { faker, resolve: s.resolve }), ...parentFields(r, path), [r.idField]: id });
+    put(table, `${prefix}${String(id)}`, { ...fakeObject(r.itemSchema, fake), ...parentFields(r, path), [r.idField]: id });
   }
   const tenant = ctx.tenant ?? ctx.store.listTenants()[0];
   if (tenant) ctx.store.changed(tenant);

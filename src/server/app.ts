@@ -127,6 +127,8 @@ export interface DocumentSummary {
   credentials: CredentialSource[];
   /** A GET that needs no parameters, to try. */
   tryPath: string | null;
+  /** The resources inferred from its REST shape, served from the store (empty for the marketplace API). */
+  resources: { name: string; collectionPath: string }[];
 }
 
 export interface Sandbox {
@@ -330,13 +332,12 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   });
   // A foreign document is also served under its server's path (/v1/pets beside /pets).
   const basePath = options.specFile ? serverBasePath(apiDoc) : '';
+  const resourceMap = options.specFile ? inferResources(apiDoc, listOperations(apiDoc)) : null;
   const api = await mountContract(app, {
     doc: apiDoc,
     basePath,
     // Its resources are served from the tenant's store; the rest is mocked.
-    handlers: options.specFile
-      ? documentResourceHandlers(apiDoc, inferResources(apiDoc, listOperations(apiDoc)), listOperations(apiDoc), { seed: options.seed, seedItems: options.seedItems })
-      : apiHandlers,
+    handlers: resourceMap ? documentResourceHandlers(apiDoc, resourceMap, listOperations(apiDoc), { seed: options.seed, seedItems: options.seedItems }) : apiHandlers,
     // A foreign document's Prefer (code=, example=, dynamic=) asks Prism for that answer, stored resources included.
     preferMocks: Boolean(options.specFile),
     // In this order: the journal sees every answer, the token endpoint and bearer auth name the
@@ -445,6 +446,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     credentials: documentSources(apiDoc, apiOperations),
     tryPath: ((op) => (op ? `${basePath}${op.path}` : null))(apiOperations.find((op) => op.method === 'get' && op.parameters.every((p) => !p.required))),
     unknownFormats: unknownFormats(apiDoc),
+    resources: resourceMap?.resources.map((r) => ({ name: r.name, collectionPath: `${basePath}${r.collectionPath}` })) ?? [],
   };
   return { app, document, store, events, api, admin, adminToken, webhooks, limiter, faults, journal, metrics, attempts, compileAll, close };
 }

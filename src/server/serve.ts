@@ -45,6 +45,7 @@ function documentLines(doc: DocumentSummary, url: string, file: string, noAuth: 
     `  API           ${url}${doc.basePath}${doc.basePath ? ` (and ${url} without ${doc.basePath})` : ''}   (spec: ${file})`,
     `  document      ${doc.title} (OpenAPI ${doc.openapi}, ${doc.operations} operations)`,
     `  credentials   ${noAuth ? 'any value, or none (--no-auth): requests act as the first tenant below' : doc.credentials.length ? `where the document asks for them: ${doc.credentials.map((s) => describeSource(s, '<a test key below>')).join(' or ')}` : 'none: the document asks for none'}`,
+    `  resources     ${doc.resources.length ? `${listed(doc.resources.map((r) => `${r.name} (${r.collectionPath})`))}, kept in the store (--explain: ids and operations)` : 'none inferred: Prism answers every operation'}`,
     ...(doc.derivedOperationIds.length ? [`  derived ids   ${listed(doc.derivedOperationIds)} (operations without an operationId, named from method and path)`] : []),
     ...(doc.unknownFormats.length ? [`  formats       ${listed(doc.unknownFormats)}: no validator knows them, values are accepted as they are`] : []),
   ];
@@ -123,10 +124,13 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
       `  clock         ${opts.clock ? (opts.clock.mode === 'manual' ? 'manual (POST /__sandbox/clock/advance)' : `realtime ×${opts.clock.factor}`) : 'as saved (new tenants: realtime ×1)'}`,
       `  admin token   ${tokenLine}`,
       `  CORS          ${(opts.cors ?? DEFAULT_ORIGINS).join(', ')} (--cors)`,
-      `  test keys${freshKeys ? ' (fresh: --fresh-keys)' : ''}:`,
-      ...sandbox.store.listTenants().map((t) => `    ${t.id.padEnd(18)} ${t.api_keys[0]}   ${t.name}`),
-      '  OAuth clients (POST /oauth/token, client credentials):',
-      ...sandbox.store.listTenants().flatMap((t) => Object.values(accessOf(t).oauth.clients).map((cl) => `    ${t.id.padEnd(18)} ${cl.client_id} : ${cl.client_secret}`)),
+      // A --spec document takes the test keys only where it asks for credentials; OAuth clients are the marketplace's.
+      ...(!opts.spec || (sandbox.document.credentials.length && opts.auth !== false)
+        ? [`  test keys${freshKeys ? ' (fresh: --fresh-keys)' : ''}:`, ...sandbox.store.listTenants().map((t) => `    ${t.id.padEnd(18)} ${t.api_keys[0]}   ${t.name}`)]
+        : []),
+      ...(!opts.spec
+        ? ['  OAuth clients (POST /oauth/token, client credentials):', ...sandbox.store.listTenants().flatMap((t) => Object.values(accessOf(t).oauth.clients).map((cl) => `    ${t.id.padEnd(18)} ${cl.client_id} : ${cl.client_secret}`))]
+        : []),
       ...tryLine(opts.spec ? sandbox.document : null, url, sandbox.store.listTenants()[0]?.api_keys[0], opts.auth === false),
     ];
     console.log(lines.join('\n'));

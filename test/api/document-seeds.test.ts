@@ -142,3 +142,14 @@ describe('answers that fit the document', () => {
     expect(gone.body.message).toContain(`There is no customers item id "${created.body.id}" here`);
   });
 });
+
+describe('the banner of a stateful document', () => {
+  it('names the resources it keeps, and prints no test keys where the document asks for none', async () => {
+    const sb = await serveProcess(['--memory', '--spec', shop]);
+    started.push(sb);
+    expect(sb.output()).toContain('resources     customers (/customers), orders (/orders), events (/events), kept in the store (--explain: ids and operations)');
+    expect(sb.output()).toContain('credentials   none: the document asks for none');
+    expect(sb.output()).not.toContain('test keys');
+    expect(sb.output()).not.toContain('OAuth clients');
+  });
+});
