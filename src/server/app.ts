@@ -348,7 +348,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     frame: [corsAnswers(partnerOrigins, corsNames.expose), ...frame],
     // The write's answer waits for its batch outside idempotency, so the remembered answer is on disk with the change.
     // A --spec document's errors take its own shape, outside everything that can answer one.
-    policies: [...(options.specFile ? [documentErrors((): Map<string, OperationValidators> => api.validators, schemaResolver(apiDoc))] : []), requestJournal(journal), failedAttempts(attempts, 'marketplace'), tokenEndpoint(store), tenantAuth(store, { doc: options.specFile ? apiDoc : undefined, anyone: options.noAuth ? () => store.listTenants()[0] : undefined }), rateLimit(limiter), persistWrites, idempotency(store), faultInjection(faults)],
+    policies: [...(options.specFile ? [documentErrors((): Map<string, OperationValidators> => api.validators, schemaResolver(apiDoc))] : []), requestJournal(journal), failedAttempts(attempts, 'marketplace'), tokenEndpoint(store), tenantAuth(store, { doc: options.specFile ? apiDoc : undefined, anyone: options.noAuth ? () => store.listTenants()[0] : undefined, openAs: options.specFile ? () => store.listTenants()[0] : undefined }), rateLimit(limiter), persistWrites, idempotency(store), faultInjection(faults)],
     context,
     strict,
     documentsProblems: !options.specFile,

@@ -153,3 +153,36 @@ describe('the banner of a stateful document', () => {
     expect(sb.output()).not.toContain('OAuth clients');
   });
 });
+
+describe('the control API on a stateful document', () => {
+  it('snapshots and restores its items, and injects faults on its operations', async () => {
+    const sb = await serveProcess(['--memory', '--strict', '--seed-items', '0', '--spec', shop]);
+    started.push(sb);
+    const admin = (method: string, path: string, body?: unknown) =>
+      fetch(`${sb.url}/__sandbox${path}`, {
+        method,
+        headers: { authorization: 'Bearer sandbox-admin-token', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const post = (body: unknown) => fetch(`${sb.url}/customers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const names = async () => ((await (await fetch(`${sb.url}/customers?per_page=50`)).json()).customers as Customer[]).map((c) => c.name);
+
+    expect((await post({ name: 'Ada Lovelace', email: 'ada@example.com' })).status).toBe(201);
+    expect((await admin('POST', '/snapshots', { name: 'one-customer' })).status).toBe(201);
+    expect((await post({ name: 'Grace Hopper', email: 'grace@example.com' })).status).toBe(201);
+    expect(await names()).toEqual(['Ada Lovelace', 'Grace Hopper']);
+    expect((await admin('POST', '/snapshots/one-customer/restore')).status).toBe(200);
+    expect(await names()).toEqual(['Ada Lovelace']);
+
+    const faults = await admin('PUT', '/faults', { rules: [{ operation_ids: ['getCustomer'], error: { rate: 1, status: 503 } }] });
+    expect(faults.status).toBe(200);
+    const struck = await fetch(`${sb.url}/customers/00000000-0000-4000-8000-000000000000`);
+    expect(struck.status).toBe(503);
+    // The document says nothing of a 503: the sandbox's own problem, even under --strict.
+    expect(struck.headers.get('content-type')).toContain('application/problem+json');
+    expect((await struck.json()).code).toBe('service_unavailable');
+    expect((await admin('DELETE', '/faults')).status).toBe(204);
+    expect((await fetch(`${sb.url}/customers/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
+    expect(sb.output()).not.toContain('response contract violation');
+  });
+});

@@ -90,12 +90,17 @@ export interface TenantAuthOptions {
   doc?: OpenApiDocument;
   /** `--no-auth`: any value, or none, is accepted, and the request acts as this tenant. */
   anyone?: () => Tenant | undefined;
+  /**
+   * A `--spec` document's operations that ask for no credentials act as this tenant (its items,
+   * faults, rate limits, journal and snapshots are that tenant's), as the control API expects.
+   */
+  openAs?: () => Tenant | undefined;
 }
 
 export function tenantAuth(store: SandboxStore, options: TenantAuthOptions = {}): Policy {
   const requirements = new Map<Operation, number[]>();
   const sourcesOf = new Map<Operation, CredentialSource[]>();
-  return { name: 'tenant-auth', appliesTo: (op) => !isOpenOperation(op), before: (c) => authenticate(c) };
+  return { name: 'tenant-auth', appliesTo: (op) => Boolean(options.openAs) || !isOpenOperation(op), before: (c) => authenticate(c) };
 
   /** The credential where the operation's document puts it; throws a 401 when there is none. */
   function presented(c: RequestContext, op: Operation): string | null {
@@ -123,6 +128,11 @@ export function tenantAuth(store: SandboxStore, options: TenantAuthOptions = {})
 
   function authenticate(c: RequestContext): void {
     const op = c.get('operation');
+    if (options.openAs && isOpenOperation(op)) {
+      const tenant = options.openAs();
+      if (tenant) c.set('tenant', tenant);
+      return;
+    }
     let scopes = requirements.get(op);
     if (!scopes) requirements.set(op, (scopes = scopeRequirements(op)));
 
