@@ -280,7 +280,6 @@ export function mergePatched(target: unknown, patch: unknown): unknown {
   return result;
 }
 
-const documented = (op: Operation, status: number) => op.responses.some((r) => r.status === String(status));
 const hasBody = (op: Operation, status: number) => Object.keys(op.responses.find((r) => r.status === String(status))?.content ?? {}).length > 0;
 
 function jsonSchemaOf(op: Operation, status: number): Schema | undefined {
@@ -304,7 +303,6 @@ function fitted(op: Operation, status: number, value: unknown, r: Resource, s: S
   if (!Array.isArray(value) && (key !== null || r.idField in properties)) {
     const filled = completed(shaped, schema, { faker: s.faker, resolve: s.resolve });
     if (ctx.checkAnswer(op.operationId, status, filled)?.length === 0) return filled;
-    if (process.env.DEBUG_FIT) console.error('FIT', op.operationId, status, JSON.stringify(ctx.checkAnswer(op.operationId, status, filled)).slice(0, 400));
   }
   return documentBody(op, status, s);
 }
