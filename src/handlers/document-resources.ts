@@ -347,7 +347,7 @@ function answered(op: Operation, item: Item, r: Resource, s: Served, ctx: Handle
 function success(op: Operation, preferred: number[]): number {
   const statuses = op.responses.map((x) => x.status);
   const first = preferred.find((status) => statuses.includes(String(status))) ?? statuses.filter((x) => /^2\d\d$/.test(x)).map(Number).sort()[0];
-  return first ?? (statuses.some((x) => x.toUpperCase() === '2XX') ? preferred[0]! : preferred[0]!);
+  return first ?? preferred[0]!; // a 2XX range, or nothing documented: the usual status
 }
 
 /** A stable 32-bit number for a text (FNV-1a): one seed per resource. */
