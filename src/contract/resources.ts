@@ -7,7 +7,13 @@
 import { mergedAllOf, type Resolve } from '../domain/schema-fake.ts';
 import { resolveLocal, type JsonSchema, type OpenApiDocument, type Operation } from './operations.ts';
 
-export type ResourceAction = 'list' | 'create' | 'get' | 'replace' | 'merge' | 'remove';
+/**
+ * What an operation does to a resource. Besides the REST set: `replaceByBody`/`mergeByBody` are a
+ * PUT/PATCH on the collection naming the item by the id in its body (Swagger Petstore's
+ * `PUT /pet`), `mergeByPost` a POST on the item (its form or query fields merged in), and
+ * `search` a GET beside the items that lists them filtered (`GET /pet/findByStatus`).
+ */
+export type ResourceAction = 'list' | 'create' | 'get' | 'replace' | 'merge' | 'remove' | 'replaceByBody' | 'mergeByBody' | 'mergeByPost' | 'search';
 
 export interface Resource {
   name: string;
@@ -23,8 +29,10 @@ export interface Resource {
   idSchema: Record<string, unknown>;
   /** The path parameters before the id: a nested collection's parents. */
   parentParams: string[];
-  /** operationId by action. */
-  operations: Partial<Record<ResourceAction, string>>;
+  /** operationId by action (`search` is in `searches`). */
+  operations: Partial<Record<Exclude<ResourceAction, 'search'>, string>>;
+  /** GETs beside the items (`{collection}/findByStatus`) that answer a list of them, filtered by their query. */
+  searches: string[];
   /** The item's schema (resolved), when the document gives one. */
   itemSchema: Record<string, unknown> | null;
   /** The property the item answer wraps the item in (`{"kubernetes_cluster": {…}}`), or null when it is the item itself. */
@@ -40,8 +48,8 @@ export interface ResourceMap {
 }
 
 const PARAM = /^\{([^}]+)\}$/;
-const ITEM_ACTIONS: Record<string, ResourceAction> = { get: 'get', put: 'replace', patch: 'merge', delete: 'remove' };
-const COLLECTION_ACTIONS: Record<string, ResourceAction> = { get: 'list', post: 'create' };
+const ITEM_ACTIONS: Record<string, ResourceAction> = { get: 'get', put: 'replace', patch: 'merge', delete: 'remove', post: 'mergeByPost' };
+const COLLECTION_ACTIONS: Record<string, ResourceAction> = { get: 'list', post: 'create', put: 'replaceByBody', patch: 'mergeByBody' };
 
 interface Steering {
   name?: string;
@@ -72,13 +80,18 @@ export function inferResources(doc: OpenApiDocument, operations: Operation[]): R
     const steering = steeringOf(doc, itemPath);
     if (steering === false || steeringOf(doc, collectionPath) === false) continue;
     if (!collectionOps.some((op) => op.method === 'get' || op.method === 'post')) continue;
-    const ops: Partial<Record<ResourceAction, string>> = {};
+    const ops: Resource['operations'] = {};
     // An operation that documents no success (a retired one: only 410 and errors) is not the resource's to answer.
     const succeeds = (op: Operation) => op.responses.some((r) => /^2(\d\d|XX)$/i.test(r.status));
     // A collection GET that answers one object, not a list of them (the running job), is not a list.
     const lists = (op: Operation) => op.method !== 'get' || answersList(doc, op);
-    for (const op of collectionOps) if (COLLECTION_ACTIONS[op.method] && succeeds(op) && lists(op)) ops[COLLECTION_ACTIONS[op.method]!] = op.operationId;
-    for (const op of itemOps) if (ITEM_ACTIONS[op.method] && succeeds(op)) ops[ITEM_ACTIONS[op.method]!] = op.operationId;
+    const put = (action: ResourceAction | undefined, op: Operation) => {
+      if (action && action !== 'search') ops[action] = op.operationId;
+    };
+    // A PUT/PATCH on the collection is the item's only where its body carries the id (not a bulk replace).
+    const namesItem = (op: Operation) => (op.method !== 'put' && op.method !== 'patch') || bodyHasProperty(doc, op, idParam);
+    for (const op of collectionOps) if (succeeds(op) && lists(op) && namesItem(op)) put(COLLECTION_ACTIONS[op.method], op);
+    for (const op of itemOps) if (succeeds(op)) put(ITEM_ACTIONS[op.method], op);
     if (!ops.get && !ops.create) continue;
     const statics = segments.filter((s) => s && !PARAM.test(s));
     const answered = schemaOfItem(doc, operations, ops);
@@ -98,9 +111,10 @@ export function inferResources(doc: OpenApiDocument, operations: Operation[]): R
       operations: ops,
       itemSchema,
       envelope,
+      searches: searchesOf(doc, byPath, collectionPath, idField).filter((id) => !claimed.has(id)),
       examples: parentParamsOf(segments).length ? [] : examplesOf(doc, itemPath, collectionPath, idField),
     });
-    for (const id of Object.values(ops)) claimed.add(id);
+    for (const id of [...Object.values(ops), ...resources[resources.length - 1]!.searches]) claimed.add(id);
   }
   // Names are unique: a second "things" (under another parent) is named by its whole path.
   const seen = new Map<string, number>();
@@ -217,6 +231,33 @@ function envelopeOf(schema: Record<string, unknown>, resolve: Resolve): string |
   return inner.type === 'object' || inner.properties ? key : null;
 }
 
+/** Whether the operation's JSON body has the id: the path parameter's name or `id` (what idFieldOf reads). */
+function bodyHasProperty(doc: OpenApiDocument, op: Operation, idParam: string): boolean {
+  const json = op.body ? Object.entries(op.body.content).find(([type]) => /json/i.test(type))?.[1] : undefined;
+  if (json === undefined) return false;
+  const resolve = schemaResolver(doc);
+  const names = Object.keys((mergedAllOf(resolve(json), resolve).properties as object | undefined) ?? {}).map((n) => n.toLowerCase());
+  return names.includes('id') || names.includes(idParam.toLowerCase());
+}
+
+/** The GETs at `{collection}/{word}` whose 200 answer is an array of items (objects with the id field). */
+function searchesOf(doc: OpenApiDocument, byPath: Map<string, Operation[]>, collectionPath: string, idField: string): string[] {
+  const resolve = schemaResolver(doc);
+  const found: string[] = [];
+  for (const [path, ops] of byPath) {
+    if (!path.startsWith(`${collectionPath}/`) || path.slice(collectionPath.length + 1).includes('/') || PARAM.test(path.slice(collectionPath.length + 1))) continue;
+    for (const op of ops) {
+      if (op.method !== 'get') continue;
+      const content = op.responses.find((r) => r.status === '200')?.content ?? {};
+      const json = Object.entries(content).find(([type]) => /json/i.test(type))?.[1];
+      const s = json === undefined ? {} : resolve(json);
+      const items = s.type === 'array' || s.items ? mergedAllOf(resolve(s.items), resolve) : {};
+      if (items.properties && idField in (items.properties as object)) found.push(op.operationId);
+    }
+  }
+  return found;
+}
+
 /** Whether a GET's 200 answer is an array, or an object holding one (a page), or gives no JSON schema to tell. */
 function answersList(doc: OpenApiDocument, op: Operation): boolean {
   const content = op.responses.find((r) => r.status === '200')?.content ?? {};
@@ -261,7 +302,7 @@ export function explainResources(map: ResourceMap, title: string): string {
   for (const r of map.resources) {
     lines.push(`  ${r.name}   ${r.collectionPath}  ${r.itemPath}`);
     lines.push(`    id: ${r.idField} (${r.idKind === 'format' ? String(r.idSchema.format) : r.idKind}), from path parameter ${r.idParam}${r.parentParams.length ? `; under ${r.parentParams.join(', ')}` : ''}`);
-    lines.push(`    ${(Object.entries(r.operations) as [ResourceAction, string][]).map(([action, id]) => `${action} ${id}`).join(' · ')}`);
+    lines.push(`    ${[...(Object.entries(r.operations) as [ResourceAction, string][]), ...r.searches.map((id) => ['search', id] as const)].map(([action, id]) => `${action} ${id}`).join(' · ')}`);
   }
   lines.push('  These are served from the tenant\'s store (kept, reset and snapshotted like the marketplace\'s entities).');
   lines.push(`  Operations that fit no resource, answered by Prism: ${map.unmatched.length ? map.unmatched.join(', ') : '(none)'}`);

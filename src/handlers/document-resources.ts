@@ -58,13 +58,15 @@ export function documentResourceHandlers(doc: OpenApiDocument, map: ResourceMap,
   const handlers: HandlerRegistry = {};
   const byId = new Map(operations.map((op) => [op.operationId, op]));
   for (const resource of map.resources) {
-    const list = resource.operations.list ? byId.get(resource.operations.list) : undefined;
-    if (list) {
+    for (const operationId of [resource.operations.list, ...resource.searches]) {
+      const list = operationId ? byId.get(operationId) : undefined;
+      if (!list) continue;
       const answer = list.responses.find((r) => r.status === '200')?.content;
       const json = answer ? Object.entries(answer).find(([type]) => /json/i.test(type))?.[1] : undefined;
-      served.pages.set(resource.name, pageShapeOf(json, list.parameters.filter((p) => p.in === 'query'), resolve, resource.name));
+      served.pages.set(list.operationId, pageShapeOf(json, list.parameters.filter((p) => p.in === 'query'), resolve, resource.name));
     }
-    for (const [action, operationId] of Object.entries(resource.operations) as [ResourceAction, string][]) {
+    const actions: [ResourceAction, string][] = [...(Object.entries(resource.operations) as [ResourceAction, string][]), ...resource.searches.map((id) => ['search', id] as [ResourceAction, string])];
+    for (const [action, operationId] of actions) {
       const op = byId.get(operationId);
       if (op) handlers[operationId] = (input, ctx) => serve(resource, action, op, input, tenantItems(ctx), served, ctx);
     }
@@ -78,23 +80,10 @@ function serve(r: Resource, action: ResourceAction, op: Operation, input: WireIn
   const id = input.path[r.idParam];
   const stored = (item: Item) => completed(item, r.itemSchema ?? {}, { faker: s.faker, resolve: s.resolve }) as Item;
   switch (action) {
-    case 'list': {
-      const shape = s.pages.get(r.name) ?? null;
-      const paging = Object.values(shape?.params ?? {}).map((p) => p.name);
-      const filters = filtersOf(op, input.query, paging, s);
-      const items = Object.entries(table)
-        .filter(([key, item]) => key.startsWith(prefix) && key !== prefix && matchesFilters(item, filters))
-        .map(([, item]) => item);
-      const status = success(op, [200]);
-      if (!shape) return { status, body: fitted(op, status, items, r, s, ctx) };
-      const page = listPage(shape, items, { query: input.query, path: input.operation.path }, s.resolve);
-      // A page whose other fields the document requires (or whose items its list schema sees otherwise) is completed.
-      if (!ctx.checkAnswer || ctx.checkAnswer(op.operationId, status, page)?.length !== 0) {
-        const schema = jsonSchemaOf(op, status);
-        if (schema !== undefined) return { status, body: completed(page, schema, { faker: s.faker, resolve: s.resolve }) };
-      }
-      return { status, body: page };
-    }
+    case 'list':
+      return listed(r, op, input, table, prefix, s, ctx, false);
+    case 'search':
+      return listed(r, op, input, table, prefix, s, ctx, true);
     case 'create': {
       const body = unwrapped(objectBody(input.body, op), r);
       const given = body[r.idField];
@@ -138,6 +127,29 @@ function serve(r: Resource, action: ResourceAction, op: Operation, input: WireIn
       put(table, `${prefix}${String(id)}`, item);
       return answered(op, item, r, s, ctx);
     }
+    case 'replaceByBody':
+    case 'mergeByBody': {
+      const body = unwrapped(objectBody(input.body, op), r);
+      const named = body[r.idField];
+      if (named === undefined || named === null || typeof named === 'object') {
+        throw new Problem(400, 'invalid_body', `${op.operationId} changes the ${r.name} item its body names: send ${r.idField}.`, { errors: [{ pointer: `/body/${r.idField}`, message: 'is required to say which item' }] });
+      }
+      const current = found(table, prefix, String(named), r, op, s);
+      if ('missing' in current) return current.missing;
+      const item = stored(action === 'replaceByBody' ? { ...parentFields(r, input.path), ...body } : { ...current.item, ...body });
+      put(table, `${prefix}${String(named)}`, item);
+      return answered(op, item, r, s, ctx);
+    }
+    case 'mergeByPost': {
+      // The query parameters and form fields that name an item property, merged in (Petstore's updatePetWithForm).
+      const current = found(table, prefix, id, r, op, s);
+      if ('missing' in current) return current.missing;
+      const properties = (r.itemSchema?.properties as Record<string, unknown> | undefined) ?? {};
+      const fields = Object.fromEntries(Object.entries({ ...input.query, ...(input.body && typeof input.body === 'object' && !Array.isArray(input.body) ? (input.body as Item) : {}) }).filter(([name]) => name in properties && name !== r.idField));
+      const item = stored({ ...current.item, ...fields });
+      put(table, `${prefix}${String(id)}`, item);
+      return answered(op, item, r, s, ctx);
+    }
     case 'remove': {
       const current = found(table, prefix, id, r, op, s);
       if ('missing' in current) return current.missing;
@@ -146,6 +158,29 @@ function serve(r: Resource, action: ResourceAction, op: Operation, input: WireIn
       return { status, body: hasBody(op, status) ? fitted(op, status, current.item, r, s, ctx) : undefined };
     }
   }
+}
+
+/**
+ * A list of the collection's items: the list itself, or a search beside it, whose query filters
+ * (its parameters' defaults too: `findByStatus` without a status means the default one). A list
+ * ignores a filled-in default, which would hide items the partner never asked to filter.
+ */
+function listed(r: Resource, op: Operation, input: WireInput, table: Table, prefix: string, s: Served, ctx: HandlerContext, search: boolean): WireReply {
+  const shape = s.pages.get(op.operationId) ?? null;
+  const paging = Object.values(shape?.params ?? {}).map((p) => p.name);
+  const filters = filtersOf(op, input.query, paging, s, search);
+  const items = Object.entries(table)
+    .filter(([key, item]) => key.startsWith(prefix) && key !== prefix && matchesFilters(item, filters))
+    .map(([, item]) => item);
+  const status = success(op, [200]);
+  if (!shape) return { status, body: fitted(op, status, items, r, s, ctx) };
+  const page = listPage(shape, items, { query: input.query, path: input.operation.path }, s.resolve);
+  // A page whose other fields the document requires (or whose items its list schema sees otherwise) is completed.
+  if (!ctx.checkAnswer || ctx.checkAnswer(op.operationId, status, page)?.length !== 0) {
+    const schema = jsonSchemaOf(op, status);
+    if (schema !== undefined) return { status, body: completed(page, schema, { faker: s.faker, resolve: s.resolve }) };
+  }
+  return { status, body: page };
 }
 
 const keyPrefix = (r: Resource, parentIds: string[]) => `${r.name}|${parentIds.join('/')}|`;
@@ -222,22 +257,28 @@ function objectBody(body: unknown, op: Operation): Item {
  * The query's equality filters: parameters other than paging ones. A value that is only the
  * parameter's default (filled in by validation, `name=""`) filters nothing.
  */
-function filtersOf(op: Operation, query: Record<string, string | string[]>, paging: string[], s: Served): [string, string[]][] {
+function filtersOf(op: Operation, query: Record<string, string | string[]>, paging: string[], s: Served, withDefaults: boolean): [string, string[]][] {
   const filters: [string, string[]][] = [];
   for (const [name, value] of Object.entries(query)) {
     if (paging.includes(name)) continue;
     const declared = op.parameters.find((p) => p.in === 'query' && p.name === name);
     const fallback = declared ? s.resolve(declared.schema).default : undefined;
-    if (fallback !== undefined && String(fallback) === String(value)) continue;
+    if (!withDefaults && fallback !== undefined && String(fallback) === String(value)) continue;
     filters.push([name, Array.isArray(value) ? value : [value]]);
   }
   return filters;
 }
 
-/** Filters on a property the item has compare as text; filters on others do not apply. */
+/**
+ * Filters on a property the item has compare as text; on a list property, one of its entries
+ * (or of their names: Petstore's tags) must match. Filters on others do not apply.
+ */
 function matchesFilters(item: Item, filters: [string, string[]][]): boolean {
   for (const [name, wanted] of filters) {
-    if (name in item && !wanted.includes(String(item[name]))) return false;
+    if (!(name in item)) continue;
+    const value = item[name];
+    const texts = Array.isArray(value) ? value.map((v) => (v && typeof v === 'object' ? String((v as Item).name ?? '') : String(v))) : [String(value)];
+    if (!texts.some((text) => wanted.includes(text))) return false;
   }
   return true;
 }

@@ -100,3 +100,31 @@ describe('Shelter: a uuid id made by the sandbox', () => {
     expect((await call('GET', '/owners/00000000-0000-4000-8000-000000000000')).status).toBe(404);
   });
 });
+
+describe('Swagger Petstore (OpenAPI 3.0): the classic flow, stateful', () => {
+  it('adds a pet, updates it by PUT /pet and by form, finds it by status and tag, and deletes it', async () => {
+    const call = caller(await serve(['--memory', '--strict', '--no-auth', '--seed-items', '0', '--spec', spec('fixtures/specs/swagger-petstore.openapi.yaml')]));
+    const pet = { id: 10, name: 'doggie', category: { id: 1, name: 'Dogs' }, photoUrls: ['https://img.example/1.png'], tags: [{ id: 1, name: 'good' }], status: 'available' };
+    const added = await call('POST', '/api/v3/pet', pet);
+    expect(added.status).toBe(200);
+    expect(added.body).toEqual(pet);
+    expect((await call('GET', '/api/v3/pet/10')).body).toEqual(pet);
+
+    const updated = await call('PUT', '/api/v3/pet', { ...pet, name: 'Rex', status: 'sold' });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ id: 10, name: 'Rex', status: 'sold' });
+    expect((await call('GET', '/api/v3/pet/findByStatus?status=sold')).body.map((p: { id: number }) => p.id)).toEqual([10]);
+    expect((await call('GET', '/api/v3/pet/findByStatus')).body).toEqual([]); // the default status, available
+    expect((await call('GET', '/api/v3/pet/findByTags?tags=good')).body.map((p: { id: number }) => p.id)).toEqual([10]);
+    expect((await call('GET', '/api/v3/pet/findByTags?tags=bad')).body).toEqual([]);
+
+    const byForm = await call('POST', '/api/v3/pet/10?name=Bello&status=pending');
+    expect(byForm.status).toBe(200);
+    expect(byForm.body).toMatchObject({ id: 10, name: 'Bello', status: 'pending' });
+
+    const unknown = await call('PUT', '/api/v3/pet', { ...pet, id: 999 });
+    expect(unknown.status).toBe(404);
+    expect((await call('DELETE', '/api/v3/pet/10')).status).toBe(200);
+    expect((await call('GET', '/api/v3/pet/10')).status).toBe(404);
+  });
+});
