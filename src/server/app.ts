@@ -58,6 +58,7 @@ import { mountContract, type MountedContract } from './pipeline.ts';
 import { isWrite, type AnswerError, type Policy } from './policy.ts';
 import { operationRouter } from './router.ts';
 import { mountReference } from '../reference/index.ts';
+import { mountConsole } from '../console/index.ts';
 import { Problem, problemAnswer, problemPayload, type FieldError } from './problem.ts';
 
 export { ADMIN_SPEC, DEFAULT_SPEC, VERSION } from '../sandbox-files.ts';
@@ -373,6 +374,9 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       for (const name in into) headers.set(name, into[name]!);
     },
   });
+
+  // /console: the web console over both APIs, with its own sessions (src/console/README.md).
+  mountConsole(app, { adminToken, store, attempts });
 
   // GET /metrics: the Prometheus text format, for the admin token (docs/operating.md).
   const metricsAccess = adminTokenCheck(adminToken);

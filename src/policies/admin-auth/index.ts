@@ -20,12 +20,17 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 
 const CHALLENGE = { 'www-authenticate': 'Bearer realm="marketplace-sandbox-admin"' };
 
+/** Whether a credential is the admin token, compared in constant time (also used by the console's login). */
+export function adminTokenMatcher(adminToken: string): (credential: string | null) => boolean {
+  const expected = digest(adminToken);
+  return (credential) => credential !== null && timingSafeEqual(digest(credential), expected);
+}
+
 /** Throws the 401 problem unless the request carries the admin token (also used by GET /metrics). */
 export function adminTokenCheck(adminToken: string): (c: RequestContext) => void {
-  const expected = digest(adminToken);
+  const isAdminToken = adminTokenMatcher(adminToken);
   return (c) => {
-    const credential = credentialOf(requestHeader(c, 'authorization'));
-    if (credential === null || !timingSafeEqual(digest(credential), expected)) {
+    if (!isAdminToken(credentialOf(requestHeader(c, 'authorization')))) {
       throw new Problem(401, 'admin_token_required', 'This needs "Authorization: Bearer <admin token>" (env SANDBOX_ADMIN_TOKEN; serve prints where it comes from).', {}, CHALLENGE);
     }
   };
@@ -35,7 +40,7 @@ export function adminTokenCheck(adminToken: string): (c: RequestContext) => void
 export const acceptsScheme = (op: Operation, scheme: string): boolean => op.security.some((alternative) => scheme in alternative);
 
 export function adminAuth(adminToken: string, store: SandboxStore): Policy {
-  const expected = digest(adminToken);
+  const isAdminToken = adminTokenMatcher(adminToken);
   const partnerAllowed = new Map<Operation, boolean>();
   return {
     name: 'admin-auth',
@@ -46,7 +51,7 @@ export function adminAuth(adminToken: string, store: SandboxStore): Policy {
       let partner = partnerAllowed.get(op);
       if (partner === undefined) partnerAllowed.set(op, (partner = acceptsScheme(op, PARTNER_SCHEME)));
       const credential = credentialOf(requestHeader(c, 'authorization'));
-      if (credential !== null && timingSafeEqual(digest(credential), expected)) return;
+      if (isAdminToken(credential)) return;
       const owner = credential === null ? undefined : credentialOwner(store, credential);
       if (owner && partner) {
         c.set('tenant', owner.tenant);
