@@ -1,6 +1,8 @@
 // Control API: the request journal — read it, clear it, assert on it, and say what it keeps.
-import { countExpectation, entryToWire, matchesFilter, verify, type JournalFilter } from '../domain/journal.ts';
+import { countExpectation, entryToWire, matchesFilter, streamFilter, verify, type JournalFilter } from '../domain/journal.ts';
+import type { JournalEntry } from '../domain/journal.ts';
 import type { RequestJournal } from '../journal/journal.ts';
+import { EVENT_STREAM_TYPE } from '../server/event-stream.ts';
 import type { AdminOperationId, Handlers } from '../server/handler.ts';
 import { invalid } from '../server/problem.ts';
 import { tenantNamed } from './tenant-lookup.ts';
@@ -25,6 +27,19 @@ export function requestAdminHandlers(journal: RequestJournal): Handlers<AdminOpe
           data: matching.slice(0, query.limit).map(entryToWire),
         },
       };
+    },
+
+    streamRequests({ query }, ctx) {
+      const tenant = tenantNamed(ctx, query.tenant_id);
+      const matches = streamFilter({ ...query, since: query.since === undefined ? undefined : Date.parse(query.since) });
+      const stream = ctx.streams!.open();
+      const replay = query.replay ?? 0;
+      const send = (entry: JournalEntry) => {
+        if (matches(entry)) stream.send({ id: String(entry.seq), event: 'request', data: JSON.stringify(entryToWire(entry)) });
+      };
+      if (replay > 0) for (const entry of journal.entries(tenant).filter(matches).slice(-replay)) send(entry);
+      stream.onClose(journal.listen(tenant, send));
+      return { status: 200, body: '', contentType: EVENT_STREAM_TYPE, stream };
     },
 
     clearRequests({ query }, ctx) {

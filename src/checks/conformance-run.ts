@@ -293,6 +293,11 @@ function problemDetail(body: string): string {
 
 async function call(url: string, wire: WireRequest, timeoutMs: number): Promise<WireResponse> {
   const res = await fetch(url, { method: wire.method, headers: wire.headers, body: wire.body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+  // An event stream stays open: its status and headers are the answer, its body is not waited for.
+  if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+    await res.body?.cancel();
+    return { status: res.status, headers: res.headers, body: '' };
+  }
   return { status: res.status, headers: res.headers, body: await res.text() };
 }
 

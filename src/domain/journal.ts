@@ -79,6 +79,26 @@ export function matchesFilter(entry: JournalEntry, filter: JournalFilter): boole
   );
 }
 
+/** What the live journal stream sends: listRequests' filters, a glob for operation_id, and injected faults. */
+export interface StreamFilter {
+  operation_id?: string;
+  status?: number;
+  /** `any`: entries with an injected fault; a kind: entries with a fault of that kind. */
+  fault?: 'any' | InjectedFault['kind'];
+  since?: number;
+}
+
+/** The stream filter as one check per entry, compiled once. */
+export function streamFilter(filter: StreamFilter): (entry: JournalEntry) => boolean {
+  const operation = filter.operation_id === undefined ? null : globToRegExp(filter.operation_id);
+  const { status, fault, since } = filter;
+  return (entry) =>
+    (operation === null || operation.test(entry.operation_id)) &&
+    (status === undefined || entry.status === status) &&
+    (since === undefined || entry.at >= since) &&
+    (fault === undefined || (entry.faults !== null && entry.faults.some((f) => fault === 'any' || f.kind === fault)));
+}
+
 /** What CI expects a connector to have done. Every given member must hold. */
 export interface RequestPattern {
   method?: string;

@@ -71,10 +71,42 @@ function blankEntry(): JournalEntry {
   };
 }
 
+/** Hears each entry as it is completed (it is reused later: read it at once). */
+export type EntryListener = (entry: JournalEntry) => void;
+
 export class RequestJournal {
   private readonly rings = new Map<string, Ring>();
   private readonly records = new Map<string, ConnectorRecord>();
+  private readonly listeners = new Map<string, Set<EntryListener>>();
   private seq = 0;
+  /** Whether anybody listens to any tenant: the one field a request checks (src/policies/request-journal). */
+  listened = false;
+
+  /** Calls `listener` with each entry of the tenant once it is complete; returns the unsubscribe. */
+  listen(tenant: Tenant, listener: EntryListener): () => void {
+    let set = this.listeners.get(tenant.id);
+    if (!set) this.listeners.set(tenant.id, (set = new Set()));
+    set.add(listener);
+    this.listened = true;
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(tenant.id) === set) this.listeners.delete(tenant.id);
+      this.listened = this.listeners.size > 0;
+    };
+  }
+
+  /** The entry is complete: its tenant's listeners hear of it. */
+  completed(tenant: Tenant, entry: JournalEntry): void {
+    const set = this.listeners.get(tenant.id);
+    if (!set) return;
+    for (const listener of set) {
+      try {
+        listener(entry);
+      } catch (error) {
+        console.error(`marketplace-sandbox: a request journal listener failed: ${(error as Error).message}`);
+      }
+    }
+  }
 
   settingsOf(tenant: Tenant): JournalSettings {
     return tenant.access?.journal ?? DEFAULT_JOURNAL;

@@ -55,6 +55,7 @@ import { WebhookDispatcher, type WebhookDeliveryOptions } from '../webhooks/disp
 import type { SandboxEnv } from './env.ts';
 import { registry, type HandlerContext } from './handler.ts';
 import { mountContract, type MountedContract } from './pipeline.ts';
+import { OpenStreams } from './event-stream.ts';
 import { isWrite, type AnswerError, type Policy } from './policy.ts';
 import { operationRouter } from './router.ts';
 import { mountReference } from '../reference/index.ts';
@@ -109,6 +110,8 @@ export interface SandboxOptions {
   freshKeys?: boolean;
   /** When failed credential attempts from one address are slowed down and refused (src/rate-limits/failed-attempts.ts). */
   failedAttempts?: Partial<FailedAttemptLimits>;
+  /** Time between the heartbeat comments of event streams, in ms (default 15 000; tests shorten it). */
+  streamHeartbeatMs?: number;
   /** Origins browsers may call the partner API from (src/policies/cors/origins.ts); default this machine's. */
   cors?: string[];
 }
@@ -190,6 +193,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   }
   const events = new EventBus();
   const stopEventFeed = keepEventFeed(store, events); // sequence numbers and the feed of GET /api/v2/events
+  const streams = new OpenStreams({ heartbeatMs: options.streamHeartbeatMs }); // Server-Sent Events answers, ended on close
   const webhookTargets = webhookTargetAllowList(options.webhookTargetAllowList);
   const webhooks = new WebhookDispatcher(store, events, options.webhooks, webhookTargets);
   const ticker = new MarketplaceTicker(store, events, options.clockTickMs);
@@ -247,6 +251,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const contextOf = (tenant: Tenant | null, clientAuth?: HandlerContext['clientAuth']): HandlerContext => ({
     store,
     events,
+    streams,
     tenant,
     now: () => (tenant ? clockNow(tenant.clock) : new Date()),
     checkRequestBody,
@@ -428,6 +433,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   ticker.start();
   const close = async () => {
     closing = true;
+    streams.closeAll();
     ticker.stop();
     webhooks.close();
     stopEventFeed();

@@ -11,6 +11,7 @@ import type { operations as MarketplaceOperations } from '../contract/generated/
 import type { EventBus } from '../events/bus.ts';
 import type { SandboxStore, Tenant } from '../store/store.ts';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.ts';
+import type { EventStream, OpenStreams } from './event-stream.ts';
 import type { FieldError, Problem } from './problem.ts';
 
 /** Every operation of both documents; their operationIds are disjoint. */
@@ -78,6 +79,8 @@ export interface HandlerContext {
   checkAnswer?(operationId: string, status: number, body: unknown): string[] | null;
   /** Client credentials sent with HTTP Basic to the token endpoint (src/policies/oauth-token). */
   clientAuth?: { client_id: string; client_secret: string };
+  /** Event streams (Server-Sent Events) the handler opens, ended when the sandbox closes. */
+  streams?: OpenStreams;
   /** Addresses webhook URLs may point at although they are link-local or metadata addresses (src/webhooks/target.ts). */
   webhookTargetAllowList?: readonly string[];
 }
@@ -93,6 +96,11 @@ interface ReplyExtras {
    * (`c.get('notes')`) for the request journal; they never reach the response.
    */
   notes?: string[];
+  /**
+   * An event stream to answer with (contentType text/event-stream): its body is the stream's, and
+   * the answer is sent as soon as it opens (src/server/event-stream.ts).
+   */
+  stream?: EventStream;
 }
 
 /** Any reply, as the pipeline turns it into a response (and Prism's mocks come back). */

@@ -1,6 +1,7 @@
 // Mounts an OpenAPI document on a hono app: one route per operation, in the order
 //   policies ─▶ contract in (validate + coerce) ─▶ handler or Prism ─▶ contract out (strict mode)
 // Everything expensive (operation index, ajv validators, Prism operations) is built here, once.
+import type { ServerResponse } from 'node:http';
 import type { Hono } from 'hono';
 import { findResponse, listOperations, type OpenApiDocument, type Operation } from '../contract/operations.ts';
 import { compileAll, compileValidators, isJsonMediaType, toFieldErrors, type OperationValidators } from '../contract/validators.ts';
@@ -253,6 +254,13 @@ function toResponse(reply: Reply, c: RequestContext, answerHeaders: Record<strin
       c.set('responseBytes', frozen.byteLength);
       return new Response(frozen, { status: reply.status, headers });
     }
+  }
+  // An event stream (never a JSON answer, so the common answers above do not look for one).
+  if (reply.stream) {
+    reply.stream.attach((c.env as { outgoing?: ServerResponse } | undefined)?.outgoing);
+    headers['cache-control'] = 'no-cache';
+    headers['x-accel-buffering'] = 'no';
+    return new Response(reply.stream.body, { status: reply.status, headers });
   }
   const payload = reply.contentType === undefined || isJsonMediaType(contentType) ? JSON.stringify(reply.body) : String(reply.body);
   c.set('responseBytes', Buffer.byteLength(payload)); // for the request journal

@@ -563,6 +563,21 @@ export function schemaValidators(spec: Spec): SchemaValidators {
   };
 }
 
+/** What is wrong with an event stream example: not text, or a data line that is not JSON. */
+function eventStreamFindings(example: unknown): string[] {
+  if (typeof example !== 'string') return ['is not the text of a stream'];
+  const data = example.split('\n').filter((line) => line.startsWith('data:'));
+  if (data.length === 0) return ['shows no message'];
+  return data.flatMap((line) => {
+    try {
+      JSON.parse(line.slice('data:'.length));
+      return [];
+    } catch {
+      return [`${line.slice(0, 40)}… is not one line of JSON`];
+    }
+  });
+}
+
 /** Every response and request body example that its schema rejects. */
 export function invalidExamples(spec: Spec): string[] {
   const validate = schemaValidators(spec);
@@ -572,7 +587,9 @@ export function invalidExamples(spec: Spec): string[] {
       for (const [type, media] of Object.entries<any>(resolveLocal(spec.doc, response).content ?? {})) {
         const check = validate.response(operationId, status, type);
         for (const [name, value] of namedExamples(spec.doc, media)) {
-          if (!check) findings.push(`${spec.file} ${operationId} ${status} ${type}: no schema to validate example ${name}`);
+          // An event stream's example is the stream's text: every message's data one line of JSON.
+          if (type === 'text/event-stream') findings.push(...eventStreamFindings(value).map((f) => `${spec.file} ${operationId} ${status} ${type} example ${name}: ${f}`));
+          else if (!check) findings.push(`${spec.file} ${operationId} ${status} ${type}: no schema to validate example ${name}`);
           else if (!check(value)) findings.push(`${spec.file} ${operationId} ${status} example ${name}: ${JSON.stringify(check.errors)}`);
         }
       }
@@ -658,8 +675,13 @@ export class ExampleRunner {
     }
     // redirect: manual, so that a redirect the example answers (to an app's redirect URI) is the answer itself.
     const res = await fetch(`${this.baseUrl}${path}${search.size ? `?${search}` : ''}`, { method: example.method, headers, body: payload, redirect: 'manual' });
-    const text = await res.text();
     const contentType = res.headers.get('content-type');
+    // An event stream stays open: its status and media type are the answer (test/api/event-stream.test.ts reads it).
+    if (contentType?.startsWith('text/event-stream')) {
+      await res.body?.cancel();
+      return { status: res.status, contentType, body: '' };
+    }
+    const text = await res.text();
     return { status: res.status, contentType, body: text && contentType?.includes('json') ? JSON.parse(text) : text };
   }
 }

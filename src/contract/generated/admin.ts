@@ -693,6 +693,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/__sandbox/requests/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow the request journal live
+         * @description The tenant's partner-API requests as they are answered, as Server-Sent Events
+         *     (`text/event-stream`): each completed journal entry is one message `event: request`,
+         *     `id: <the entry's sequence number>` and `data:` the entry exactly as `listRequests` shows it
+         *     (one line of JSON, credentials and secrets redacted). `replay` first sends that many of the
+         *     most recent entries (oldest first) that match the filters, so a console shows recent history;
+         *     then every new entry that matches, until the client goes away. A comment line
+         *     (`: heartbeat`) comes every 15 s. A client that stops reading is disconnected once 1 MiB
+         *     waits for it. The control API is not journaled, so this stream never shows its own request.
+         */
+        get: operations["streamRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/__sandbox/requests/verify": {
         parameters: {
             query?: never;
@@ -3693,6 +3720,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyFailedAttempts"];
+        };
+    };
+    streamRequests: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The tenant; the first default tenant (ten_nordwind) when omitted.
+                 * @example ten_nordwind
+                 */
+                tenant_id?: components["parameters"]["TenantIdQuery"];
+                /** @description Only requests of this operationId; `*` is a wildcard (`list*`, `*Order*`). */
+                operation_id?: string;
+                /** @description Only requests answered with this status. */
+                status?: number;
+                /** @description Only requests that had an injected fault (`any`), or one of this kind. */
+                fault?: "any" | "latency" | "error" | "timeout" | "every_nth";
+                /** @description Only requests that arrived at or after this time (wall clock, UTC). */
+                since?: string;
+                /** @description First send this many of the most recent matching entries (default 0, none). */
+                replay?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stream, open until the client goes away or the sandbox stops. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example retry: 3000
+                     *
+                     *     id: 49
+                     *     event: request
+                     *     data: {"id":"req_49","request_id":"3f1c2a9e-6b7d-4e05-9a8c-2d41b7e6f0a3","at":"2026-12-03T08:14:25.796Z","sandbox_at":"2026-01-15T09:00:01.217Z","method":"DELETE","path":"/api/v2/products/prod_9ce40rzz","query":"","operation_id":"deleteProduct","status":204,"latency_ms":0.614,"request_bytes":0,"response_bytes":0,"credential":"api_key","rate_limit":{"allowed":true,"policy":"product_delete","limit":50,"remaining":49,"reset_seconds":59},"faults":[],"notes":[]}
+                     *
+                     *     : heartbeat
+                     */
+                    "text/event-stream": string;
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];

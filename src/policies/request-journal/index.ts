@@ -20,6 +20,7 @@ import type { Policy, RequestContext } from '../../server/policy.ts';
 import { Problem, problemPayload } from '../../server/problem.ts';
 import type { Tenant } from '../../store/store.ts';
 import { requestHeader } from '../../server/request-header.ts';
+import { EVENT_STREAM_TYPE } from '../../server/event-stream.ts';
 
 /** What is known about a request once it is answered (or dropped), before it is stored. */
 interface Outcome {
@@ -123,6 +124,7 @@ function record(c: RequestContext, journal: RequestJournal, tenant: Tenant, outc
   facts.retryAfterSeconds = retryAfter === undefined ? null : Number(retryAfter) || null;
   facts.group = rateGroupOf(c.get('operation').extensions);
   observeRequest(journal.recordOf(tenant), entry, facts);
+  if (journal.listened) journal.completed(tenant, entry); // the live journal stream (GET /__sandbox/requests/stream)
 }
 
 const facts: AnswerFacts = { code: null, retryAfterSeconds: null, group: '' };
@@ -135,6 +137,7 @@ async function readBodies(c: RequestContext): Promise<Outcome['bodies']> {
   } catch {
     request = '(unreadable)';
   }
-  const response = c.res.body !== null ? redactBody(await c.res.clone().text(), c.res.headers.get('content-type')) : undefined;
+  // An event stream's body never ends: it is not kept.
+  const response = c.res.body !== null && !c.res.headers.get('content-type')?.startsWith(EVENT_STREAM_TYPE) ? redactBody(await c.res.clone().text(), c.res.headers.get('content-type')) : undefined;
   return { headers: redactHeaders(c.req.raw.headers.entries()), request, response };
 }
