@@ -64,7 +64,7 @@ describe('the partner event stream', () => {
     const mine = await prices.next(() => true, 1000);
     expect(JSON.parse(mine.data).tenant_id).toBe('ten_nordwind');
     expect(prices.messages.every((m) => JSON.parse(m.data).tenant_id === 'ten_nordwind')).toBe(true);
-    expect(onlyProducts.messages.filter((m) => !m.event.startsWith('product.'))).toEqual([]);
+    expect(onlyProducts.messages.filter((m) => !m.event?.startsWith('product.'))).toEqual([]);
     onlyProducts.close();
     prices.close();
   });
@@ -76,7 +76,7 @@ describe('the partner event stream', () => {
     first.close();
     const missed = [await nudgePrice(), await nudgePrice()];
     // The URL an EventSource keeps (with an old cursor) and the header it adds: the header wins.
-    const again = await openStream(streamUrl('?type=price.updated&cursor=evc1.cDA'), { ...auth(), 'last-event-id': seen.id });
+    const again = await openStream(streamUrl('?type=price.updated&cursor=evc1.cDA'), { ...auth(), 'last-event-id': seen.id! });
     const replayed = await again.collect(2, () => true, 1000);
     expect(replayed.map((m) => JSON.parse(m.data).data.price)).toEqual(missed);
     const live = await nudgePrice();
