@@ -162,6 +162,57 @@ program
     await exportPostman(opts);
   });
 
+function positiveCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of 1 or more.');
+  return n;
+}
+
+program
+  .command('listen')
+  .description('Follow the partner event stream and post each event, signed as the sandbox signs webhooks, to a local receiver (for receivers the sandbox cannot reach).')
+  .requiredOption('--url <url>', 'base URL of the running sandbox, e.g. http://127.0.0.1:4300')
+  .requiredOption('--key <key>', "the partner's test key or access token (with the webhooks scope)")
+  .requiredOption('--forward-to <url>', 'your receiver, e.g. http://localhost:3000/webhooks')
+  .option('--events <filter>', 'only these event types, comma separated; wildcards as in a subscription (order.*,price.updated)')
+  .option('--cursor <cursor>', 'first replay what the event feed holds after this cursor (a listEvents next_cursor or a stream id)')
+  .option('--secret <whsec>', 'sign with this secret (default: a new one, printed at start)')
+  .option('--max-events <n>', 'exit after forwarding this many events', positiveCount)
+  .action(async (opts: import('./event-commands/listen.ts').ListenOptions) => {
+    const { listen, ListenError } = await import('./event-commands/listen.ts');
+    await listen(opts).catch((error: Error) => {
+      console.error(`marketplace-sandbox listen: ${error.message}`);
+      process.exit(error instanceof ListenError ? 2 : 1);
+    });
+  });
+
+program
+  .command('trigger')
+  .description('Make the change that emits an event (as the partner, the marketplace or a carrier) and print the event ids from the feed.')
+  .argument('[event]', 'the event type, e.g. order.created (see --list)')
+  .option('--url <url>', 'base URL of the running sandbox, e.g. http://127.0.0.1:4300')
+  .option('--key <key>', "the partner's test key")
+  .option('--list', 'print every event it can trigger, and how; and those it cannot, and why')
+  .action(async (event: string | undefined, opts: { url?: string; key?: string; list?: boolean }) => {
+    const { trigger, triggerList, TRIGGERS } = await import('./event-commands/trigger.ts');
+    if (opts.list) return console.log(triggerList());
+    const fail = (message: string) => {
+      console.error(`marketplace-sandbox trigger: ${message}`);
+      process.exit(2);
+    };
+    if (!event || !TRIGGERS[event]) return fail(`${event ? `"${event}" is not an event it can trigger` : 'name the event to trigger'}; one of: ${Object.keys(TRIGGERS).join(', ')} (--list says how).`);
+    if (!opts.url || !opts.key) return fail('pass --url (the running sandbox) and --key (the partner\'s test key).');
+    const ids = await trigger(event, { url: opts.url, key: opts.key }).catch((error: Error) => {
+      console.error(`marketplace-sandbox trigger: ${error.message}`);
+      process.exit(1);
+    });
+    if (ids.length === 0) {
+      console.error(`marketplace-sandbox trigger: the change was made, but no ${event} is in the feed after it.`);
+      process.exit(1);
+    }
+    for (const id of ids) console.log(`${event} ${id}`);
+  });
+
 registerCheckCommands(program, VERSION);
 registerVerifyPactCommand(program);
 registerScenarioCommands(program);

@@ -293,10 +293,12 @@ function problemDetail(body: string): string {
 
 async function call(url: string, wire: WireRequest, timeoutMs: number): Promise<WireResponse> {
   const res = await fetch(url, { method: wire.method, headers: wire.headers, body: wire.body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-  // An event stream stays open: its status and headers are the answer, its body is not waited for.
-  if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
-    await res.body?.cancel();
-    return { status: res.status, headers: res.headers, body: '' };
+  // An event stream stays open: its status, headers and first chunk are the answer, the rest is not waited for.
+  if (res.headers.get('content-type')?.startsWith('text/event-stream') && res.body) {
+    const reader = res.body.getReader();
+    const first = await reader.read();
+    await reader.cancel();
+    return { status: res.status, headers: res.headers, body: new TextDecoder().decode(first.value) };
   }
   return { status: res.status, headers: res.headers, body: await res.text() };
 }

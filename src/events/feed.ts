@@ -3,10 +3,10 @@
 // event the bus emits (src/domain/event-sequence.ts) and records each one's body, whether or not
 // a subscription matched it; GET /api/v2/events reads it (src/handlers/events.ts, with the rules
 // in src/domain/event-feed.ts).
-import { appendToFeed } from '../domain/event-feed.ts';
+import { appendToFeed, readFeed, type FeedEntry } from '../domain/event-feed.ts';
 import { noteChange } from '../state/changes.ts';
 import { nextSequence, resourceKey } from '../domain/event-sequence.ts';
-import type { SandboxStore } from '../store/store.ts';
+import type { SandboxStore, Tenant } from '../store/store.ts';
 import { eventBody, type SandboxEvent } from './builders.ts';
 import type { EventBus } from './bus.ts';
 
@@ -27,4 +27,31 @@ export function keepEventFeed(store: SandboxStore, events: EventBus): () => void
     appendToFeed((tenant.state.event_feed ??= []), event.event, eventBody(event));
     store.changed(tenant);
   });
+}
+
+/**
+ * Follows a tenant's feed from position `after`: hands `deliver` every entry after it, what the feed
+ * holds now and then each new one as the bus emits it, in feed order with none twice (the feed is
+ * appended by the bus's first listener, keepEventFeed, before this one hears the event). Calls
+ * `reset` when the tenant's whole state is replaced, which starts its feed over. Returns the stop.
+ */
+export function followFeed(store: SandboxStore, events: EventBus, tenant: Tenant, after: number, deliver: (entry: FeedEntry) => void, reset: () => void): () => void {
+  let last = after;
+  const catchUp = () => {
+    for (const entry of readFeed(tenant.state.event_feed ?? [], last, Infinity, () => true).entries) {
+      last = entry.position;
+      deliver(entry);
+    }
+  };
+  catchUp();
+  const stopEvents = events.subscribe((event) => {
+    if (event.tenant_id === tenant.id) catchUp();
+  });
+  const stopReplaced = store.onStateReplaced((replaced) => {
+    if (replaced === tenant) reset();
+  });
+  return () => {
+    stopEvents();
+    stopReplaced();
+  };
 }

@@ -153,6 +153,8 @@ export interface Sandbox {
   metrics: SandboxMetrics;
   /** Failed credential attempts per client address. */
   attempts: FailedAttempts;
+  /** The event streams open now (src/server/event-stream.ts). */
+  streams: OpenStreams;
   /**
    * Compiles what the start left for first use (validators, Prism), off the request path: call it
    * once the server listens. Requests that come first compile what they need themselves.
@@ -458,7 +460,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     unknownFormats: unknownFormats(apiDoc),
     resources: resourceMap?.resources.map((r) => ({ name: r.name, collectionPath: `${basePath}${r.collectionPath}` })) ?? [],
   };
-  return { app, document, store, events, api, admin, adminToken, webhooks, limiter, faults, journal, metrics, attempts, compileAll, close };
+  return { app, document, store, events, api, admin, adminToken, webhooks, limiter, faults, journal, metrics, attempts, streams, compileAll, close };
 }
 
 

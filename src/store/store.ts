@@ -269,6 +269,7 @@ export class SandboxStore {
     const clock = startClock(world.clock.start, world.clock.mode ?? this.clock.mode, world.clock.factor ?? this.clock.factor);
     this.rebase(tenant, writtenOf({ scenario: world.scenario, seed: world.seed }));
     tenant.state = state;
+    this.replaced(tenant);
     tenant.clock = clock;
     tenant.scenario = world.scenario;
     this.changed(tenant);
@@ -340,6 +341,7 @@ export class SandboxStore {
     if (!kept) for (const path of KEYED_PATHS) written.overridden.set(path, new Set(Object.keys((atPath(state, path) as object | undefined) ?? {})));
     this.rebase(tenant, written);
     tenant.state = state;
+    this.replaced(tenant);
     tenant.clock = clock;
     tenant.scenario = snapshot.scenario;
     this.changed(tenant);
@@ -351,6 +353,7 @@ export class SandboxStore {
     for (const path of KEYED_PATHS) written.overridden.set(path, new Set(Object.keys((atPath(state, path) as object | undefined) ?? {})));
     this.rebase(tenant, written);
     tenant.state = state;
+    this.replaced(tenant);
     tenant.clock = clock;
     tenant.scenario = scenario;
     this.changed(tenant);
@@ -369,6 +372,18 @@ export class SandboxStore {
   /** Why the last write of the state failed; null when it succeeded, none was needed yet, or there is no file. */
   get writeError(): Error | null {
     return this.writes.error;
+  }
+
+  private readonly replacedListeners = new Set<(tenant: Tenant) => void>();
+
+  /** Hears of every tenant whose whole state was replaced (a scenario, a snapshot, an import): its event feed started over. */
+  onStateReplaced(listener: (tenant: Tenant) => void): () => void {
+    this.replacedListeners.add(listener);
+    return () => this.replacedListeners.delete(listener);
+  }
+
+  private replaced(tenant: Tenant): void {
+    for (const listener of [...this.replacedListeners]) listener(tenant);
   }
 
   /** Hears of every batch written: its duration in seconds, and whether it failed (for /metrics). */

@@ -10,6 +10,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import type { Agent } from 'undici';
 import { checkResolvedAddress, checkWebhookTarget } from '../domain/webhook-target.ts';
+import { WEBHOOK_USER_AGENT } from './signing.ts';
 
 export interface AttemptOutcome {
   status_code: number | null;
@@ -61,7 +62,7 @@ function guardedLookup(targets: DeliveryTargets): LookupFunction {
 /** Of a receiver's answer only the status and Retry-After matter; reading a little of the body keeps the connection reusable. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
-const USER_AGENT = 'marketplace-sandbox-webhooks/1';
+const USER_AGENT = WEBHOOK_USER_AGENT;
 
 export async function postWebhook(url: string, headers: Record<string, string>, body: string, timeoutMs: number, targets: DeliveryTargets): Promise<AttemptOutcome> {
   const started = performance.now();

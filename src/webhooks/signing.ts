@@ -9,6 +9,9 @@ import { Webhook } from 'standardwebhooks';
 
 const PREFIX = 'whsec_';
 
+/** The User-Agent every delivery carries (src/webhooks/http-sender.ts, and `listen`'s forwards). */
+export const WEBHOOK_USER_AGENT = 'marketplace-sandbox-webhooks/1';
+
 /** A fresh signing secret: whsec_ + base64 of 24 random bytes. */
 export const newWebhookSecret = (): string => `${PREFIX}${randomBytes(24).toString('base64')}`;
 

@@ -8,7 +8,7 @@ import { KEY_A, KEY_B } from '../support/sandbox.ts';
 
 let served: Awaited<ReturnType<typeof serveSandbox>>;
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-const partner = (path: string, init: RequestInit = {}, key = KEY_A) =>
+const partner = (path: string, init: RequestInit = {}, key: string = KEY_A) =>
   fetch(`${served.url}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
 
 beforeAll(async () => {

@@ -144,6 +144,7 @@ const requests: Record<string, () => Request> = {
   pingWebhook: () => ({ method: 'POST', path: `/api/v2/webhooks/${webhookId}/ping`, expect: 202 }),
   listWebhookDeliveries: () => ({ method: 'GET', path: `/api/v2/webhooks/${webhookId}/deliveries`, expect: 200 }),
   listEvents: () => ({ method: 'GET', path: '/api/v2/events?type=order.*&limit=5', expect: 200 }),
+  streamEvents: () => ({ method: 'GET', path: '/api/v2/events/stream?type=order.*', expect: 200 }),
   redeliverWebhookDelivery: () => {
     // The ping above queued a delivery to this (unreachable) receiver.
     const delivery = Object.values(sb.store.listTenants()[0]!.state.deliveries).find((d) => d.subscription_id === webhookId)!;

@@ -46,8 +46,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<TestSa
       headers['content-type'] ??= 'application/json';
     }
     const res = await sandbox.app.request(path, { method, headers, body });
-    const text = await res.text();
     const contentType = res.headers.get('content-type');
+    // An event stream stays open: the body is what it sends first (test/webhooks/event-stream.test.ts reads on).
+    const text = contentType?.startsWith('text/event-stream') ? await firstChunk(res) : await res.text();
     return { status: res.status, headers: res.headers, contentType, body: text && contentType?.includes('json') ? JSON.parse(text) : text };
   };
   return {
@@ -55,6 +56,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<TestSa
     call,
     control: (method, path, body) => call(method, path, { key: ADMIN, body }),
   };
+}
+
+/** The first chunk of a streamed body, then the stream is cancelled (as a client that leaves). */
+export async function firstChunk(res: Response): Promise<string> {
+  const reader = res.body!.getReader();
+  const { value } = await reader.read();
+  await reader.cancel();
+  return new TextDecoder().decode(value);
 }
 
 /** Asserts the RFC 9457 shape every error must have, and returns the body for further checks. */

@@ -993,6 +993,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/events/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream the event feed
+         * @description The event feed as Server-Sent Events (`text/event-stream`), for partners without a public URL: each event is one message with `id:` the feed cursor after it, `event:` its type and `data:` the envelope a webhook delivery and `listEvents` carry, byte for byte, on one line. First what the feed holds after the cursor (`Last-Event-ID`, which an EventSource sends by itself on a reconnect, else `cursor`), then every new event as it happens, in feed order, with nothing missed or repeated between the two. Without either, only events from now on. A comment line (`: heartbeat`) comes every 15 s. When the account is reset into a scenario, restored from a snapshot or given a state import, the feed starts over: the stream sends `event: reset` (`data: {"reason": ...}`) and ends; reconnect without a cursor (and without Last-Event-ID) and re-read what you keep. A client that stops reading is disconnected once 1 MiB waits for it. Same scope and rate-limit group as `listEvents`; the stream counts as one request.
+         */
+        get: operations["streamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/payments": {
         parameters: {
             query?: never;
@@ -6419,6 +6439,61 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EventList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: {
+                /** @description `pagination.next_cursor` of the previous page; without it the feed starts at its oldest event. */
+                cursor?: components["parameters"]["EventCursor"];
+                /**
+                 * @description Only events matching one of these filter entries, as in a subscription's `events`: a type (`order.created`), a wildcard (`order.*`) or `*` (repeat the parameter or separate with commas).
+                 * @example [
+                 *       "price.updated"
+                 *     ]
+                 */
+                type?: string[];
+            };
+            header?: {
+                /** @description The `id` of the last message received (a feed cursor): the stream continues after it. Wins over `cursor`. */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stream, open until the client goes away, the account is reset or the sandbox stops. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example retry: 3000
+                     *
+                     *     id: evc1.cDE
+                     *     event: price.updated
+                     *     data: {"event":"price.updated","event_id":"evt_5c1e9a7f3b2d4e6a","timestamp":"2026-01-15T09:00:00.574Z","tenant_id":"ten_nordwind","sequence":1,"data":{"item_id":"prod_0gu6dt60","product_id":"prod_0gu6dt60","variant_id":null,"price":169.99,"currency":"EUR","previous_price":180.99,"updated_at":"2026-01-15T09:00:00.574Z","source":"price_endpoint"}}
+                     *
+                     *     : heartbeat
+                     */
+                    "text/event-stream": string;
                 };
             };
             400: components["responses"]["BadRequest"];
