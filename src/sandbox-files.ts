@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 export const SANDBOX_ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const DEFAULT_SPEC = `${SANDBOX_ROOT}specs/marketplace.openapi.yaml`;
 export const ADMIN_SPEC = `${SANDBOX_ROOT}specs/sandbox-admin.openapi.yaml`;
+export const GRAPHQL_SCHEMA = `${SANDBOX_ROOT}specs/marketplace.graphql`;
 export const VERSION: string = JSON.parse(readFileSync(`${SANDBOX_ROOT}package.json`, 'utf8')).version;
 export const DEFAULT_SLA_FILE = `${SANDBOX_ROOT}specs/sla.yaml`;
 export const DEFAULT_PROFILE = `${SANDBOX_ROOT}profiles/partner-mix.yaml`;

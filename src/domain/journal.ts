@@ -29,6 +29,8 @@ export interface JournalEntry {
   faults: InjectedFault[] | null;
   notes: string[] | null;
   credential: 'api_key' | 'oauth_token' | 'oauth_client' | null;
+  /** The GraphQL operation a /graphql request ran (its name, or query/mutation when unnamed). */
+  graphql_operation: string | null;
   /** Only when the tenant keeps bodies (else undefined); always redacted. */
   request_headers: Record<string, string> | undefined;
   request_body: string | undefined;
@@ -57,6 +59,7 @@ export function entryToWire(entry: JournalEntry) {
         : { allowed: entry.rl_allowed, policy: entry.rl_policy, limit: entry.rl_limit, remaining: entry.rl_remaining, reset_seconds: entry.rl_reset },
     faults: entry.faults ?? [],
     notes: entry.notes ?? [],
+    ...(entry.graphql_operation !== null ? { graphql_operation: entry.graphql_operation } : {}),
     ...(entry.request_headers ? { request_headers: entry.request_headers } : {}),
     ...(entry.request_body !== undefined ? { request_body: entry.request_body } : {}),
     ...(entry.response_body !== undefined ? { response_body: entry.response_body } : {}),

@@ -65,6 +65,7 @@ function blankEntry(): JournalEntry {
     faults: null,
     notes: null,
     credential: null,
+    graphql_operation: null,
     request_headers: undefined,
     request_body: undefined,
     response_body: undefined,

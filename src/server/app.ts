@@ -4,7 +4,7 @@ import { ADMIN_SPEC, DEFAULT_SPEC, VERSION } from '../sandbox-files.ts';
 import { resolveAdminToken } from '../control/admin-token.ts';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
-import { listOperations, loadDocument, serverBasePath } from '../contract/operations.ts';
+import { listOperations, loadDocument, serverBasePath, type Operation } from '../contract/operations.ts';
 import { loadBuiltValidators, toFieldErrors, unknownFormats, type OperationValidators } from '../contract/validators.ts';
 import { EventBus } from '../events/bus.ts';
 import { keepEventFeed } from '../events/feed.ts';
@@ -12,6 +12,8 @@ import { adminHandlers } from '../admin/index.ts';
 import { clockNow, setClockMode, type ClockSetting } from '../clock/clock.ts';
 import { apiHandlers } from '../handlers/index.ts';
 import { documentResourceHandlers } from '../handlers/document-resources.ts';
+import { graphqlHandlers } from '../handlers/graphql.ts';
+import type { RestApi } from '../graphql/rest-call.ts';
 import { inferResources, schemaResolver } from '../contract/resources.ts';
 import { documentErrors } from '../policies/document-errors/index.ts';
 import { adminAuth, adminTokenCheck } from '../policies/admin-auth/index.ts';
@@ -341,11 +343,14 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   // A foreign document is also served under its server's path (/v1/pets beside /pets).
   const basePath = options.specFile ? serverBasePath(apiDoc) : '';
   const resourceMap = options.specFile ? inferResources(apiDoc, listOperations(apiDoc)) : null;
-  const api = await mountContract(app, {
+  let restApi: RestApi | undefined; // what GraphQL's fields run: the partner API's operations, once mounted
+  const api: MountedContract = await mountContract(app, {
     doc: apiDoc,
     basePath,
     // Its resources are served from the tenant's store; the rest is mocked.
-    handlers: resourceMap ? documentResourceHandlers(apiDoc, resourceMap, listOperations(apiDoc), { seed: options.seed, seedItems: options.seedItems }) : apiHandlers,
+    handlers: resourceMap
+      ? documentResourceHandlers(apiDoc, resourceMap, listOperations(apiDoc), { seed: options.seed, seedItems: options.seedItems })
+      : { ...apiHandlers, ...registry(graphqlHandlers((): RestApi => (restApi ??= { operations: new Map(api.operations.map((op): [string, Operation] => [op.operationId, op])), validators: (id) => api.validators.get(id), handlers: apiHandlers, limiter }))) },
     // A foreign document's Prefer (code=, example=, dynamic=) asks Prism for that answer, stored resources included.
     preferMocks: Boolean(options.specFile),
     // In this order: the journal sees every answer, the token endpoint and bearer auth name the

@@ -24,6 +24,10 @@ export type SandboxEnv = {
     credentialRefused: boolean;
     /** Client credentials sent with HTTP Basic to the token endpoint (src/policies/oauth-token). */
     clientAuth: { client_id: string; client_secret: string };
+    /** The scopes the caller's credential holds, as a mask (src/domain/oauth.ts); GraphQL checks them per field. */
+    grantedScopes: number;
+    /** The GraphQL operation a /graphql request ran (its name, or its type when unnamed), for the journal. */
+    graphqlOperation: string;
     /** This request's rate-limit decision (src/policies/rate-limit). */
     rateLimit: RateDecision;
     /** The Idempotency-Key this request holds while it runs, and the state its answer is remembered in (src/policies/idempotency). */

@@ -12,6 +12,7 @@ import type { EventBus } from '../events/bus.ts';
 import type { SandboxStore, Tenant } from '../store/store.ts';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.ts';
 import type { EventStream, OpenStreams } from './event-stream.ts';
+import type { RequestContext } from './policy.ts';
 import type { FieldError, Problem } from './problem.ts';
 
 /** Every operation of both documents; their operationIds are disjoint. */
@@ -131,6 +132,12 @@ export type DocumentedAs<Id extends OperationId, S extends number> = Extract<Rep
 export type OperationHandler<Id extends OperationId | undefined = undefined> = (
   input: OperationInput<Id>,
   ctx: HandlerContext,
+  /**
+   * The request itself, for the one handler that is a protocol of its own (/graphql: it reads the
+   * caller's scopes and reports each root field's rate-limit decision). Every other handler
+   * ignores it: plain data in, plain data out.
+   */
+  request?: RequestContext,
 ) => Reply<Id> | Problem | Promise<Reply<Id>>;
 
 // A handler may return a Problem instead of throwing it: the same answer without the cost of a

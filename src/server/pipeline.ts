@@ -143,7 +143,7 @@ function serveOperation(
     const input: OperationInput = { operation: op, path: parts.path, query: parts.query, headers: parts.headers, body, contentType: body === undefined ? undefined : c.req.header('content-type') };
     // An operation without a handler is mocked, and Prism exists whenever one is (mountContract).
     const mocks = !handler || (options.preferMocks && PRISM_PREFER.test(c.req.header('prefer') ?? ''));
-    const reply: Reply | Problem | Promise<Reply> = mocks ? mockWithPrism(c, op, prism!, input, options.basePath ?? '') : handler(input, options.context(c));
+    const reply: Reply | Problem | Promise<Reply> = mocks ? mockWithPrism(c, op, prism!, input, options.basePath ?? '') : handler(input, options.context(c), c);
     if (reply instanceof Problem) return reply; // returned rather than thrown: the runner answers it as an error
     return reply instanceof Promise ? reply.then((r) => finish(r, c, answerHeaders)) : finish(reply, c, answerHeaders);
   }

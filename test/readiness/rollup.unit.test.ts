@@ -15,7 +15,7 @@ const root = new URL('../../', import.meta.url);
 function entry(seq: number, at: number, operation_id: string, status: number, notes: string[] | null = null): JournalEntry {
   return {
     seq, request_id: `r${seq}`, at, sandbox_at: at, method: operation_id.startsWith('list') ? 'GET' : 'PATCH', path: `/api/v2/orders/ord_${seq % 500}/status`, query: '', operation_id, status,
-    latency_ms: 1, request_bytes: 0, response_bytes: 0, rl_policy: null, rl_allowed: true, rl_limit: 0, rl_remaining: 0, rl_reset: 0, faults: null, notes, credential: 'api_key',
+    latency_ms: 1, request_bytes: 0, response_bytes: 0, rl_policy: null, rl_allowed: true, rl_limit: 0, rl_remaining: 0, rl_reset: 0, faults: null, notes, credential: 'api_key', graphql_operation: null,
     request_headers: undefined, request_body: undefined, response_body: undefined,
   };
 }

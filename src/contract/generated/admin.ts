@@ -1350,6 +1350,8 @@ export interface components {
         };
         JournalEntry: {
             id: string;
+            /** @description On /graphql requests: the GraphQL operation run (its name, or `query`/`mutation` when unnamed). */
+            graphql_operation?: string;
             /** @description The request's X-Request-Id: the one the caller sent (visible ASCII, at most 128 characters) or a generated UUID; the answer carried it too. */
             request_id: string;
             /**

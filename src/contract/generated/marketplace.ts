@@ -1013,6 +1013,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/graphql": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run a GraphQL query (GET)
+         * @description The partner API through GraphQL (schema: `GET /graphql/schema.graphql`; a browser asking for `text/html` gets GraphiQL instead). GET runs queries only; mutations need POST. The same key or token as REST; each field is checked for the scope of the REST operation it stands for, and each root field counts against that operation's rate-limit group. Errors carry `extensions.code`, the REST problem code.
+         */
+        get: operations["queryGraphqlGet"];
+        put?: never;
+        /**
+         * Run a GraphQL query or mutation
+         * @description The partner API through GraphQL (schema: `GET /graphql/schema.graphql`, guide: docs/graphql.md). Queries and mutations; mutations run the REST operations they name, with the same rules and events. Each field is checked for the scope of the REST operation it stands for, and each root field counts against that operation's rate-limit group. A document deeper than 10 levels or costlier than 5 000 (each object one, each list times its `first`) is refused before it runs (`extensions.code` `query_too_deep`, `query_too_complex`). Errors carry `extensions.code`, the REST problem code, and a validation error its argument path in `extensions.errors`.
+         */
+        post: operations["queryGraphql"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/payments": {
         parameters: {
             query?: never;
@@ -3556,6 +3580,36 @@ export interface components {
             pointer: string;
             /** @description What is wrong with it. */
             message: string;
+        };
+        /** @description A GraphQL request (GraphQL over HTTP). */
+        GraphqlRequest: {
+            /** @description The GraphQL document. */
+            query: string;
+            /** @description Which operation of the document to run */
+            operationName?: string | null;
+            /** @description Values of the document's variables. */
+            variables?: Record<string, unknown> | null;
+            /** @description Protocol extensions; ignored. */
+            extensions?: Record<string, unknown> | null;
+        };
+        /** @description A GraphQL result (GraphQL over HTTP, application/json). */
+        GraphqlResult: {
+            /** @description What the operation selected; null when it did not run (a syntax or validation error). */
+            data?: Record<string, unknown> | null;
+            /** @description `store_passes`: how many reads of the store the request took (each batch of linked objects is one). */
+            extensions?: {
+                store_passes?: number;
+            };
+            /** @description Field and request errors. `extensions.code` is the REST problem code (`not_found`, `insufficient_scope`, `validation_failed`, `rate_limit_exceeded` …). */
+            errors?: {
+                message: string;
+                path?: (string | number)[];
+                locations?: {
+                    line?: number;
+                    column?: number;
+                }[];
+                extensions?: Record<string, unknown>;
+            }[];
         };
         /** @description Problem details (RFC 9457). `code` is a stable machine-readable code; domain problems add members (`allowed_next_statuses`, `force_token`, `current_price`, `retry_after`, …). */
         Problem: {
@@ -6476,11 +6530,6 @@ export interface operations {
             /** @description The stream, open until the client goes away, the account is reset or the sandbox stops. */
             200: {
                 headers: {
-                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6496,9 +6545,84 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
+        };
+    };
+    queryGraphqlGet: {
+        parameters: {
+            query: {
+                /**
+                 * @description The GraphQL document.
+                 * @example { product(id: "prod_0gu6dt60") { id title } }
+                 */
+                query: string;
+                /** @description Which operation of the document to run, when it has several. */
+                operationName?: string;
+                /** @description The variables as a JSON object. */
+                variables?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The result: `data`, and `errors` for the fields that failed (GraphQL over HTTP, application/json). */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphqlResult"];
+                };
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    queryGraphql: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A GraphQL request. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GraphqlRequest"];
+            };
+        };
+        responses: {
+            /** @description The result: `data`, and `errors` for the fields that failed (GraphQL over HTTP, application/json). */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphqlResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];

@@ -30,7 +30,10 @@ export function rateLimit(limiter: RateLimiter): Policy {
   };
   return {
     name: 'rate-limit',
+    // An operation marked x-rate-limit-per-field (/graphql) is counted by its handler, once per
+    // root field as the REST operation that field runs; the headers say the last decision.
     before(c) {
+      if (c.get('operation').extensions['x-rate-limit-per-field'] === true) return;
       const decision = limiter.take(c.get('tenant'), c.get('operation'));
       c.set('rateLimit', decision);
       // Returned, not thrown: a connector in a retry storm gets this by the thousand.

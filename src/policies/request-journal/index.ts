@@ -114,6 +114,7 @@ function record(c: RequestContext, journal: RequestJournal, tenant: Tenant, outc
   entry.faults = c.get('faults') ?? null;
   entry.notes = c.get('notes') ?? (error instanceof Problem ? error.notes : null);
   entry.credential = c.get('credential') ?? null;
+  entry.graphql_operation = c.get('graphqlOperation') ?? null;
   entry.request_headers = outcome.bodies?.headers;
   entry.request_body = outcome.bodies?.request;
   entry.response_body = outcome.bodies?.response;

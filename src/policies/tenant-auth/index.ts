@@ -22,7 +22,7 @@ const unauthorized = (code: string, detail: string, challenge: string) => new Pr
  * Scope sets an operation accepts (one bit mask per oauth2 alternative of its security); empty
  * when it names no oauth2 scopes. Read from the spec once per operation.
  */
-function scopeRequirements(op: Operation): number[] {
+export function scopeRequirements(op: Operation): number[] {
   return op.security.filter((alternative) => 'oauth2' in alternative).map((alternative) => scopeMask(alternative.oauth2!));
 }
 
@@ -187,6 +187,7 @@ export function tenantAuth(store: SandboxStore, options: TenantAuthOptions = {})
       c.set('credential', 'oauth_token');
     }
     c.set('tenant', tenant);
+    c.set('grantedScopes', granted);
 
     if (scopes.length > 0 && !scopes.some((mask) => (granted & mask) === mask)) {
       const missing = missingScopes(granted, scopes[0]!);

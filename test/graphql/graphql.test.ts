@@ -1,0 +1,161 @@
+// /graphql through the whole pipeline (strict mode): queries and mutations run the REST
+// operations they name, with the same rules, events, scopes, rate limits, journal and tenants.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEY_B, startSandbox, type TestSandbox } from '../support/sandbox.ts';
+
+let sb: TestSandbox;
+beforeAll(async () => {
+  sb = await startSandbox();
+});
+afterAll(async () => {
+  await sb?.close();
+});
+
+const gql = (query: string, variables?: Record<string, unknown>, key?: string) => sb.call('POST', '/graphql', { body: { query, variables }, key });
+
+describe('queries', () => {
+  it('a page of products with brand and stock equals what REST answers, in three passes over the store', async () => {
+    const res = await gql('query Page { products(first: 100) { total_count nodes { id sku brand { id name } inventory { sku available } } page_info { has_next_page end_cursor } } }');
+    expect(res.status).toBe(200);
+    expect(res.body.errors).toBeUndefined();
+    const rest = await sb.call('GET', '/api/v2/products?limit=100');
+    const page = res.body.data.products;
+    expect(page.total_count).toBe(rest.body.pagination.total);
+    expect(page.nodes.map((p: { id: string }) => p.id)).toEqual(rest.body.data.map((p: { id: string }) => p.id));
+    const first = rest.body.data[0];
+    const brand = await sb.call('GET', `/api/v2/brands/${first.brand_id}`);
+    expect(page.nodes[0].brand).toEqual({ id: brand.body.id, name: brand.body.name });
+    const stock = await sb.call('GET', `/api/v2/inventory/${first.sku}`);
+    expect(page.nodes[0].inventory).toContainEqual({ sku: first.sku, available: stock.body.available });
+    expect(res.body.extensions?.store_passes).toBe(3);
+  });
+
+  it('pages with first/after without gaps or repeats', async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let i = 0; i < 3; i++) {
+      const res = await gql('query($after: String) { products(first: 7, after: $after) { nodes { id } page_info { end_cursor has_next_page } } }', { after });
+      seen.push(...res.body.data.products.nodes.map((p: { id: string }) => p.id));
+      after = res.body.data.products.page_info.end_cursor;
+    }
+    const rest = await sb.call('GET', '/api/v2/products?limit=21');
+    expect(seen).toEqual(rest.body.data.map((p: { id: string }) => p.id));
+    const bad = await gql('{ products(after: "nope") { nodes { id } } }');
+    expect(bad.body.errors[0].extensions).toMatchObject({ code: 'validation_failed', errors: [{ argument: 'after' }] });
+  });
+
+  it('filters mirror REST: status of orders, with items, shipments and payment', async () => {
+    const res = await gql('{ orders(first: 5, status: [open]) { nodes { id status items { sku product { id } } shipments { id } payment { order_id } } } }');
+    expect(res.body.errors).toBeUndefined();
+    const rest = await sb.call('GET', '/api/v2/orders?status=open&limit=5');
+    expect(res.body.data.orders.nodes.map((o: { id: string }) => o.id)).toEqual(rest.body.data.map((o: { id: string }) => o.id));
+    for (const order of res.body.data.orders.nodes) {
+      expect(order.status).toBe('open');
+      expect(order.payment.order_id).toBe(order.id);
+    }
+  });
+
+  it('an unknown id is null; GET runs queries but not mutations', async () => {
+    const res = await sb.call('GET', `/graphql?query=${encodeURIComponent('{ product(id: "prod_nothere") { id } }')}`);
+    expect(res.body.data).toEqual({ product: null });
+    expect(res.body.errors).toBeUndefined();
+    const mutation = await sb.call('GET', `/graphql?query=${encodeURIComponent('mutation { cancel_order(id: "ord_x", input: {reason: "x"}) { id } }')}`);
+    expect(mutation.body.errors[0].extensions.code).toBe('method_not_allowed');
+  });
+
+  it('another tenant sees nothing of this one', async () => {
+    const sku = 'hph-100001';
+    const created = await gql('mutation($input: ProductCreateInput!) { create_product(input: $input) { id sku } }', {
+      input: {
+        sku, title: 'Streck Studio Headphones, black', short_description: 'Closed over-ear headphones.', brand_id: 'brand_3pjgu174', category_id: 'cat_07twnttu', ean: '4260123450014', price: 149.99, currency: 'EUR',
+        parameters: { colour: 'black', connectivity: 'bluetooth', battery_life_hours: '40', form_factor: 'over_ear', noise_cancelling: 'yes' },
+      },
+    });
+    expect(created.body.errors, JSON.stringify(created.body.errors)).toBeUndefined();
+    const id = created.body.data.create_product.id;
+    expect((await gql(`{ product(id: "${id}") { sku } }`)).body.data.product).toEqual({ sku });
+    const theirs = await gql(`{ product(id: "${id}") { id } }`, undefined, KEY_B);
+    expect(theirs.body.data.product).toBeNull();
+  });
+});
+
+describe('mutations', () => {
+  it('a price change above the threshold answers its force token as a type, and the token applies it', async () => {
+    const product = (await gql('{ products(first: 1) { nodes { id price } } }')).body.data.products.nodes[0];
+    const price = Math.round(product.price * 300) / 100;
+    const ask = await gql(`mutation { update_price(product_id: "${product.id}", input: {price: ${price}}) { __typename ... on PriceConfirmationRequired { code force_token } } }`);
+    const refused = ask.body.data.update_price;
+    expect(refused).toMatchObject({ __typename: 'PriceConfirmationRequired', code: 'price_change_requires_confirmation' });
+    const events: string[] = [];
+    const stop = sb.events.subscribe((e) => events.push(e.event));
+    const done = await gql(`mutation { update_price(product_id: "${product.id}", input: {price: ${price}, force_token: "${refused.force_token}"}) { __typename ... on PriceResult { price previous_price } } }`);
+    stop();
+    expect(done.body.data.update_price).toEqual({ __typename: 'PriceResult', price, previous_price: product.price });
+    expect(events).toContain('price.updated');
+    expect((await sb.call('GET', `/api/v2/products/${product.id}`)).body.price).toBe(price);
+  });
+
+  it('a validation error points at the argument path', async () => {
+    const product = (await gql('{ products(first: 1) { nodes { id } } }')).body.data.products.nodes[0];
+    const res = await gql(`mutation { update_product(id: "${product.id}", input: {title: ""}) { id } }`);
+    expect(res.body.errors[0].extensions).toMatchObject({ code: 'validation_failed', errors: [{ pointer: '/body/title', argument: 'input.title' }] });
+  });
+
+  it('an order moves through update_order_status with the REST rules (an illegal move is the REST code)', async () => {
+    const order = (await gql('{ orders(first: 1, status: [open]) { nodes { id } } }')).body.data.orders.nodes[0];
+    const illegal = await gql(`mutation { update_order_status(id: "${order.id}", input: {status: delivered}) { id } }`);
+    const rest = await sb.call('PATCH', `/api/v2/orders/${order.id}/status`, { body: { status: 'delivered' } });
+    expect(illegal.body.errors[0].extensions.code).toBe(rest.body.code);
+  });
+});
+
+describe('the same gates', () => {
+  it('a credential without a scope gets a field error with the REST code, the other fields still answer', async () => {
+    const key = (await sb.control('POST', '/__sandbox/tenants/ten_nordwind/api-keys', { scopes: ['orders'] })).body.api_key;
+    const res = await gql('{ orders(first: 1) { total_count } products(first: 1) { total_count } }', undefined, key);
+    expect(res.status).toBe(200);
+    expect(res.body.data.orders.total_count).toBeGreaterThan(0);
+    expect(res.body.errors).toHaveLength(1);
+    expect(res.body.errors[0]).toMatchObject({ path: ['products'], extensions: { code: 'insufficient_scope', required_scopes: ['products'] } });
+  });
+
+  it('journals one entry per request with the operation name', async () => {
+    await gql('query NamedForTheJournal { labels { id } }');
+    const journal = await sb.control('GET', '/__sandbox/requests?tenant_id=ten_nordwind&operation_id=queryGraphql&limit=1');
+    expect(journal.body.data[0]).toMatchObject({ operation_id: 'queryGraphql', graphql_operation: 'NamedForTheJournal' });
+  });
+
+  it('a depth or cost beyond the limit is refused before anything runs', async () => {
+    const deep = await gql('{ products(first: 1) { nodes { variants { inventory { product { variants { inventory { product { variants { inventory { product { id } } } } } } } } } } } }');
+    expect(deep.body.errors[0].extensions.code).toBe('query_too_deep');
+    const costly = await gql('{ products(first: 100) { nodes { price_history(first: 100) { nodes { price } } } } }');
+    expect(costly.body.errors[0].extensions).toMatchObject({ code: 'query_too_complex', max_cost: 5000 });
+  });
+
+  it('syntax errors and unknown fields are coded; a bad variables parameter is a 400 problem', async () => {
+    expect((await gql('{ ')).body.errors[0].extensions.code).toBe('graphql_syntax_error');
+    expect((await gql('{ nothing }')).body.errors[0].extensions.code).toBe('graphql_validation_failed');
+    const bad = await sb.call('GET', `/graphql?query=${encodeURIComponent('{ labels { id } }')}&variables=notjson`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].pointer).toBe('/query/variables');
+  });
+});
+
+describe('rate limits', () => {
+  let limited: TestSandbox;
+  beforeAll(async () => {
+    limited = await startSandbox({ rateLimits: true });
+  });
+  afterAll(async () => {
+    await limited?.close();
+  });
+
+  it('each root field counts against the group of the REST operation it runs', async () => {
+    const before = (await limited.control('GET', '/__sandbox/tenants/ten_nordwind/rate-limits')).body.usage;
+    const res = await limited.call('POST', '/graphql', { body: { query: '{ a: products(first: 1) { total_count } b: products(first: 1) { total_count } labels { id } }' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-ratelimit-remaining')).not.toBeNull();
+    const after = (await limited.control('GET', '/__sandbox/tenants/ten_nordwind/rate-limits')).body.usage;
+    expect(after.daily_used - before.daily_used).toBe(3); // three root fields; the request itself is not counted again
+  });
+});
