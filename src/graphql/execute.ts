@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import {
   buildSchema,
+  subscribe,
   execute,
   GraphQLError,
   GraphQLObjectType,
@@ -42,6 +43,13 @@ export function graphqlSchema(): GraphQLSchema {
     }
     if (!(type instanceof GraphQLObjectType)) throw new Error(`resolvers.ts serves ${typeName}, which the schema has not.`);
     const own = type.getFields();
+    if (typeName === 'Subscription') {
+      for (const [name, subscribe] of Object.entries(fields)) {
+        own[name]!.subscribe = subscribe as never;
+        own[name]!.resolve = (payload: Record<string, unknown>) => payload[name];
+      }
+      continue;
+    }
     for (const [name, resolve] of Object.entries(fields)) {
       if (!own[name]) throw new Error(`resolvers.ts serves ${typeName}.${name}, which the schema has not.`);
       own[name].resolve = resolve as never;
@@ -99,6 +107,8 @@ export function operationOf(document: DocumentNode, operationName: string | null
 
 export interface GraphqlRun {
   result: ExecutionResult;
+  /** A subscription's results, one per event, until it completes; the first result is `result` when it could not start. */
+  results?: AsyncIterable<ExecutionResult>;
   /** The operation's name (or type) for the journal. */
   label: string;
 }
@@ -110,10 +120,15 @@ export async function runGraphql(api: RestApi, caller: Caller, request: GraphqlR
   if (!document || errors.length) return { result: { errors }, label: 'invalid' };
   const operation = operationOf(document, request.operationName);
   const label = operation ? (operation.name?.value ?? operation.operation) : 'invalid';
-  if (operation && operation.operation !== 'query' && !allow.mutations) {
+  if (operation?.operation === 'mutation' && !allow.mutations) {
     return { result: { errors: [new GraphQLError(`A ${operation.operation} cannot run over GET; send it with POST /graphql.`, { extensions: { code: 'method_not_allowed' } })] }, label };
   }
   const loaders = loadersFor(api, caller);
+  if (operation?.operation === 'subscription') {
+    const started = await subscribe({ schema, document, variableValues: variables, operationName: request.operationName ?? undefined, contextValue: { api, caller, loaders } });
+    if (!(Symbol.asyncIterator in started)) return { result: { errors: started.errors?.map(codeOf) }, label };
+    return { result: {}, results: started, label };
+  }
   const result = await execute({ schema, document, variableValues: variables, operationName: request.operationName ?? undefined, contextValue: { api, caller, loaders } });
   const coded = result.errors?.map(codeOf);
   return { result: { ...(coded ? { errors: coded } : {}), data: result.data, extensions: { store_passes: caller.passes } }, label };

@@ -5,6 +5,6 @@ import { createRequire } from 'node:module';
 
 const graphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
-export const { buildSchema, execute, GraphQLError, GraphQLObjectType, GraphQLUnionType, parse, specifiedRules, validate } = graphql;
+export const { buildSchema, subscribe, execute, GraphQLError, GraphQLObjectType, GraphQLUnionType, parse, specifiedRules, validate } = graphql;
 export type { DocumentNode, ExecutionResult, GraphQLFieldResolver, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 export type GraphQLError = import('graphql').GraphQLError;

@@ -3,6 +3,7 @@
 // themselves, so their own fields need no resolver.
 import type { GraphQLFieldResolver } from './graphql-js.ts';
 import { connection } from './connections.ts';
+import { eventsAfter } from './subscriptions.ts';
 import type { Loaders } from './loaders.ts';
 import { restCall, type ArgumentNames, type Caller, type RestApi } from './rest-call.ts';
 
@@ -84,6 +85,9 @@ export const resolvers: Record<string, Record<string, Resolver | ((value: Record
     create_shipment: write('createShipment', (a) => ({ order_id: String(a.order_id) })),
     create_webhook: write('createWebhook'),
     update_webhook: write('updateWebhook', (a) => ({ webhook_id: String(a.id) }), { path: { webhook_id: 'id' } }),
+  },
+  Subscription: {
+    events: (_, args, { api, caller }) => eventsAfter(api, caller, args as { types?: string[]; after?: string }),
   },
   PriceUpdatePayload: {
     __resolveType: (value: Record<string, unknown>) => (value.__typename === 'PriceConfirmationRequired' ? 'PriceConfirmationRequired' : 'PriceResult'),

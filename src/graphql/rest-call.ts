@@ -54,6 +54,31 @@ const requirements = new Map<Operation, number[]>();
 /** `root`: a root field, counted against the operation's rate-limit group. `batched`: one key of a loader's batch, whose pass the loader counts. */
 export async function restCall(api: RestApi, caller: Caller, operationId: string, input: RestInput, names: ArgumentNames = {}, root = false, batched = false): Promise<unknown> {
   if (!batched) caller.passes += 1;
+  const op = checkAccess(api, caller, operationId, root);
+  const validators = api.validators(operationId);
+  const parts = { path: input.path ?? {}, query: (input.query ?? {}) as Record<string, string | string[]>, headers: {} };
+  if (validators?.params && !validators.params(parts)) throw asGraphqlError(invalidInput(toFieldErrors(validators.params.errors, '')), names);
+  if (input.body !== undefined) {
+    const validate = validators?.bodies.get('application/json');
+    if (validate && !validate(input.body)) throw asGraphqlError(invalidInput(toFieldErrors(validate.errors, '/body')), names);
+  }
+  const handler = api.handlers[operationId];
+  if (!handler) throw new Error(`${operationId} has no handler to serve its GraphQL field.`);
+  try {
+    const reply = await handler({ operation: op, path: parts.path, query: parts.query, headers: {}, body: input.body, contentType: input.body === undefined ? undefined : 'application/json' }, caller.ctx, caller.request);
+    if (reply instanceof Problem) throw reply;
+    return (reply as WireReply).body;
+  } catch (error) {
+    if (error instanceof Problem) throw asGraphqlError(error, names);
+    throw error;
+  }
+}
+
+/**
+ * The caller may run the operation: its scope, and for a root field its rate-limit group (the
+ * answer's rate-limit headers say the tightest decision). Throws the GraphQL error REST would answer.
+ */
+export function checkAccess(api: RestApi, caller: Caller, operationId: string, root = true): Operation {
   const op = api.operations.get(operationId);
   if (!op) throw new Error(`GraphQL names ${operationId}, which the partner API does not have.`);
   let required = requirements.get(op);
@@ -75,24 +100,7 @@ export async function restCall(api: RestApi, caller: Caller, operationId: string
       });
     }
   }
-
-  const validators = api.validators(operationId);
-  const parts = { path: input.path ?? {}, query: (input.query ?? {}) as Record<string, string | string[]>, headers: {} };
-  if (validators?.params && !validators.params(parts)) throw asGraphqlError(invalidInput(toFieldErrors(validators.params.errors, '')), names);
-  if (input.body !== undefined) {
-    const validate = validators?.bodies.get('application/json');
-    if (validate && !validate(input.body)) throw asGraphqlError(invalidInput(toFieldErrors(validate.errors, '/body')), names);
-  }
-  const handler = api.handlers[operationId];
-  if (!handler) throw new Error(`${operationId} has no handler to serve its GraphQL field.`);
-  try {
-    const reply = await handler({ operation: op, path: parts.path, query: parts.query, headers: {}, body: input.body, contentType: input.body === undefined ? undefined : 'application/json' }, caller.ctx, caller.request);
-    if (reply instanceof Problem) throw reply;
-    return (reply as WireReply).body;
-  } catch (error) {
-    if (error instanceof Problem) throw asGraphqlError(error, names);
-    throw error;
-  }
+  return op;
 }
 
 const invalidInput = (errors: FieldError[]) => new Problem(400, 'validation_failed', 'The input is invalid; see errors.', { errors });

@@ -13,7 +13,7 @@ import { matchesEventFilter, SUBSCRIBABLE_EVENT_TYPES, unknownFilterEntries } fr
 const DEFAULT_LIMIT = 20;
 
 /** Where a read of the feed starts (after this position) and what it keeps, or the 400 saying what is wrong. */
-function feedQuery(feed: readonly FeedEntry[], filter: string[] | undefined, cursor: { value: string; pointer: string } | undefined) {
+export function feedQuery(feed: readonly FeedEntry[], filter: string[] | undefined, cursor: { value: string; pointer: string } | undefined) {
   const errors: FieldError[] = [];
   for (const { index, pattern } of unknownFilterEntries(filter ?? [])) {
     errors.push({ pointer: `/query/type/${index}`, message: `"${pattern}" matches no event type; the types: ${SUBSCRIBABLE_EVENT_TYPES.join(', ')} (wildcards like order.* or *)` });

@@ -62,6 +62,7 @@ import { isWrite, type AnswerError, type Policy } from './policy.ts';
 import { operationRouter } from './router.ts';
 import { mountReference } from '../reference/index.ts';
 import { mountConsole } from '../console/index.ts';
+import { mountGraphiql } from '../reference/graphiql.ts';
 import { Problem, problemAnswer, problemPayload, type FieldError } from './problem.ts';
 
 export { ADMIN_SPEC, DEFAULT_SPEC, VERSION } from '../sandbox-files.ts';
@@ -344,6 +345,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const basePath = options.specFile ? serverBasePath(apiDoc) : '';
   const resourceMap = options.specFile ? inferResources(apiDoc, listOperations(apiDoc)) : null;
   let restApi: RestApi | undefined; // what GraphQL's fields run: the partner API's operations, once mounted
+  // GraphiQL and the SDL, before the partner API's GET /graphql (src/reference/graphiql.ts).
+  if (!options.specFile) mountGraphiql(app, { testKey: () => (options.freshKeys ? undefined : store.tenant(DEFAULT_TENANTS[0].id)?.api_keys[0]) });
   const api: MountedContract = await mountContract(app, {
     doc: apiDoc,
     basePath,

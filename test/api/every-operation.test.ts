@@ -145,6 +145,8 @@ const requests: Record<string, () => Request> = {
   listWebhookDeliveries: () => ({ method: 'GET', path: `/api/v2/webhooks/${webhookId}/deliveries`, expect: 200 }),
   listEvents: () => ({ method: 'GET', path: '/api/v2/events?type=order.*&limit=5', expect: 200 }),
   streamEvents: () => ({ method: 'GET', path: '/api/v2/events/stream?type=order.*', expect: 200 }),
+  queryGraphql: () => ({ method: 'POST', path: '/graphql', body: { query: `{ product(id: "${product.id}") { id title brand { name } } orders(first: 2) { total_count } }` }, expect: 200 }),
+  queryGraphqlGet: () => ({ method: 'GET', path: `/graphql?query=${encodeURIComponent('{ labels { id name } }')}`, expect: 200 }),
   redeliverWebhookDelivery: () => {
     // The ping above queued a delivery to this (unreachable) receiver.
     const delivery = Object.values(sb.store.listTenants()[0]!.state.deliveries).find((d) => d.subscription_id === webhookId)!;

@@ -1,7 +1,7 @@
 // /graphql through the whole pipeline (strict mode): queries and mutations run the REST
 // operations they name, with the same rules, events, scopes, rate limits, journal and tenants.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEY_B, startSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { KEY_A, KEY_B, startSandbox, type TestSandbox } from '../support/sandbox.ts';
 
 let sb: TestSandbox;
 beforeAll(async () => {
@@ -157,5 +157,38 @@ describe('rate limits', () => {
     expect(res.headers.get('x-ratelimit-remaining')).not.toBeNull();
     const after = (await limited.control('GET', '/__sandbox/tenants/ten_nordwind/rate-limits')).body.usage;
     expect(after.daily_used - before.daily_used).toBe(3); // three root fields; the request itself is not counted again
+  });
+});
+
+describe('subscriptions', () => {
+  it('a subscription over SSE receives the event a REST write causes, and stops when the client leaves', async () => {
+    const product = (await gql('{ products(first: 1) { nodes { id price } } }')).body.data.products.nodes[0];
+    const res = await sb.app.request('/graphql', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY_A}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: 'subscription { events(types: ["price.*"]) { event data cursor } }' }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    const price = Math.round(product.price * 105) / 100;
+    const write = await sb.call('PUT', `/api/v2/products/${product.id}/price`, { body: { price } });
+    expect(write.status).toBe(200);
+    let text = '';
+    const deadline = Date.now() + 2000;
+    while (!text.includes('event: next') && Date.now() < deadline) text += decoder.decode((await reader.read()).value, { stream: true });
+    const data = JSON.parse(/event: next\ndata: (.*)\n/.exec(text)![1]!);
+    expect(data.data.events).toMatchObject({ event: 'price.updated', data: { product_id: product.id, price } });
+    expect(data.data.events.cursor).toMatch(/^evc1\./);
+    await reader.cancel();
+  });
+
+  it('a missing scope or an unknown type is an error before the stream starts', async () => {
+    const key = (await sb.control('POST', '/__sandbox/tenants/ten_nordwind/api-keys', { scopes: ['orders'] })).body.api_key;
+    const noScope = await gql('subscription { events { event } }', undefined, key);
+    expect(noScope.body.errors[0].extensions.code).toBe('insufficient_scope');
+    const typo = await gql('subscription { events(types: ["ordr.*"]) { event } }');
+    expect(typo.body.errors[0].extensions).toMatchObject({ code: 'validation_failed', errors: [{ argument: 'types.0' }] });
   });
 });

@@ -6530,6 +6530,11 @@ export interface operations {
             /** @description The stream, open until the client goes away, the account is reset or the sandbox stops. */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6545,6 +6550,14 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     queryGraphqlGet: {
@@ -6566,7 +6579,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The result: `data`, and `errors` for the fields that failed (GraphQL over HTTP, application/json). */
+            /** @description The result: `data`, and `errors` for the fields that failed (GraphQL over HTTP, application/json). A subscription answers GraphQL over SSE instead (text/event-stream): `event: next` with a result per event, `event: complete` when it ends. */
             200: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
@@ -6577,6 +6590,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example retry: 3000
+                     *
+                     *     event: next
+                     *     data: {"data":{"events":{"event":"price.updated","cursor":"evc1.cDE"}}}
+                     */
+                    "text/event-stream": string;
                     "application/json": components["schemas"]["GraphqlResult"];
                 };
             };
@@ -6604,7 +6624,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The result: `data`, and `errors` for the fields that failed (GraphQL over HTTP, application/json). */
+            /** @description The result: `data`, and `errors` for the fields that failed (GraphQL over HTTP, application/json). A subscription answers GraphQL over SSE instead (text/event-stream): `event: next` with a result per event, `event: complete` when it ends. */
             200: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
@@ -6615,6 +6635,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example retry: 3000
+                     *
+                     *     event: next
+                     *     data: {"data":{"events":{"event":"price.updated","cursor":"evc1.cDE"}}}
+                     */
+                    "text/event-stream": string;
                     "application/json": components["schemas"]["GraphqlResult"];
                 };
             };
