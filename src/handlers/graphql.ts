@@ -1,7 +1,7 @@
 // /graphql: the partner API through GraphQL (src/graphql/). The pipeline has authenticated the
 // caller and validated the request's shape; this runs the document with the caller's scopes and
 // tenant, and names the operation for the journal.
-import { runGraphql, type GraphqlRequest } from '../graphql/execute.ts';
+import type { GraphqlRequest } from '../graphql/execute.ts';
 import type { RestApi } from '../graphql/rest-call.ts';
 import type { ExecutionResult } from '../graphql/graphql-js.ts';
 import type { HandlerContext, Handlers, MarketplaceOperationId, WireReply } from '../server/handler.ts';
@@ -31,6 +31,8 @@ export function graphqlHandlers(api: () => RestApi): Handlers<MarketplaceOperati
   const run = async (request: GraphqlRequest, ctx: HandlerContext, c: RequestContext | undefined, mutations: boolean) => {
     if (!c) throw new Error('/graphql needs its request context.');
     const caller = { tenant: requireTenant(ctx), ctx, scopes: c.get('grantedScopes'), request: c, passes: 0 };
+    // graphql-js and the schema load on the first GraphQL request, not at start.
+    const { runGraphql } = await import('../graphql/execute.ts');
     const { result, results, label } = await runGraphql(api(), caller, request, { mutations });
     c.set('graphqlOperation', label);
     if (results) return { status: 200, body: '', contentType: EVENT_STREAM_TYPE, stream: subscriptionStream(ctx, results) } as WireReply as { status: 200; body: Record<string, unknown> };

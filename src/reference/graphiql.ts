@@ -1,25 +1,21 @@
-// GraphQL's reference: GET /graphql/schema.graphql (the SDL, no credentials needed) and GraphiQL
-// at GET /graphql for a browser (Accept: text/html, no `query`), offline: the page loads GraphiQL's
-// and React's UMD builds from their npm packages through /graphql/assets/. Its fetcher sends
-// subscriptions as GraphQL over SSE. Mounted before the partner API, so every other GET /graphql
-// goes on to the operation.
+// GraphQL's reference (loaded on first use by ./index.ts): GET /graphql/schema.graphql (the SDL, no
+// credentials needed) and GraphiQL, which GET /graphql answers a browser (Accept: text/html, no
+// `query`) before authentication, offline: the page loads GraphiQL's and React's UMD builds from
+// their npm packages through /graphql/assets/. Its fetcher sends subscriptions as GraphQL over SSE.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { Hono } from 'hono';
+import { dirname, join } from 'node:path';
+import type { Context } from 'hono';
 import type { SandboxEnv } from '../server/env.ts';
 import { GRAPHQL_SCHEMA } from '../sandbox-files.ts';
 
-export interface GraphiqlOptions {
-  /** The key GraphiQL's headers start with, where the pages may show keys; none otherwise. */
-  testKey(): string | undefined;
-}
-
 const require = createRequire(import.meta.url);
-const ASSETS: Record<string, { module: string; type: string }> = {
-  'react.production.min.js': { module: 'react/umd/react.production.min.js', type: 'text/javascript' },
-  'react-dom.production.min.js': { module: 'react-dom/umd/react-dom.production.min.js', type: 'text/javascript' },
-  'graphiql.min.js': { module: 'graphiql/graphiql.min.js', type: 'text/javascript' },
-  'graphiql.min.css': { module: 'graphiql/graphiql.min.css', type: 'text/css' },
+// React's package exports do not list its UMD builds: the files are found beside package.json.
+const ASSETS: Record<string, { pkg: string; file: string; type: string }> = {
+  'react.production.min.js': { pkg: 'react', file: 'umd/react.production.min.js', type: 'text/javascript' },
+  'react-dom.production.min.js': { pkg: 'react-dom', file: 'umd/react-dom.production.min.js', type: 'text/javascript' },
+  'graphiql.min.js': { pkg: 'graphiql', file: 'graphiql.min.js', type: 'text/javascript' },
+  'graphiql.min.css': { pkg: 'graphiql', file: 'graphiql.min.css', type: 'text/css' },
 };
 
 const DEFAULT_QUERY = `# The partner API through GraphQL: the schema is in the Docs pane (and at /graphql/schema.graphql).
@@ -85,24 +81,25 @@ ReactDOM.createRoot(document.getElementById('graphiql')).render(
 `;
 }
 
-export function mountGraphiql(app: Hono<SandboxEnv>, options: GraphiqlOptions): void {
-  let sdl: Promise<string> | undefined;
-  const files = new Map<string, Promise<Buffer>>();
-  app.get('/graphql/schema.graphql', async (c) => {
-    sdl ??= readFile(GRAPHQL_SCHEMA, 'utf8');
-    return c.body(await sdl, 200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
-  });
-  app.get('/graphql/assets/:file', async (c) => {
-    const name = c.req.param('file');
-    const asset = ASSETS[name];
-    if (!asset) return c.json({ type: '/problems/not_found', title: 'Not Found', status: 404, detail: `No GraphiQL asset ${name}; the page loads ${Object.keys(ASSETS).join(', ')}.`, code: 'not_found' }, 404, { 'content-type': 'application/problem+json' });
-    let file = files.get(name);
-    if (!file) files.set(name, (file = readFile(require.resolve(asset.module))));
-    return c.body(new Uint8Array(await file), 200, { 'content-type': `${asset.type}; charset=utf-8`, 'cache-control': 'public, max-age=3600' });
-  });
-  app.get('/graphql', async (c, next) => {
-    if (c.req.query('query') !== undefined || !(c.req.header('accept') ?? '').includes('text/html')) return next();
-    const key = options.testKey();
-    return c.html(page(JSON.stringify({ Authorization: `Bearer ${key ?? '<your key>'}` }, null, 2)));
-  });
+/** The GraphiQL page, its headers pre-filled with `key` (or a placeholder). */
+export function graphiqlPage(key: string | undefined): string {
+  return page(JSON.stringify({ Authorization: `Bearer ${key ?? '<your key>'}` }, null, 2));
+}
+
+let sdl: Promise<string> | undefined;
+const files = new Map<string, Promise<Buffer>>();
+
+/** GET /graphql/schema.graphql */
+export async function serveSchema(c: Context<SandboxEnv>): Promise<Response> {
+  sdl ??= readFile(GRAPHQL_SCHEMA, 'utf8');
+  return c.body(await sdl, 200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
+}
+
+/** GET /graphql/assets/:file */
+export async function serveGraphiqlAsset(c: Context<SandboxEnv>, name: string): Promise<Response> {
+  const asset = ASSETS[name];
+  if (!asset) return c.json({ type: '/problems/not_found', title: 'Not Found', status: 404, detail: `No GraphiQL asset ${name}; the page loads ${Object.keys(ASSETS).join(', ')}.`, code: 'not_found' }, 404, { 'content-type': 'application/problem+json' });
+  let file = files.get(name);
+  if (!file) files.set(name, (file = readFile(join(dirname(require.resolve(`${asset.pkg}/package.json`)), asset.file))));
+  return c.body(new Uint8Array(await file), 200, { 'content-type': `${asset.type}; charset=utf-8`, 'cache-control': 'public, max-age=3600' });
 }

@@ -5,12 +5,14 @@
 //   GET /openapi.json|yaml      the partner API's document (or the one given with serve --spec)
 //   GET /__sandbox/openapi.json|yaml   the control API's document (no admin token needed)
 //   GET /postman.json           a Postman collection of the partner API
+//   GET /graphql/schema.graphql  the GraphQL schema; GraphiQL at GET /graphql for a browser (graphiqlPage)
 // The documents name the URL serving them in `servers`; everything is built on first request and
 // kept. Only this module loads at start: the pages, the documents and the Postman collection are
 // imported by the first request that needs them, so a start pays for none of them.
 import type { Context, Hono } from 'hono';
 import type { OpenApiDocument } from '../contract/operations.ts';
 import type { SandboxEnv } from '../server/env.ts';
+import type { Policy } from '../server/policy.ts';
 import { DEFAULT_TENANTS, type SandboxStore } from '../store/store.ts';
 import type { TestKey } from './pages.ts';
 
@@ -39,6 +41,23 @@ function onFirstUse<T>(build: () => Promise<T>): () => Promise<T> {
       pending.catch(() => (pending = undefined)); // a failed build is tried again by the next request
     }
     return pending;
+  };
+}
+
+const graphiql = onFirstUse(() => import('./graphiql.ts'));
+
+/**
+ * GraphiQL for a browser's GET /graphql (Accept: text/html, no `query`): a policy first in the
+ * operation's chain, so the page opens without credentials and find-my-way keeps one route per path.
+ */
+export function graphiqlPage(testKey: () => string | undefined): Policy {
+  return {
+    name: 'graphiql-page',
+    appliesTo: (op) => op.operationId === 'queryGraphqlGet',
+    before(c) {
+      if (c.req.query('query') !== undefined || !(c.req.header('accept') ?? '').includes('text/html')) return;
+      return graphiql().then(({ graphiqlPage: render }) => c.html(render(testKey())));
+    },
   };
 }
 
@@ -81,5 +100,9 @@ export function mountReference(app: Hono<SandboxEnv>, options: ReferenceOptions)
   get('/__sandbox/openapi.json', async (c) => (await documents()).admin.json(c));
   get('/__sandbox/openapi.yaml', async (c) => (await documents()).admin.yaml(c));
   get('/postman.json', async (c) => (await postman()).answer(c));
+  if (!options.specGiven) {
+    get('/graphql/schema.graphql', async (c) => (await graphiql()).serveSchema(c));
+    get('/graphql/assets/:file', async (c) => (await graphiql()).serveGraphiqlAsset(c, c.req.param('file') ?? ''));
+  }
   return (path) => routes.some((route) => route.test(path));
 }

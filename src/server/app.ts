@@ -31,7 +31,7 @@ import { ConnectionDropped, FaultInjector } from '../faults/injector.ts';
 import { faultInjection } from '../policies/fault-injection/index.ts';
 import { tokenEndpoint } from '../policies/oauth-token/index.ts';
 import { RateLimiter, rateGroupsByOperation, specRateLimitGroups } from '../rate-limits/counters.ts';
-import { rateLimit } from '../policies/rate-limit/index.ts';
+import { perFieldRateLimitHeaders, rateLimit } from '../policies/rate-limit/index.ts';
 import { idempotency } from '../policies/idempotency/index.ts';
 import { RequestJournal } from '../journal/journal.ts';
 import { FailedAttempts, type FailedAttemptLimits } from '../rate-limits/failed-attempts.ts';
@@ -60,9 +60,8 @@ import { mountContract, type MountedContract } from './pipeline.ts';
 import { OpenStreams } from './event-stream.ts';
 import { isWrite, type AnswerError, type Policy } from './policy.ts';
 import { operationRouter } from './router.ts';
-import { mountReference } from '../reference/index.ts';
+import { graphiqlPage, mountReference } from '../reference/index.ts';
 import { mountConsole } from '../console/index.ts';
-import { mountGraphiql } from '../reference/graphiql.ts';
 import { Problem, problemAnswer, problemPayload, type FieldError } from './problem.ts';
 
 export { ADMIN_SPEC, DEFAULT_SPEC, VERSION } from '../sandbox-files.ts';
@@ -345,8 +344,6 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const basePath = options.specFile ? serverBasePath(apiDoc) : '';
   const resourceMap = options.specFile ? inferResources(apiDoc, listOperations(apiDoc)) : null;
   let restApi: RestApi | undefined; // what GraphQL's fields run: the partner API's operations, once mounted
-  // GraphiQL and the SDL, before the partner API's GET /graphql (src/reference/graphiql.ts).
-  if (!options.specFile) mountGraphiql(app, { testKey: () => (options.freshKeys ? undefined : store.tenant(DEFAULT_TENANTS[0].id)?.api_keys[0]) });
   const api: MountedContract = await mountContract(app, {
     doc: apiDoc,
     basePath,
@@ -364,7 +361,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     frame: [corsAnswers(partnerOrigins, corsNames.expose), ...frame],
     // The write's answer waits for its batch outside idempotency, so the remembered answer is on disk with the change.
     // A --spec document's errors take its own shape, outside everything that can answer one.
-    policies: [...(options.specFile ? [documentErrors((): Map<string, OperationValidators> => api.validators, schemaResolver(apiDoc))] : []), requestJournal(journal), failedAttempts(attempts, 'marketplace'), tokenEndpoint(store), tenantAuth(store, { doc: options.specFile ? apiDoc : undefined, anyone: options.noAuth ? () => store.listTenants()[0] : undefined, openAs: options.specFile ? () => store.listTenants()[0] : undefined }), rateLimit(limiter), persistWrites, idempotency(store), faultInjection(faults)],
+    policies: [...(options.specFile ? [] : [graphiqlPage(() => (options.freshKeys ? undefined : store.tenant(DEFAULT_TENANTS[0].id)?.api_keys[0]))]), ...(options.specFile ? [documentErrors((): Map<string, OperationValidators> => api.validators, schemaResolver(apiDoc))] : []), requestJournal(journal), failedAttempts(attempts, 'marketplace'), tokenEndpoint(store), tenantAuth(store, { doc: options.specFile ? apiDoc : undefined, anyone: options.noAuth ? () => store.listTenants()[0] : undefined, openAs: options.specFile ? () => store.listTenants()[0] : undefined }), rateLimit(limiter), perFieldRateLimitHeaders(limiter), persistWrites, idempotency(store), faultInjection(faults)],
     context,
     strict,
     documentsProblems: !options.specFile,

@@ -96,7 +96,7 @@ describe('marketplace-sandbox export postman', () => {
     dir = await mkdtemp(join(tmpdir(), 'export-postman-'));
     const out = join(dir, 'marketplace.postman_collection.json');
     const { stderr } = await promisify(execFile)(process.execPath, [bin, 'export', 'postman', '--out', out, '--base-url', 'http://127.0.0.1:4300']);
-    expect(stderr).toContain(`wrote ${out}: 12 folders (Happy path, OAuth, Products`);
+    expect(stderr).toContain(`wrote ${out}: 13 folders (Happy path, OAuth, Products`);
     const written = JSON.parse(await readFile(out, 'utf8'));
     expect(variable(written, 'baseUrl')).toBe('http://127.0.0.1:4300');
     expect(written.item).toEqual(collection.item);

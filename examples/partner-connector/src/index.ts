@@ -7,3 +7,4 @@ export { PartnerConnector, AVAILABILITY_BATCH_LIMIT, INVENTORY_SYNC_LIMIT, type 
 export { DEFAULT_BACKOFF, retryAfterSeconds, sendWithBackoff, type BackoffPolicy } from './rate-limit-backoff.ts';
 export { WebhookReceiver, WebhookSignatureError, type MarketplaceEvent, type MarketplaceEventType, type ReceivedWebhook } from './webhook-receiver.ts';
 export { startConnectorService, type RunningService, type ServiceOptions } from './connector-service.ts';
+export { CATALOGUE_PAGE, ORDERS_TO_CONFIRM, SET_PRICE, graphql, type GraphqlAnswer } from './graphql-queries.ts';

@@ -12,7 +12,8 @@
 //             decision, or, for a request refused before counting (401, 403), of its tenant's
 //             standing without counting it.
 import type { RateLimiter } from '../../rate-limits/counters.ts';
-import type { Policy } from '../../server/policy.ts';
+import type { Operation } from '../../contract/operations.ts';
+import type { Policy, RequestContext } from '../../server/policy.ts';
 import type { RateDecision } from '../../domain/rate-limit.ts';
 import { Problem } from '../../server/problem.ts';
 
@@ -30,24 +31,32 @@ export function rateLimit(limiter: RateLimiter): Policy {
   };
   return {
     name: 'rate-limit',
-    // An operation marked x-rate-limit-per-field (/graphql) is counted by its handler, once per
-    // root field as the REST operation that field runs; the headers say the last decision.
+    appliesTo: (op) => !countedPerField(op),
     before(c) {
-      if (c.get('operation').extensions['x-rate-limit-per-field'] === true) return;
       const decision = limiter.take(c.get('tenant'), c.get('operation'));
       c.set('rateLimit', decision);
       // Returned, not thrown: a connector in a retry storm gets this by the thousand.
       if (!decision.allowed) return refusal(decision);
     },
-    headers(c, into) {
-      const decision = c.get('rateLimit') ?? limiter.peek(c.get('tenant'), c.get('operation'));
-      into['x-ratelimit-limit'] = String(decision.limit);
-      into['x-ratelimit-remaining'] = String(decision.remaining);
-      into['x-ratelimit-reset'] = String(decision.resetAt);
-      into['ratelimit-policy'] = decision.policies;
-      into['ratelimit'] = `"${decision.policy}";r=${decision.remaining};t=${decision.reset}`;
-    },
+    headers: (c, into) => rateLimitHeaders(limiter, c, into),
   };
+}
+
+/** An operation marked x-rate-limit-per-field (/graphql) is counted by its handler, once per root field as the REST operation that field runs. */
+const countedPerField = (op: Operation) => op.extensions['x-rate-limit-per-field'] === true;
+
+/** The headers of an operation its handler counts: the tightest decision it reported (src/graphql/rest-call.ts). */
+export function perFieldRateLimitHeaders(limiter: RateLimiter): Policy {
+  return { name: 'rate-limit-headers', appliesTo: countedPerField, headers: (c, into) => rateLimitHeaders(limiter, c, into) };
+}
+
+function rateLimitHeaders(limiter: RateLimiter, c: RequestContext, into: Record<string, string>): void {
+  const decision = c.get('rateLimit') ?? limiter.peek(c.get('tenant'), c.get('operation'));
+  into['x-ratelimit-limit'] = String(decision.limit);
+  into['x-ratelimit-remaining'] = String(decision.remaining);
+  into['x-ratelimit-reset'] = String(decision.resetAt);
+  into['ratelimit-policy'] = decision.policies;
+  into['ratelimit'] = `"${decision.policy}";r=${decision.remaining};t=${decision.reset}`;
 }
 
 /** The 429 problem for a refused decision. Never noted or changed afterwards, so it can be answered again. */
