@@ -2,10 +2,14 @@
 import { countExpectation, entryToWire, matchesFilter, streamFilter, verify, type JournalFilter } from '../domain/journal.ts';
 import type { JournalEntry } from '../domain/journal.ts';
 import type { RequestJournal } from '../journal/journal.ts';
-import { EVENT_STREAM_TYPE } from '../server/event-stream.ts';
+import { EVENT_STREAM_TYPE, type StreamMessage } from '../server/event-stream.ts';
 import type { AdminOperationId, Handlers } from '../server/handler.ts';
 import { invalid } from '../server/problem.ts';
 import { tenantNamed } from './tenant-lookup.ts';
+
+/** How often the journal stream writes what arrived, and at most how many entries each time (500 a second). */
+const FLUSH_MS = 200;
+const STREAMED_PER_FLUSH = 100;
 
 export function requestAdminHandlers(journal: RequestJournal): Handlers<AdminOperationId> {
   return {
@@ -34,11 +38,33 @@ export function requestAdminHandlers(journal: RequestJournal): Handlers<AdminOpe
       const matches = streamFilter({ ...query, since: query.since === undefined ? undefined : Date.parse(query.since) });
       const stream = ctx.streams!.open();
       const replay = query.replay ?? 0;
-      const send = (entry: JournalEntry) => {
-        if (matches(entry)) stream.send({ id: String(entry.seq), event: 'request', data: JSON.stringify(entryToWire(entry)) });
-      };
-      if (replay > 0) for (const entry of journal.entries(tenant).filter(matches).slice(-replay)) send(entry);
-      stream.onClose(journal.listen(tenant, send));
+      const message = (entry: JournalEntry): StreamMessage => ({ id: String(entry.seq), event: 'request', data: JSON.stringify(entryToWire(entry)) });
+      if (replay > 0) stream.sendAll(journal.entries(tenant).filter(matches).slice(-replay).map(message));
+      // Paced: up to STREAMED_PER_FLUSH entries a flush, the rest counted and said in one `skipped`
+      // message, so a console watching a load test costs the load almost nothing (bench/console-stream).
+      let waiting: JournalEntry[] = [];
+      let skipped = 0;
+      const flush = setInterval(() => {
+        if (waiting.length === 0 && skipped === 0) return;
+        const messages = waiting.map(message);
+        waiting = [];
+        if (skipped > 0) {
+          messages.push({ event: 'skipped', data: JSON.stringify({ skipped, reason: `more than ${STREAMED_PER_FLUSH * (1000 / FLUSH_MS)} matching requests a second; narrow the filters, or read them with GET /__sandbox/requests` }) });
+          skipped = 0;
+        }
+        stream.sendAll(messages);
+      }, FLUSH_MS);
+      flush.unref();
+      const stopListening = journal.listen(tenant, (entry) => {
+        if (!matches(entry)) return;
+        // A copy: the ring reuses its entries once it is full.
+        if (waiting.length < STREAMED_PER_FLUSH) waiting.push({ ...entry });
+        else skipped += 1;
+      });
+      stream.onClose(() => {
+        clearInterval(flush);
+        stopListening();
+      });
       return { status: 200, body: '', contentType: EVENT_STREAM_TYPE, stream };
     },
 

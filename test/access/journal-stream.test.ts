@@ -85,4 +85,14 @@ describe('the live request journal', () => {
     const unknown = await fetch(`${served.url}/__sandbox/requests/stream`, { headers: { authorization: 'Bearer nope' } });
     expect(unknown.status).toBe(401);
   });
+
+  it('paces a burst: at most 100 entries a flush, the rest counted in a skipped message, none lost from the count', async () => {
+    const stream = await openStream(`${served.url}/__sandbox/requests/stream?tenant_id=ten_nordwind&operation_id=listLabels`, admin);
+    const burst = 300;
+    await Promise.all(Array.from({ length: burst }, () => partner('/api/v2/labels').then((r) => r.arrayBuffer())));
+    const accounted = () => stream.messages.reduce((sum, m) => sum + (m.event === 'request' ? 1 : m.event === 'skipped' ? JSON.parse(m.data).skipped : 0), 0);
+    await expect.poll(accounted, { timeout: 3000 }).toBe(burst);
+    for (const m of stream.messages.filter((m) => m.event === 'skipped')) expect(JSON.parse(m.data).reason).toContain('narrow the filters');
+    stream.close();
+  });
 });

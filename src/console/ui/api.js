@@ -55,13 +55,15 @@ export const query = (params) => {
  * /__sandbox/requests/stream), or, where it cannot be opened, listRequests polled every 500 ms.
  * Returns a function that stops it.
  */
-export function journalStream(filters, onEntry, replay = 100) {
+export function journalStream(filters, onEntry, replay = 100, onSkipped = () => {}) {
   let stopped = false;
   let timer;
   const source = new EventSource(`/console/api/__sandbox/requests/stream${query({ ...filters, replay })}`);
   let opened = false;
   source.onopen = () => { opened = true; };
   source.addEventListener('request', (event) => onEntry(JSON.parse(event.data)));
+  // Over 500 requests a second the stream sends a count of what it left out.
+  source.addEventListener('skipped', (event) => onSkipped(JSON.parse(event.data).skipped));
   source.onerror = () => {
     if (opened || stopped) return; // EventSource reconnects by itself once it was open
     source.close();

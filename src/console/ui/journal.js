@@ -10,15 +10,17 @@ export function Journal({ tenant }) {
   const [filters, setFilters] = useState({ operation_id: '', status: '', fault: '', since: '' });
   const [entries, setEntries] = useState([]);
   const [open, setOpen] = useState(null);
+  const [skipped, setSkipped] = useState(0);
   const rows = useRef([]);
   const ids = useRef({ op: fieldId(), status: fieldId(), fault: fieldId(), since: fieldId() }).current;
 
   useEffect(() => {
     setEntries([]);
+    setSkipped(0);
     const since = filters.since ? new Date(filters.since).toISOString() : undefined;
     return journalStream({ tenant_id: tenant, operation_id: filters.operation_id, status: filters.status, fault: filters.fault, since }, (entry) => {
       setEntries((list) => [entry, ...list.filter((e) => e.id !== entry.id)].slice(0, MAX_ROWS));
-    });
+    }, 100, (count) => setSkipped((n) => n + count));
   }, [tenant, filters.operation_id, filters.status, filters.fault, filters.since]);
 
   const set = (name) => (e) => setFilters({ ...filters, [name]: e.currentTarget.value });
@@ -42,7 +44,7 @@ export function Journal({ tenant }) {
       </select><//>
       <${Field} label="Since (UTC)" id=${ids.since}><input id=${ids.since} type="datetime-local" step="1" value=${filters.since} onChange=${set('since')} /><//>
     </form>
-    <p class="hint">${entries.length} request(s). Focus a row, move with ↑ ↓, open with Enter.</p>
+    <p class="hint">${entries.length} request(s)${skipped ? ` (${skipped} more not shown: over 500 a second; narrow the filters)` : ''}. Focus a row, move with ↑ ↓, open with Enter.</p>
     <table class="journal" aria-label="Requests, newest first">
       <thead><tr><th>Time</th><th>Method</th><th>Path</th><th>Operation</th><th>Status</th><th>ms</th><th>Fault</th></tr></thead>
       <tbody>

@@ -707,7 +707,10 @@ export interface paths {
          *     `id: <the entry's sequence number>` and `data:` the entry exactly as `listRequests` shows it
          *     (one line of JSON, credentials and secrets redacted). `replay` first sends that many of the
          *     most recent entries (oldest first) that match the filters, so a console shows recent history;
-         *     then every new entry that matches, until the client goes away. A comment line
+         *     then every new entry that matches, until the client goes away. Entries are written every
+         *     200 ms, at most 500 a second: beyond that, one `event: skipped` message per 200 ms says how
+         *     many were not sent (`data: {"skipped": N, "reason": …}`); narrow the filters, or read them all
+         *     with `listRequests`. A comment line
          *     (`: heartbeat`) comes every 15 s. A client that stops reading is disconnected once 1 MiB
          *     waits for it. The control API is not journaled, so this stream never shows its own request.
          */
