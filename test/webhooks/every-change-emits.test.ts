@@ -110,9 +110,10 @@ const steps: Record<string, () => Step> = {
     body: { carrier: 'DHL', tracking_number: 'JJD0099887766', tracking_url: 'https://tracking.example/DHL/JJD0099887766' },
   }),
   updateReturn: () => ({ method: 'PATCH', path: `/api/v2/returns/${Object.values(state().returns).find((r) => r.status === 'announced')!.id}`, body: { status: 'received' } }),
-  createWebhook: () => ({ method: 'POST', path: '/api/v2/webhooks', body: { url: 'http://127.0.0.1:9/walk', events: ['product.*'] } }),
-  // A GraphQL mutation runs the REST operation it names, so it announces what that one does.
+  // A GraphQL mutation runs the REST operation it names, so it announces what that one does (before the
+  // subscription below, so its product.updated queues no delivery the redeliver step could pick).
   queryGraphql: () => ({ method: 'POST', path: '/graphql', body: { query: `mutation { update_product(id: "${product.id}", input: {title: "Renamed through GraphQL"}) { id title } }` } }),
+  createWebhook: () => ({ method: 'POST', path: '/api/v2/webhooks', body: { url: 'http://127.0.0.1:9/walk', events: ['product.*'] } }),
   updateWebhook: () => ({ method: 'PATCH', path: `/api/v2/webhooks/${webhookId}`, body: { description: 'walked' } }),
   pingWebhook: () => ({ method: 'POST', path: `/api/v2/webhooks/${webhookId}/ping` }),
   redeliverWebhookDelivery: () => {
