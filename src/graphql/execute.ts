@@ -1,7 +1,8 @@
 // Running a GraphQL request on graphql-js: the schema is built once from specs/marketplace.graphql
 // with the resolvers attached; each document is parsed and validated once (a small cache keyed by
 // its text), under a depth limit (graphql-armor) and a cost limit (graphql-query-complexity, each
-// list times its `first`), before it runs with the caller's loaders.
+// list times its `first`; computed once for a document without variables, else on each run), before
+// it runs with the caller's loaders.
 import { readFileSync } from 'node:fs';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import {
@@ -19,7 +20,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from './graphql-js.ts';
-import { createComplexityRule, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { GRAPHQL_SCHEMA } from '../sandbox-files.ts';
 import { loadersFor } from './loaders.ts';
 import { resolvers } from './resolvers.ts';
@@ -61,34 +62,59 @@ export function graphqlSchema(): GraphQLSchema {
 /** A list field costs its `first` times what one item selects. */
 const firstTimes: ComplexityEstimator = ({ args, childComplexity }) => (typeof args.first === 'number' ? Math.max(1, args.first) * Math.max(1, childComplexity) : undefined);
 
-const prepared = new Map<string, { document: DocumentNode; errors: readonly GraphQLError[] }>();
+interface Prepared {
+  document: DocumentNode;
+  errors: readonly GraphQLError[];
+  /** The cost, known once when the document has no variables (`first: $n` makes it depend on them). */
+  cost?: number;
+}
 
-function prepare(schema: GraphQLSchema, text: string, variables: Record<string, unknown>, operationName: string | undefined) {
-  const known = prepared.get(text);
-  if (known && known.errors.length) return known;
-  let document: DocumentNode;
-  try {
-    document = known?.document ?? parse(text, { maxTokens: 20_000 });
-  } catch (error) {
-    return { document: undefined, errors: [withCode(error as GraphQLError, 'graphql_syntax_error')] };
+const prepared = new Map<string, Prepared>();
+const estimators = [firstTimes, simpleEstimator({ defaultComplexity: 1 })];
+
+const depthRule = maxDepthRule({
+  n: MAX_DEPTH,
+  ignoreIntrospection: true,
+  exposeLimits: true,
+  propagateOnRejection: false,
+  onReject: [(context, error) => context?.reportError(new GraphQLError(`${error.message.replace(/^Syntax Error: /, '')} Select fewer nested levels.`, { extensions: { code: 'query_too_deep', max_depth: MAX_DEPTH } }))],
+});
+const rules = [...specifiedRules, depthRule];
+
+/** A document parsed and validated once per text (the cache is bounded); its cost checked per run where variables set it. */
+function prepare(schema: GraphQLSchema, text: string, variables: Record<string, unknown>, operationName: string | undefined): { document?: DocumentNode; errors: readonly GraphQLError[] } {
+  let entry = prepared.get(text);
+  if (!entry) {
+    let document: DocumentNode;
+    try {
+      document = parse(text, { maxTokens: 20_000 });
+    } catch (error) {
+      return { errors: [withCode(error as GraphQLError, 'graphql_syntax_error')] };
+    }
+    const errors = validate(schema, document, rules).map((e) => (e.extensions?.code ? e : withCode(e, 'graphql_validation_failed')));
+    const operations = document.definitions.filter((d) => d.kind === 'OperationDefinition');
+    const fixedCost = operations.length === 1 && !operations[0]!.variableDefinitions?.length;
+    entry = { document, errors };
+    if (!errors.length && fixedCost) entry.cost = costOf(schema, document, {}, undefined);
+    if (prepared.size < CACHE_SIZE) prepared.set(text, entry);
   }
-  // The cost depends on the variables (`first: $n`), so it is checked on every run; the rest once.
-  const rules = [
-    ...specifiedRules,
-    maxDepthRule({
-      n: MAX_DEPTH,
-      ignoreIntrospection: true,
-      exposeLimits: true,
-      propagateOnRejection: false,
-      onReject: [(context, error) => context?.reportError(new GraphQLError(`${error.message.replace(/^Syntax Error: /, '')} Select fewer nested levels.`, { extensions: { code: 'query_too_deep', max_depth: MAX_DEPTH } }))],
-    }),
-    createComplexityRule({ maximumComplexity: MAX_COST, variables, operationName, estimators: [firstTimes, simpleEstimator({ defaultComplexity: 1 })], createError: (max, actual) => new GraphQLError(`The query costs ${actual}, more than the ${max} allowed: ask for fewer items (first) or fewer nested lists.`, { extensions: { code: 'query_too_complex', cost: actual, max_cost: max } }) }),
-  ];
-  const errors = validate(schema, document, rules).map((e) => (e.extensions?.code ? e : withCode(e, 'graphql_validation_failed')));
-  const entry = { document, errors };
-  if (!known && prepared.size < CACHE_SIZE) prepared.set(text, entry);
+  if (entry.errors.length) return entry;
+  let cost: number;
+  try {
+    cost = entry.cost ?? costOf(schema, entry.document, variables, operationName);
+  } catch (error) {
+    // A variable the cost cannot be read from (a wrong type): execution reports it with its place.
+    if (error instanceof GraphQLError) return entry;
+    throw error;
+  }
+  if (cost > MAX_COST) {
+    return { errors: [new GraphQLError(`The query costs ${cost}, more than the ${MAX_COST} allowed: ask for fewer items (first) or fewer nested lists.`, { extensions: { code: 'query_too_complex', cost, max_cost: MAX_COST } })] };
+  }
   return entry;
 }
+
+const costOf = (schema: GraphQLSchema, query: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined): number =>
+  getComplexity({ schema, query, variables, operationName, estimators });
 
 const withCode = (error: GraphQLError, code: string) => new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions: { ...error.extensions, code } });
 

@@ -132,6 +132,18 @@ describe('the same gates', () => {
     expect(costly.body.errors[0].extensions).toMatchObject({ code: 'query_too_complex', max_cost: 5000 });
   });
 
+  it('the cost follows the variables: the same cached document is refused with a large first and runs with a small one', async () => {
+    const query = 'query Histories($n: Int!) { products(first: $n) { nodes { price_history(first: $n) { nodes { price } } } } }';
+    const costly = await gql(query, { n: 100 });
+    expect(costly.body.errors[0].extensions).toMatchObject({ code: 'query_too_complex', cost: expect.any(Number), max_cost: 5000 });
+    expect(costly.body.data).toBeUndefined();
+    const cheap = await gql(query, { n: 2 });
+    expect(cheap.body.errors).toBeUndefined();
+    expect(cheap.body.data.products.nodes).toHaveLength(2);
+    const wrongType = await gql(query, { n: 'many' });
+    expect(wrongType.body.errors[0].message).toMatch(/\$n/);
+  });
+
   it('syntax errors and unknown fields are coded; a bad variables parameter is a 400 problem', async () => {
     expect((await gql('{ ')).body.errors[0].extensions.code).toBe('graphql_syntax_error');
     expect((await gql('{ nothing }')).body.errors[0].extensions.code).toBe('graphql_validation_failed');
