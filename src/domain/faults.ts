@@ -128,12 +128,14 @@ function hashId(id: string): number {
   return h >>> 0;
 }
 
-/** What to do to one request; null (no allocation) when no rule matches. */
-export function decideFaults(compiled: CompiledFaults, operationId: string, path: string): FaultDecision | null {
+/** What to do to one request (or to one GraphQL field: `except` is its request); null (no allocation) when no rule matches. */
+export function decideFaults(compiled: CompiledFaults, operationId: string, path: string, except?: { operationId: string; path: string }): FaultDecision | null {
   let decision: FaultDecision | null = null;
   for (const c of compiled.rules) {
     if (c.operations && !c.operations.test(operationId)) continue;
     if (c.paths && !c.paths.test(path)) continue;
+    // A rule the enclosing request matched was applied to it already (a GraphQL request's fields).
+    if (except && (!c.operations || c.operations.test(except.operationId)) && (!c.paths || c.paths.test(except.path))) continue;
     decision ??= { latency_ms: 0, failure: null, applied: [] };
     c.seen++;
     const { latency, error, timeout, every_nth } = c.rule;

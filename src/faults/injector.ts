@@ -35,8 +35,13 @@ export class FaultInjector {
     this.compiled.delete(tenant.id);
   }
 
-  /** What to do to one request; null when the tenant has no rule for it. */
-  decide(tenant: Tenant, operationId: string, path: string): FaultDecision | null {
+  /** Whether the tenant has any rule (a property read: GraphQL's fields ask before building a path). */
+  hasRules(tenant: Tenant): boolean {
+    return (tenant.access?.faults?.rules.length ?? 0) > 0;
+  }
+
+  /** What to do to one request; null when the tenant has no rule for it. `except`: see decideFaults. */
+  decide(tenant: Tenant, operationId: string, path: string, except?: { operationId: string; path: string }): FaultDecision | null {
     const settings = tenant.access?.faults;
     if (!settings || settings.rules.length === 0) return null;
     let compiled = this.compiled.get(tenant.id);
@@ -44,6 +49,6 @@ export class FaultInjector {
       compiled = compileFaults(settings);
       this.compiled.set(tenant.id, compiled);
     }
-    return decideFaults(compiled, operationId, path);
+    return decideFaults(compiled, operationId, path, except);
   }
 }

@@ -1,9 +1,14 @@
 // One GraphQL field served by the REST operation it stands for: the operation's scope check, its
-// rate-limit group (root fields only), its parameter and body validation, and its handler, so the
+// rate-limit group (root fields only), the tenant's fault rules for that operation (those the
+// /graphql request itself matched were applied to the whole request), its parameter and body
+// validation, and its handler, so the
 // domain rules, the events and the errors are those of REST. A Problem becomes a GraphQL error
 // whose extensions carry the problem's code and members; a field error's pointer is translated to
 // the argument it came from (`/body/price` → `input.price`, `/query/limit` → `first`).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphQLError } from './graphql-js.ts';
+import { faultCode } from '../domain/faults.ts';
+import type { FaultInjector } from '../faults/injector.ts';
 import type { Operation } from '../contract/operations.ts';
 import { toFieldErrors, type OperationValidators } from '../contract/validators.ts';
 import { missingScopes } from '../domain/oauth.ts';
@@ -20,6 +25,7 @@ export interface RestApi {
   validators(operationId: string): OperationValidators | undefined;
   handlers: HandlerRegistry;
   limiter: RateLimiter;
+  faults: FaultInjector;
 }
 
 /** Who runs this GraphQL request, with what, and where its answer's rate-limit headers are set. */
@@ -55,6 +61,7 @@ const requirements = new Map<Operation, number[]>();
 export async function restCall(api: RestApi, caller: Caller, operationId: string, input: RestInput, names: ArgumentNames = {}, root = false, batched = false): Promise<unknown> {
   if (!batched) caller.passes += 1;
   const op = checkAccess(api, caller, operationId, root);
+  if (api.faults.hasRules(caller.tenant)) await injectFault(api, caller, op, input.path ?? {});
   const validators = api.validators(operationId);
   const parts = { path: input.path ?? {}, query: (input.query ?? {}) as Record<string, string | string[]>, headers: {} };
   if (validators?.params && !validators.params(parts)) throw asGraphqlError(invalidInput(toFieldErrors(validators.params.errors, '')), names);
@@ -101,6 +108,31 @@ export function checkAccess(api: RestApi, caller: Caller, operationId: string, r
     }
   }
   return op;
+}
+
+/**
+ * The tenant's fault rules for the field's REST operation and path, as REST applies them: latency
+ * delays the field; an error, every-nth or timeout rule makes it a field error with the problem's
+ * code (a timeout after holding the field for hang_ms: one field cannot drop the connection).
+ */
+async function injectFault(api: RestApi, caller: Caller, op: Operation, path: Record<string, string>): Promise<void> {
+  const restPath = op.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(path[name] ?? ''));
+  const outer = { operationId: caller.request.get('operation').operationId, path: caller.request.req.path };
+  const decision = api.faults.decide(caller.tenant, op.operationId, restPath, outer);
+  if (!decision) return;
+  caller.request.set('faults', [...(caller.request.get('faults') ?? []), ...decision.applied]);
+  if (decision.latency_ms > 0) await sleep(decision.latency_ms);
+  const failure = decision.failure;
+  if (!failure) return;
+  if (failure.kind === 'timeout') await sleep(failure.hang_ms!);
+  const status = failure.status ?? 504;
+  const retry = failure.retry_after_seconds;
+  throw new GraphQLError(
+    failure.kind === 'timeout'
+      ? `Injected timeout (fault rule ${failure.rule_id}): ${op.operationId} gave no answer within ${failure.hang_ms} ms, and this field none; retry it with back-off.`
+      : `Injected fault (rule ${failure.rule_id}${failure.kind === 'every_nth' ? ', every Nth request' : ''}): ${op.operationId} was not applied. Retry it${retry !== undefined ? ` after ${retry} seconds` : ' with back-off'}.`,
+    { extensions: { code: faultCode(status), status, injected_fault: { rule_id: failure.rule_id, kind: failure.kind }, ...(retry !== undefined ? { retry_after: retry } : {}) } },
+  );
 }
 
 const invalidInput = (errors: FieldError[]) => new Problem(400, 'validation_failed', 'The input is invalid; see errors.', { errors });

@@ -350,7 +350,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     // Its resources are served from the tenant's store; the rest is mocked.
     handlers: resourceMap
       ? documentResourceHandlers(apiDoc, resourceMap, listOperations(apiDoc), { seed: options.seed, seedItems: options.seedItems })
-      : { ...apiHandlers, ...registry(graphqlHandlers((): RestApi => (restApi ??= { operations: new Map(api.operations.map((op): [string, Operation] => [op.operationId, op])), validators: (id) => api.validators.get(id), handlers: apiHandlers, limiter }))) },
+      : { ...apiHandlers, ...registry(graphqlHandlers((): RestApi => (restApi ??= { operations: new Map(api.operations.map((op): [string, Operation] => [op.operationId, op])), validators: (id) => api.validators.get(id), handlers: apiHandlers, limiter, faults }))) },
     // A foreign document's Prefer (code=, example=, dynamic=) asks Prism for that answer, stored resources included.
     preferMocks: Boolean(options.specFile),
     // In this order: the journal sees every answer, the token endpoint and bearer auth name the

@@ -119,6 +119,52 @@ describe('the same gates', () => {
     expect(res.body.errors[0]).toMatchObject({ path: ['products'], extensions: { code: 'insufficient_scope', required_scopes: ['products'] } });
   });
 
+  describe('fault rules', () => {
+    const faults = (rules: unknown[]) => sb.control('PUT', '/__sandbox/faults?tenant_id=ten_nordwind', { rules });
+    afterAll(async () => {
+      await sb.control('DELETE', '/__sandbox/faults?tenant_id=ten_nordwind');
+    });
+
+    it('a rule for a REST operation fails the fields that run it, with its code; the rest of the answer stands and the journal names the rule', async () => {
+      expect((await faults([{ id: 'brands-down', operation_ids: ['getBrand'], error: { rate: 1, status: 503, retry_after_seconds: 7 } }])).status).toBe(200);
+      const res = await gql('query BrandOutage { products(first: 2) { nodes { id brand { name } } } labels { id } }');
+      expect(res.status).toBe(200);
+      expect(res.body.data.products.nodes).toHaveLength(2);
+      expect(res.body.data.products.nodes.map((p: { brand: unknown }) => p.brand)).toEqual([null, null]);
+      expect(res.body.data.labels.length).toBeGreaterThan(0);
+      expect(res.body.errors).toHaveLength(2);
+      expect(res.body.errors[0]).toMatchObject({ path: ['products', 'nodes', 0, 'brand'], extensions: { code: 'service_unavailable', status: 503, retry_after: 7, injected_fault: { rule_id: 'brands-down', kind: 'error' } } });
+      const journal = await sb.control('GET', '/__sandbox/requests?tenant_id=ten_nordwind&operation_id=queryGraphql&limit=1');
+      expect(journal.body.data[0].graphql_operation).toBe('BrandOutage');
+      expect(journal.body.data[0].faults.map((f: { rule_id: string }) => f.rule_id)).toEqual(['brands-down', 'brands-down']);
+    });
+
+    it('a rule by REST path hits the field with that path only', async () => {
+      const [first, second] = (await gql('{ products(first: 2) { nodes { id } } }')).body.data.products.nodes;
+      await faults([{ id: 'one-product', paths: [`/api/v2/products/${first.id}`], every_nth: { n: 1, status: 500 } }]);
+      const res = await gql(`{ a: product(id: "${first.id}") { id } b: product(id: "${second.id}") { id } products(first: 1) { total_count } }`);
+      expect(res.body.data).toMatchObject({ a: null, b: { id: second.id } });
+      expect(res.body.data.products.total_count).toBeGreaterThan(0);
+      expect(res.body.errors).toHaveLength(1);
+      expect(res.body.errors[0]).toMatchObject({ path: ['a'], extensions: { code: 'internal_error', status: 500, injected_fault: { rule_id: 'one-product', kind: 'every_nth' } } });
+    });
+
+    it('a rule that matches the /graphql request fails the request once, as REST would, and no field again', async () => {
+      await faults([{ id: 'all-down', error: { rate: 1, status: 502 } }]);
+      const res = await gql('{ labels { id } }');
+      expect(res.status).toBe(502);
+      expect(res.body).toMatchObject({ code: 'bad_gateway', injected_fault: { rule_id: 'all-down' } });
+      await faults([{ id: 'slow-graphql', operation_ids: ['queryGraphql'], latency: { fixed_ms: 150 } }]);
+      const started = performance.now();
+      const slow = await gql('{ a: labels { id } b: labels { id } }');
+      expect(slow.status).toBe(200);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(145);
+      const journal = await sb.control('GET', '/__sandbox/requests?tenant_id=ten_nordwind&operation_id=queryGraphql&limit=1');
+      // Once, for the request: the fields did not apply it again.
+      expect(journal.body.data[0].faults.map((f: { rule_id: string }) => f.rule_id)).toEqual(['slow-graphql']);
+    });
+  });
+
   it('journals one entry per request with the operation name', async () => {
     await gql('query NamedForTheJournal { labels { id } }');
     const journal = await sb.control('GET', '/__sandbox/requests?tenant_id=ten_nordwind&operation_id=queryGraphql&limit=1');
