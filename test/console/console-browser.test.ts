@@ -127,8 +127,24 @@ describe.skipIf(!hasChromium)('/console in headless Chromium', () => {
       await page.getByRole('button', { name: 'Add rule' }).click();
       await page.getByLabel('Error rate (0 to 1)', { exact: true }).fill('2');
       await page.getByRole('button', { name: 'Save fault rules' }).click();
-      await page.locator('#rate-0-error').waitFor({ timeout: 5000 });
+      await page.locator('#error_rate-0-error').waitFor({ timeout: 5000 });
+      // Every kind of rule: a latency distribution, an error with Retry-After, a timeout, every Nth.
+      await page.getByLabel('Error rate (0 to 1)', { exact: true }).fill('0.25');
+      await page.getByLabel('Error Retry-After (s)', { exact: true }).fill('4');
+      await page.getByLabel('Paths (globs, comma-separated)', { exact: true }).fill('/api/v2/orders*');
+      await page.getByLabel('Latency p50 (ms)', { exact: true }).fill('20');
+      await page.getByLabel('Latency p95 (ms)', { exact: true }).fill('80');
+      await page.getByLabel('Timeout rate (0 to 1)', { exact: true }).fill('0.1');
+      await page.getByLabel('Timeout hang (ms)', { exact: true }).fill('500');
+      await page.getByLabel('Fail every Nth request', { exact: true }).fill('3');
+      await page.getByRole('button', { name: 'Save fault rules' }).click();
+      await page.getByRole('status').filter({ hasText: 'Fault rules saved.' }).waitFor({ timeout: 5000 });
+      const saved = await (await fetch(`${served.url}/__sandbox/faults?tenant_id=${A!.id}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json();
+      expect(saved.rules).toEqual([
+        expect.objectContaining({ paths: ['/api/v2/orders*'], latency: { p50_ms: 20, p95_ms: 80 }, error: { rate: 0.25, status: 500, retry_after_seconds: 4 }, timeout: { rate: 0.1, hang_ms: 500 }, every_nth: { n: 3, status: 503 } }),
+      ]);
       await page.screenshot({ path: `${SHOTS}/faults.png`, fullPage: true });
+      await fetch(`${served.url}/__sandbox/faults?tenant_id=${A!.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } });
       await page.getByRole('link', { name: 'Readiness' }).click();
       await page.locator('.verdict').waitFor({ timeout: 5000 });
       await page.screenshot({ path: `${SHOTS}/readiness.png`, fullPage: true });
