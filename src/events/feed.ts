@@ -33,7 +33,8 @@ export function keepEventFeed(store: SandboxStore, events: EventBus): () => void
  * Follows a tenant's feed from position `after`: hands `deliver` every entry after it, what the feed
  * holds now and then each new one as the bus emits it, in feed order with none twice (the feed is
  * appended by the bus's first listener, keepEventFeed, before this one hears the event). Calls
- * `reset` when the tenant's whole state is replaced, which starts its feed over. Returns the stop.
+ * `reset` when the tenant's whole state is replaced, which starts its feed over, and goes on with the
+ * new feed's entries made after that. Returns the stop.
  */
 export function followFeed(store: SandboxStore, events: EventBus, tenant: Tenant, after: number, deliver: (entry: FeedEntry) => void, reset: () => void): () => void {
   let last = after;
@@ -48,7 +49,10 @@ export function followFeed(store: SandboxStore, events: EventBus, tenant: Tenant
     if (event.tenant_id === tenant.id) catchUp();
   });
   const stopReplaced = store.onStateReplaced((replaced) => {
-    if (replaced === tenant) reset();
+    if (replaced !== tenant) return;
+    // Goes on with the new feed from its end now: the events made after the reset follow, none missed.
+    last = (tenant.state.event_feed ?? []).at(-1)?.position ?? 0;
+    reset();
   });
   return () => {
     stopEvents();

@@ -10,6 +10,9 @@ import { requireTenant } from '../server/handler.ts';
 import { invalid, type FieldError } from '../server/problem.ts';
 import { matchesEventFilter, SUBSCRIBABLE_EVENT_TYPES, unknownFilterEntries } from '../webhooks/event-filter.ts';
 
+const RESET_REASON =
+  'The account was reset into a scenario, restored from a snapshot or given a state import: its event feed starts over, and so do the sequence numbers. This stream goes on with the events made from now on; after a disconnect, reconnect without a cursor.'
+
 const DEFAULT_LIMIT = 20;
 
 /** Where a read of the feed starts (after this position) and what it keeps, or the 400 saying what is wrong. */
@@ -65,9 +68,8 @@ export const eventHandlers: Handlers<MarketplaceOperationId> = {
         if (matches(entry.event)) stream.send({ id: encodeCursor(entry.position), event: entry.event, data: entry.body });
       },
       () => {
-        // The feed starts over: an empty id makes an EventSource reconnect without Last-Event-ID.
-        stream.send({ id: '', event: 'reset', data: JSON.stringify({ reason: 'The account was reset into a scenario, restored from a snapshot or given a state import: its event feed starts over. Reconnect without a cursor.' }) });
-        stream.close();
+        // The feed starts over: an empty id makes an EventSource forget its Last-Event-ID; the stream goes on with the new feed.
+        stream.send({ id: '', event: 'reset', data: JSON.stringify({ reason: RESET_REASON }) });
       },
     );
     stream.onClose(stop);

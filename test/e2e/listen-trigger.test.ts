@@ -1,9 +1,10 @@
 // `marketplace-sandbox listen` and `trigger` as a partner runs them (the built bin) against a served
 // sandbox: trigger makes each event and prints its id from the feed; listen forwards events to a
 // local receiver signed so that the standardwebhooks library verifies them with the secret, stops
-// after --max-events, replays from a cursor, and says clearly what is wrong with a bad key or a
-// receiver that is down.
+// after --max-events, replays from a cursor, resumes with Last-Event-ID across a lost connection,
+// follows an account reset, and says clearly what is wrong with a bad key or a receiver that is down.
 import { execFile, spawn } from 'node:child_process';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { createHmac } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Webhook } from 'standardwebhooks';
@@ -135,4 +136,52 @@ describe('listen', () => {
     expect(down.code, down.out).toBe(0);
     expect(down.out).toMatch(/order\.created\s+evt_\S+\s+→ receiver unreachable \(.*ECONNREFUSED/);
   }, 30_000);
+
+  it('resumes with Last-Event-ID after the connection is cut, and follows the feed over a reset, forwarding each event once', async () => {
+    // A TCP proxy in front of the sandbox whose connections the test can cut, and which sees the headers.
+    const sockets = new Set<Socket>();
+    const requests: string[] = [];
+    const target = new URL(served.url);
+    const proxy = createServer((client) => {
+      const upstream = createConnection({ host: target.hostname, port: Number(target.port) });
+      sockets.add(client).add(upstream);
+      client.once('data', (chunk: Buffer) => requests.push(chunk.toString('latin1')));
+      client.pipe(upstream).pipe(client);
+      const drop = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', drop).on('close', drop);
+      upstream.on('error', drop).on('close', drop);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    const streamRequests = () => requests.filter((r) => r.startsWith('GET /api/v2/events/stream'));
+    const before = receiver.received.length;
+    const listener = listen(['--url', proxyUrl, '--forward-to', receiver.url, '--events', 'price.updated', '--max-events', '3']);
+    try {
+      await expect.poll(() => streamRequests().length, { timeout: 10_000, interval: 50 }).toBe(1);
+      const first = (await trigger('price.updated')).stdout.trim().split('\n')[0]!.split(' ')[1];
+      await receiver.waitFor((got) => got.slice(before).some((r) => r.event.event_id === first), 10_000);
+
+      for (const socket of sockets) socket.destroy(); // the connection is lost
+      await expect.poll(() => streamRequests().length, { timeout: 10_000, interval: 50 }).toBe(2);
+      expect(streamRequests()[1]).toMatch(/^last-event-id: \S+\r$/im);
+      const second = (await trigger('price.updated')).stdout.trim().split('\n')[0]!.split(' ')[1];
+      await receiver.waitFor((got) => got.slice(before).some((r) => r.event.event_id === second), 10_000);
+
+      // A reset starts the account's feed over: listen is told, and follows the new feed.
+      expect((await fetch(`${served.url}/__sandbox/reset`, { method: 'POST', headers: { authorization: `Bearer ${DEFAULT_ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ tenant_id: 'ten_nordwind' }) })).status).toBe(200);
+      await expect.poll(() => listener.output(), { timeout: 10_000, interval: 50 }).toContain('the account was reset');
+      const third = (await trigger('price.updated')).stdout.trim().split('\n')[0]!.split(' ')[1];
+      const { code, out } = await listener.exited;
+      expect(code, out).toBe(0);
+      expect(out).toMatch(/stream (lost|ended).*reconnecting/);
+      expect(receiver.received.slice(before).map((r) => r.event.event_id)).toEqual([first, second, third]);
+    } finally {
+      listener.child.kill();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  }, 40_000);
 });

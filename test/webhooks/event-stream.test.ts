@@ -124,7 +124,8 @@ describe('the partner event stream', () => {
     expect((await fetch(streamUrl(), { headers: auth('mk_test_unknown') })).status).toBe(401);
   });
 
-  it('tells the client when a reset starts the feed over, and ends', async () => {
+  it('tells the client when a reset starts the feed over, and goes on with the new feed, missing nothing', async () => {
+    const openBefore = served.sandbox.streams.size;
     const stream = await openStream(streamUrl(), auth());
     const reset = await fetch(`${served.url}/__sandbox/reset`, {
       method: 'POST',
@@ -134,8 +135,16 @@ describe('the partner event stream', () => {
     expect(reset.status, await reset.text()).toBe(200);
     const message = await stream.next((m) => m.event === 'reset', 1000);
     expect(message.id).toBe('');
-    expect(JSON.parse(message.data).reason).toContain('without a cursor');
-    await stream.ended;
+    expect(JSON.parse(message.data).reason).toContain('goes on with the events made from now on');
+    // The first write after the reset arrives on the same stream, with a cursor of the new feed.
+    const price = await nudgePrice();
+    const after = await stream.next((m) => m.event === 'price.updated', 1000);
+    expect(JSON.parse(after.data).data.price).toBe(price);
+    const feed = await (await fetch(`${served.url}/api/v2/events?limit=100&type=price.updated`, { headers: auth() })).json();
+    expect(feed.data.at(-1).event_id).toBe(JSON.parse(after.data).event_id);
+    expect(after.id).not.toBe('');
+    stream.close();
+    await expect.poll(() => served.sandbox.streams.size, { timeout: 2000, interval: 10 }).toBe(openBefore);
   });
 
   it('cuts off a client that stops reading instead of buffering for it', async () => {
