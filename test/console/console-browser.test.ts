@@ -93,6 +93,22 @@ describe.skipIf(!hasChromium)('/console in headless Chromium', () => {
       expect(await detail.locator('.faults').innerText()).toBe('none');
       await page.screenshot({ path: `${SHOTS}/journal-detail.png`, fullPage: true });
 
+      // Subscribing from the console: a refused URL is explained beside its field, a good one shows its secret once.
+      await page.getByRole('link', { name: 'Webhooks' }).click();
+      await page.getByLabel('Receiver URL', { exact: true }).fill('ftp://example.invalid/hooks');
+      await page.getByRole('button', { name: 'Subscribe' }).click();
+      await page.locator('#sub-url-error').waitFor({ timeout: 5000 });
+      await page.getByLabel('Receiver URL', { exact: true }).fill(`${receiver.url}/from-console`);
+      await page.getByLabel('Events (types or globs, comma-separated)', { exact: true }).fill('price.updated, return.*');
+      await page.getByRole('button', { name: 'Subscribe' }).click();
+      const subscribed = await textOf(page.getByRole('status'), 'Signing secret');
+      const made = (await partnerCall('GET', '/api/v2/webhooks')).data.find((w: { url: string }) => w.url === `${receiver.url}/from-console`);
+      expect(made).toMatchObject({ events: ['price.updated', 'return.*'], active: true });
+      expect(subscribed).toContain(made.id);
+      expect(subscribed).toMatch(/whsec_\S+/);
+      await page.locator(`[data-subscription="${made.id}"]`).waitFor({ timeout: 5000 });
+      expect((await fetch(`${served.url}/api/v2/webhooks/${made.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${A!.api_key}` } })).status).toBe(204);
+
       // A delivery that failed (no retries), then the receiver mends and the console redelivers it.
       const sub = await partnerCall('POST', '/api/v2/webhooks', { url: receiver.url, events: ['order.*'], retry_policy: { max_retries: 0 } });
       const ping = await partnerCall('POST', `/api/v2/webhooks/${sub.id}/ping`);

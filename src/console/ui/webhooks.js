@@ -1,8 +1,9 @@
-// Webhooks: the tenant's subscriptions (pause, resume), each one's deliveries with every attempt
+// Webhooks: a form that subscribes (the signing secret shown once), the tenant's subscriptions
+// (pause, resume), each one's deliveries with every attempt
 // and its timing, redelivery, and the receiver's health (success rate and p95 of the attempts).
 import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
-import { fmtTime, html, ProblemBox } from './forms.js';
+import { Field, fmtTime, html, ProblemBox } from './forms.js';
 
 /** Success rate and p95 latency over a subscription's attempts. */
 export function receiverHealth(deliveries) {
@@ -37,10 +38,33 @@ export function Webhooks({ tenant }) {
     try { await api(method, path, body); setTick(tick + 1); } catch (e) { setError(e); }
   };
 
+  // A new subscription, checked by the partner API itself; its errors appear beside their fields.
+  const [form, setForm] = useState({ url: '', events: 'order.*' });
+  const [formError, setFormError] = useState(null);
+  const [created, setCreated] = useState(null);
+  const subscribe = async (e) => {
+    e.preventDefault();
+    try {
+      const sub = await api('POST', '/api/v2/webhooks', { url: form.url, events: form.events.split(',').map((s) => s.trim()).filter(Boolean) });
+      setCreated(sub);
+      setFormError(null);
+      setTick(tick + 1);
+    } catch (x) { setFormError(x); setCreated(null); }
+  };
+  const fieldError = (pointer) => (formError && formError.at ? formError.at(pointer) : '');
+
   return html`<section aria-labelledby="webhooks-title">
     <h2 id="webhooks-title">Webhooks</h2>
     <${ProblemBox} error=${error} />
-    ${subs.length === 0 ? html`<p>No subscriptions yet (POST /api/v2/webhooks creates one).</p>` : null}
+    <form onSubmit=${subscribe} aria-label="New subscription">
+      <h3>New subscription</h3>
+      <${ProblemBox} error=${formError} />
+      <${Field} label="Receiver URL" id="sub-url" error=${fieldError('/url')}><input id="sub-url" type="url" value=${form.url} placeholder="http://127.0.0.1:3000/webhooks" onInput=${(e) => setForm({ ...form, url: e.currentTarget.value })} /><//>
+      <${Field} label="Events (types or globs, comma-separated)" id="sub-events" error=${fieldError('/events') || fieldError('/events/0')}><input id="sub-events" value=${form.events} onInput=${(e) => setForm({ ...form, events: e.currentTarget.value })} /><//>
+      <button type="submit">Subscribe</button>
+      ${created ? html`<p class="done" role="status">Subscribed ${created.id}. Signing secret <code>${created.secret}</code>: shown this once, keep it to verify deliveries.</p>` : null}
+    </form>
+    ${subs.length === 0 ? html`<p>No subscriptions yet.</p>` : null}
     ${subs.map((sub) => {
       const list = deliveries[sub.id] || [];
       const health = receiverHealth(list);
