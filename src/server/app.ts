@@ -315,7 +315,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     },
   };
 
-  const limiter = new RateLimiter({ enforce: options.rateLimits ?? true, specGroups: specRateLimitGroups(listOperations(apiDoc)) });
+  const limiter = new RateLimiter({ enforce: options.rateLimits ?? true, specGroups: specRateLimitGroups(listOperations(apiDoc)), shared: store.rateWindows ?? undefined });
   const faults = new FaultInjector();
   const journal = new RequestJournal();
   const attempts = new FailedAttempts(options.failedAttempts);

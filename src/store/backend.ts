@@ -40,6 +40,23 @@ export interface SharedStateBackend extends StateBackend {
    * when the request joined a hold of this replica's taken a moment ago: it is caught up already.
    */
   lockTenant(tenant: string): Promise<{ release: () => void; acquired: boolean }>;
+  /** The rate-limit windows the replicas share. */
+  readonly rateWindows: SharedRateWindows;
 }
 
 export const isShared = (backend: StateBackend | null): backend is SharedStateBackend => (backend as Partial<SharedStateBackend> | null)?.shared === true;
+
+/** A tenant's rate-limit standing before a request, as kept where every replica counts (src/rate-limits/counters.ts). */
+export interface SharedRateStanding {
+  windowStart: number;
+  used: number;
+  day: number;
+  dayUsed: number;
+  groupUsed: number;
+}
+
+/** Rate-limit windows every replica counts in, atomically: one call per request. */
+export interface SharedRateWindows {
+  /** Counts a request of `tenant` ('' anonymous) in `group` unless a budget is used up (or `enforce` is off); the standing before it. */
+  take(request: { tenant: string; settings: string; group: string; groupLimit: number; burst: number; daily: number; nowMs: number; enforce: boolean }): Promise<SharedRateStanding>;
+}

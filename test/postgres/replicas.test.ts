@@ -56,6 +56,15 @@ describe('two replicas on one PostgreSQL', () => {
       // The tenant list of B's control API has it too.
       const listed = await json(`${b!.url}/__sandbox/tenants`, { headers: admin });
       expect(JSON.stringify(listed.body)).toContain('Made on A');
+      // Revoked on A: refused on B at once.
+      const tenant = made.body.tenant_id as string;
+      const keys = await json(`${a!.url}/__sandbox/tenants/${tenant}/api-keys`, { headers: admin });
+      expect(keys.status).toBe(200);
+      const keyId = (keys.body.data as Array<{ key_id: string }>)[0]!.key_id;
+      const revoked = await fetch(`${a!.url}/__sandbox/tenants/${tenant}/api-keys/${keyId}`, { method: 'DELETE', headers: admin });
+      expect(revoked.status).toBe(204);
+      const refused = await json(`${b!.url}/api/v2/products?limit=1`, { headers: { authorization: `Bearer ${newKey}` } });
+      expect(refused.status).toBe(401);
     } finally {
       await Promise.all([a, b].map((r) => r && stopProcess(r.child)));
     }

@@ -5,7 +5,7 @@
 // README.md beside this file.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Durability, SharedStateBackend } from '../backend.ts';
+import type { Durability, SharedRateStanding, SharedRateWindows, SharedStateBackend } from '../backend.ts';
 import { StorageStartError } from '../file-backend.ts';
 import { applyRecord, emptyImage, type LogRecord, type PersistedImage } from '../image.ts';
 import { SEED_LOCK, TENANT_LOCK_SQL, TENANT_UNLOCK_SQL } from './locks.ts';
@@ -47,6 +47,9 @@ export function tenantOfRecord(json: string): string {
   const record = JSON.parse(json) as LogRecord;
   return record.k === 'tenant' ? record.t : record.k === 'snapshot' ? record.s.tenant_id : record.tenant_id;
 }
+
+/** A limit as PostgreSQL's integer: the sandbox's "no limit" (Number.MAX_SAFE_INTEGER) is more than any count. */
+const clampInt = (n: number): number => Math.min(n, 2_147_483_647);
 
 /** How long a replica's other requests may join a tenant lock it holds before they queue behind the other replicas. */
 const JOIN_MS = 50;
@@ -223,6 +226,17 @@ export class PostgresBackend implements SharedStateBackend {
       }
     }
   }
+
+  readonly rateWindows: SharedRateWindows = {
+    take: async (request): Promise<SharedRateStanding> => {
+      const { rows } = await this.pool.query<{ o_window_start: number; o_used: number; o_day: number; o_day_used: number; o_group_used: number }>(
+        'SELECT * FROM sandbox_take_request($1, $2, $3, $4, $5, $6, $7, $8)',
+        [request.tenant, request.settings, request.group, clampInt(request.groupLimit), clampInt(request.burst), clampInt(request.daily), request.nowMs, request.enforce],
+      );
+      const row = rows[0]!;
+      return { windowStart: row.o_window_start, used: row.o_used, day: row.o_day, dayUsed: row.o_day_used, groupUsed: row.o_group_used };
+    },
+  };
 
   async close(): Promise<void> {
     this.closed = true;
