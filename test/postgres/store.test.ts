@@ -70,6 +70,28 @@ describe('serve --store postgres://…', () => {
     expect(bad.output).toContain('must be a PostgreSQL URL');
   });
 
+  it('answers bad input with 4xx problems, never a 5xx', async () => {
+    const served = await serveProcess(['--store', pg.database()]);
+    const admin = { authorization: 'Bearer sandbox-admin-token' };
+    try {
+      const answers = await Promise.all([
+        json(`${served.url}/api/v2/products?limit=1`, { headers: { authorization: 'Bearer mk_test_nobody_knows_this_key' } }),
+        json(`${served.url}/api/v2/products?limit=1`, { headers: { authorization: `Bearer mat_${'x'.repeat(32)}_ten_ghost` } }),
+        json(`${served.url}/api/v2/products`, { method: 'POST', body: '{not json' }),
+        json(`${served.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=nobody&client_secret=x' }),
+        json(`${served.url}/__sandbox/reset`, { method: 'POST', headers: admin, body: '{"tenant_id": 42' }),
+        json(`${served.url}/__sandbox/reset`, { method: 'POST', headers: admin, body: JSON.stringify({ tenant_id: 'ten_ghost' }) }),
+        json(`${served.url}/__sandbox/tenants/%E0%A4%A/rate-limits`, { method: 'PUT', headers: admin, body: JSON.stringify({ plan: 'basic' }) }),
+      ]);
+      for (const answer of answers) {
+        expect(answer.status).toBeGreaterThanOrEqual(400);
+        expect(answer.status).toBeLessThan(500);
+      }
+    } finally {
+      await stopProcess(served.child);
+    }
+  });
+
   it('answers a write 503 problem+json while PostgreSQL is down, keeps none of it, and recovers by itself', async () => {
     const url = pg.database();
     const served = await serveProcess(['--store', url]);
