@@ -1,6 +1,7 @@
 #!/bin/sh
 # Makes sure the programs the tests drive are there: headless Chromium (the HTML report and page
-# tests), and curl, jq and bash (test/docs/commands.test.ts runs the docs' commands with them).
+# tests), curl, jq and bash (test/docs/commands.test.ts runs the docs' commands with them), and a
+# PostgreSQL server (the shared-store tests start throwaway clusters, test/support/postgres.ts).
 # Idempotent: does nothing when they exist. Installs Debian's packages only when running as root
 # (CI containers, fresh dev machines); otherwise says what to run and exits 0, and the tests that
 # need a missing tool fail or skip saying so.
@@ -12,6 +13,7 @@ missing=""
 for tool in curl jq bash; do
   command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" != "0" ]; then

@@ -49,6 +49,12 @@ function durability(value: string): 'durable' | 'relaxed' {
   return value;
 }
 
+/** A --store value: a PostgreSQL URL. */
+function storeUrl(value: string): string {
+  if (!/^postgres(ql)?:\/\/[^\s]+$/i.test(value)) throw new InvalidArgumentError('must be a PostgreSQL URL, e.g. postgres://sandbox:secret@db:5432/sandbox.');
+  return value;
+}
+
 function logLevel(value: string): LogLevel {
   if (!isLogLevel(value)) throw new InvalidArgumentError(`must be one of ${LOG_LEVELS.join(', ')}.`);
   return value;
@@ -80,6 +86,7 @@ program
   .option('--host <host>', 'interface to bind; use 0.0.0.0 inside containers (off loopback: no well-known secrets, see docs/exposing.md)', '127.0.0.1')
   .option('--data <file>', 'JSON file that keeps the state across restarts', '.sandbox-data/state.json')
   .option('--memory', 'keep state in memory only (nothing written to disk)')
+  .option('--store <url>', 'keep the state in PostgreSQL (postgres://…), shared by every replica started on it (default: env SANDBOX_STORE_URL; docs/shared-deployments.md)', storeUrl)
   .option('--durability <mode>', 'durable: a write is answered once it is fsync\'d to the data file\'s log; relaxed: at once, written within 50 ms (faster, a crash may lose the last moment)', durability, 'durable')
   .option('--repair', 'start from damaged state files: keep every record up to the last good one, the damaged file aside as <name>.corrupt-<time>')
   .option('--seed <n>', 'fixture seed for new tenants (same seed, same data)', seed)
@@ -109,6 +116,7 @@ Examples:
 
 Environment:
   PORT                  the port when --port is not given (default 4300)
+  SANDBOX_STORE_URL     the PostgreSQL URL when --store is not given (docs/shared-deployments.md)
   SANDBOX_ADMIN_TOKEN   token of the control API (default "${DEFAULT_ADMIN_TOKEN}" on loopback;
                         on any other --host a random one, printed at start: docs/exposing.md)
   SANDBOX_WEBHOOK_ALLOW link-local / metadata addresses webhook URLs may point at anyway
@@ -118,6 +126,19 @@ Environment:
     // --data has a default, so only one given on the command line contradicts --memory.
     if (opts.memory && command.getOptionValueSource('data') === 'cli') {
       console.error('marketplace-sandbox: --memory keeps nothing on disk and --data names the file to keep the state in: pass one of them.');
+      process.exit(2);
+    }
+    const envStore = process.env.SANDBOX_STORE_URL;
+    if (opts.store === undefined && envStore) {
+      try {
+        opts.store = storeUrl(envStore);
+      } catch (error) {
+        console.error(`marketplace-sandbox: the environment variable SANDBOX_STORE_URL ${(error as Error).message.replace(/^must/, 'must')}`);
+        process.exit(2);
+      }
+    }
+    if (opts.store && (opts.memory || command.getOptionValueSource('data') === 'cli')) {
+      console.error(`marketplace-sandbox: --store keeps the state in PostgreSQL and ${opts.memory ? '--memory keeps it in memory' : '--data names a file to keep it in'}: pass one of them.`);
       process.exit(2);
     }
     if (opts.seedItems !== undefined && !opts.spec) {

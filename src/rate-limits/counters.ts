@@ -1,7 +1,10 @@
 // Rate-limit counters per tenant and operation group (arithmetic in src/domain/rate-limit.ts);
 // the HTTP layers that count and send the headers are src/policies/rate-limit. Counters live in
 // memory, keyed by tenant id; the settings (plan and overrides) live on the tenant and persist.
-// Unidentified callers of the token endpoint share one anonymous budget.
+// Unidentified callers of the token endpoint share one anonymous budget. With a shared store
+// (PostgreSQL, several replicas) the count is taken there, atomically (`takeShared`), and this
+// replica's counters are set to what it says, so the decision and the headers are the same
+// arithmetic over the standing every replica shares.
 import type { Operation } from '../contract/operations.ts';
 import { accessOf } from '../domain/access.ts';
 import {
@@ -16,6 +19,7 @@ import {
   type RateDecision,
   type RateLimitSettings,
 } from '../domain/rate-limit.ts';
+import type { SharedRateWindows } from '../store/backend.ts';
 import type { Tenant } from '../store/store.ts';
 
 export interface RateLimiterOptions {
@@ -23,6 +27,8 @@ export interface RateLimiterOptions {
   enforce: boolean;
   /** Per-minute limit of each operation group, from the spec's x-rate-limit. */
   specGroups: Record<string, number>;
+  /** Where every replica counts (a shared store); omitted, the counters are this process's. */
+  shared?: SharedRateWindows;
 }
 
 const ANONYMOUS = '';
@@ -51,11 +57,35 @@ export function rateGroupsByOperation(operations: Operation[]): Record<string, s
 export class RateLimiter {
   readonly enforce: boolean;
   readonly specGroups: Record<string, number>;
+  /** Set with a shared store: requests are counted with `takeShared`. */
+  readonly shared: SharedRateWindows | null;
   private readonly counters = new Map<string, RateCounters>();
+  /** The JSON of each counters' settings, the shared windows' key (they start afresh when it changes). */
+  private readonly settingsJson = new WeakMap<RateCounters, string>();
 
   constructor(options: RateLimiterOptions) {
     this.enforce = options.enforce;
     this.specGroups = options.specGroups;
+    this.shared = options.shared ?? null;
+  }
+
+  /** As `take`, counted in the windows every replica shares (rejects when they cannot be reached). */
+  async takeShared(tenant: Tenant | undefined, op: Operation, nowMs = Date.now()): Promise<RateDecision> {
+    if (!this.shared) return this.take(tenant, op, nowMs);
+    const counters = this.countersOf(tenant);
+    const declared = groupOf(op);
+    const group = groupCounter(counters, declared.group, declared.limit_per_minute);
+    let settings = this.settingsJson.get(counters);
+    if (settings === undefined) this.settingsJson.set(counters, (settings = JSON.stringify(counters.settings ?? null)));
+    const before = await this.shared.take({ tenant: tenant?.id ?? ANONYMOUS, settings, group: group.name, groupLimit: group.limit, burst: counters.burst, daily: counters.daily, nowMs, enforce: this.enforce });
+    // A new window (opened here or on another replica): the other groups' counts of the last one are gone.
+    if (counters.windowStart !== before.windowStart) for (const other of counters.groups.values()) other.used = 0;
+    counters.windowStart = before.windowStart;
+    counters.used = before.used;
+    counters.day = before.day;
+    counters.dayUsed = before.dayUsed;
+    group.used = before.groupUsed;
+    return takeRequest(counters, group, nowMs, this.enforce);
   }
 
   /** Counts one request of `tenant` (undefined: anonymous) or refuses it. */

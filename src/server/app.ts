@@ -37,6 +37,7 @@ import { RequestJournal } from '../journal/journal.ts';
 import { FailedAttempts, type FailedAttemptLimits } from '../rate-limits/failed-attempts.ts';
 import { failedAttempts } from '../policies/failed-attempts/index.ts';
 import { requestJournal } from '../policies/request-journal/index.ts';
+import { controlReplicaSync, partnerReplicaSync } from '../policies/replica-sync/index.ts';
 import { requestBodyLimit } from '../policies/body-limit/index.ts';
 import { SECURE_HEADERS, secureResponseHeaders } from '../policies/secure-headers/index.ts';
 import { corsAnswers, corsHeaderNames, corsPreflight, writeCorsHeaders } from '../policies/cors/index.ts';
@@ -74,6 +75,8 @@ export interface SandboxOptions {
   seedItems?: number;
   /** State file; omitted means memory only. */
   dataFile?: string;
+  /** A PostgreSQL URL instead of the file: the state shared with other replicas (src/store/postgres). */
+  storeUrl?: string;
   seed?: number;
   strict?: boolean;
   adminToken?: string;
@@ -184,6 +187,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   }
   const store = await SandboxStore.open({
     file: options.dataFile,
+    url: options.storeUrl,
     backend: options.backend,
     durability: options.durability,
     repair: options.repair,
@@ -303,7 +307,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
         throw new Problem(
           503,
           'storage_unavailable',
-          `The sandbox could not write this change to ${store.file} (${error.code ?? error.message}), so it was not made: nothing of it is kept. Retry once the disk has space again.`,
+          `The sandbox could not write this change to ${store.file} (${error.code ?? error.message}), so it was not made: nothing of it is kept. ${store.shared ? 'Retry in a few seconds: the sandbox reconnects to PostgreSQL by itself.' : 'Retry once the disk has space again.'}`,
           {},
           { 'retry-after': '5' },
         );
@@ -311,7 +315,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     },
   };
 
-  const limiter = new RateLimiter({ enforce: options.rateLimits ?? true, specGroups: specRateLimitGroups(listOperations(apiDoc)) });
+  const limiter = new RateLimiter({ enforce: options.rateLimits ?? true, specGroups: specRateLimitGroups(listOperations(apiDoc)), shared: store.rateWindows ?? undefined });
   const faults = new FaultInjector();
   const journal = new RequestJournal();
   const attempts = new FailedAttempts(options.failedAttempts);
@@ -334,7 +338,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       ...registry(readyAdminHandlers({ closing: () => closing, warmedUp: () => warmedUp })),
     },
     frame: [corsAnswers(controlOriginPolicy, corsNames.expose), ...frame],
-    policies: [failedAttempts(attempts, 'control'), adminAuth(adminToken, store), persistWrites],
+    // A shared store: the call sees (and a write locks) the state every replica agrees on (src/policies/replica-sync).
+    policies: [failedAttempts(attempts, 'control'), adminAuth(adminToken, store), ...(store.shared ? [controlReplicaSync(store)] : []), persistWrites],
     context,
     strict,
     compileLater: true,
@@ -361,7 +366,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     frame: [corsAnswers(partnerOrigins, corsNames.expose), ...frame],
     // The write's answer waits for its batch outside idempotency, so the remembered answer is on disk with the change.
     // A --spec document's errors take its own shape, outside everything that can answer one.
-    policies: [...(options.specFile ? [] : [graphiqlPage(() => (options.freshKeys ? undefined : store.tenant(DEFAULT_TENANTS[0].id)?.api_keys[0]))]), ...(options.specFile ? [documentErrors((): Map<string, OperationValidators> => api.validators, schemaResolver(apiDoc))] : []), requestJournal(journal), failedAttempts(attempts, 'marketplace'), tokenEndpoint(store), tenantAuth(store, { doc: options.specFile ? apiDoc : undefined, anyone: options.noAuth ? () => store.listTenants()[0] : undefined, openAs: options.specFile ? () => store.listTenants()[0] : undefined }), rateLimit(limiter), perFieldRateLimitHeaders(limiter), persistWrites, idempotency(store), faultInjection(faults)],
+    policies: [...(options.specFile ? [] : [graphiqlPage(() => (options.freshKeys ? undefined : store.tenant(DEFAULT_TENANTS[0].id)?.api_keys[0]))]), ...(options.specFile ? [documentErrors((): Map<string, OperationValidators> => api.validators, schemaResolver(apiDoc))] : []), requestJournal(journal), failedAttempts(attempts, 'marketplace'), ...(store.shared ? [partnerReplicaSync(store)] : []), tokenEndpoint(store), tenantAuth(store, { doc: options.specFile ? apiDoc : undefined, anyone: options.noAuth ? () => store.listTenants()[0] : undefined, openAs: options.specFile ? () => store.listTenants()[0] : undefined }), rateLimit(limiter), perFieldRateLimitHeaders(limiter), persistWrites, idempotency(store), faultInjection(faults)],
     context,
     strict,
     documentsProblems: !options.specFile,

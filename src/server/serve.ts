@@ -15,6 +15,8 @@ export interface ServeOptions {
   host: string;
   data: string;
   memory?: boolean;
+  /** A PostgreSQL URL (--store, or env SANDBOX_STORE_URL): the state shared with other replicas. */
+  store?: string;
   seed?: number;
   /** With --spec: items each inferred resource starts with. */
   seedItems?: number;
@@ -73,7 +75,8 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
   const sandbox = await createSandbox({
     logger: log.logger,
     requestLines: log.requestLines,
-    dataFile: opts.memory ? undefined : opts.data,
+    dataFile: opts.memory || opts.store ? undefined : opts.data,
+    storeUrl: opts.store,
     seed: opts.seed,
     seedItems: opts.seedItems,
     strict: opts.strict,
@@ -118,7 +121,7 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
         ? documentLines(sandbox.document, url, opts.spec, opts.auth === false)
         : [`  partner API   ${url}/api/v2   (spec: specs/marketplace.openapi.yaml)`]),
       `  control API   ${url}/__sandbox`,
-      `  state         ${sandbox.store.file ? `${sandbox.store.file} (${sandbox.store.durability === 'durable' ? 'durable: a write is answered once it is on disk' : 'relaxed: written within 50 ms of the answer'})` : 'in memory (nothing written)'}`,
+      `  state         ${sandbox.store.file ? `${sandbox.store.file} (${sandbox.store.shared ? 'shared with the replicas on it; ' : ''}${sandbox.store.durability === 'durable' ? `durable: a write is answered once it is ${sandbox.store.shared ? 'committed' : 'on disk'}` : 'relaxed: written within 50 ms of the answer'})` : 'in memory (nothing written)'}`,
       `  strict mode   ${opts.strict ? 'on' : 'off'}`,
       `  scenario      ${sandbox.store.listTenants()[0]?.scenario ?? 'default'} (POST /__sandbox/reset switches; GET /__sandbox/scenarios lists them)`,
       `  clock         ${opts.clock ? (opts.clock.mode === 'manual' ? 'manual (POST /__sandbox/clock/advance)' : `realtime ×${opts.clock.factor}`) : 'as saved (new tenants: realtime ×1)'}`,

@@ -3,7 +3,7 @@
 // a backend makes them durable and gives the image back at start. The file backend
 // (src/store/file-backend.ts) is the embedded one; another (PostgreSQL) implements the same three
 // calls without touching handlers or the domain.
-import type { PersistedImage } from './image.ts';
+import type { LogRecord, PersistedImage } from './image.ts';
 
 export interface StateBackend {
   /** Where the state is kept, for the banner (a file path, a database URL without its password). */
@@ -21,3 +21,42 @@ export interface StateBackend {
 
 /** How writes are acknowledged: after the fsync of their batch, or at once, written a moment later. */
 export type Durability = 'durable' | 'relaxed';
+
+/**
+ * A backend several replicas share (src/store/postgres): besides keeping this replica's records it
+ * hands over the ones other replicas appended, and serializes a tenant's writes across replicas.
+ */
+export interface SharedStateBackend extends StateBackend {
+  readonly shared: true;
+  /**
+   * Applies, in order, the records other replicas appended for `tenant` since this replica last
+   * applied one. Catch-ups of one tenant run one at a time; one asked for while another waits joins it.
+   */
+  catchUp(tenant: string, apply: (record: LogRecord) => Promise<void>): Promise<void>;
+  /** The same for every tenant with records this replica has not applied (a credential it does not know). */
+  catchUpAll(apply: (record: LogRecord) => Promise<void>): Promise<void>;
+  /**
+   * Takes the tenant's write lock across replicas; `release` lets go of it. `acquired` is false
+   * when the request joined a hold of this replica's taken a moment ago: it is caught up already.
+   */
+  lockTenant(tenant: string): Promise<{ release: () => void; acquired: boolean }>;
+  /** The rate-limit windows the replicas share. */
+  readonly rateWindows: SharedRateWindows;
+}
+
+export const isShared = (backend: StateBackend | null): backend is SharedStateBackend => (backend as Partial<SharedStateBackend> | null)?.shared === true;
+
+/** A tenant's rate-limit standing before a request, as kept where every replica counts (src/rate-limits/counters.ts). */
+export interface SharedRateStanding {
+  windowStart: number;
+  used: number;
+  day: number;
+  dayUsed: number;
+  groupUsed: number;
+}
+
+/** Rate-limit windows every replica counts in, atomically: one call per request. */
+export interface SharedRateWindows {
+  /** Counts a request of `tenant` ('' anonymous) in `group` unless a budget is used up (or `enforce` is off); the standing before it. */
+  take(request: { tenant: string; settings: string; group: string; groupLimit: number; burst: number; daily: number; nowMs: number; enforce: boolean }): Promise<SharedRateStanding>;
+}

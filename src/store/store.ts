@@ -13,10 +13,11 @@ import { ScenarioLibrary } from '../scenarios/library.ts';
 import type { World } from '../scenarios/world.ts';
 import { deepFreeze, ENTITY_TABLES, frozenCopy, openWorld, own } from '../state/copy-on-write.ts';
 import { dropChanges, pendingKeys } from '../state/changes.ts';
-import type { Durability, StateBackend } from './backend.ts';
+import { isShared, type Durability, type SharedRateWindows, type SharedStateBackend, type StateBackend } from './backend.ts';
 import { DurableWrites, writtenOf, type Written } from './durable-writes.ts';
 import { FileBackend } from './file-backend.ts';
-import { atPath, isPart, KEYED_PATHS, TENANT_FIELDS, type PersistedSnapshot, type StateDelta, type WorldBase } from './image.ts';
+import { atPath, isPart, KEYED_PATHS, TENANT_FIELDS, type LogRecord, type PersistedSnapshot, type StateDelta, type WorldBase } from './image.ts';
+import { applyTenantChanges, type TenantChanges } from './live-records.ts';
 
 export interface Tenant {
   id: string; // ten_…
@@ -61,6 +62,8 @@ export interface StoreOptions {
   file?: string;
   /** Another backend instead of the file (tests put a failing disk under the file one). */
   backend?: StateBackend;
+  /** A PostgreSQL URL (postgres://…): the state is kept there, shared with other replicas (src/store/postgres). */
+  url?: string;
   /** durable (default): a write is answered once it is fsync'd; relaxed: at once, written a moment later. */
   durability?: Durability;
   /** Keep what can be read of damaged state files (serve --repair). */
@@ -79,6 +82,8 @@ export class SandboxStore {
   /** What each snapshot's state is over its world: base and changed keys (for a restore's record). */
   private readonly snapshotBases = new Map<string, Written>();
   private readonly backend: StateBackend | null;
+  /** The backend when other replicas share it: requests catch up on their records first. */
+  private readonly sharedBackend: SharedStateBackend | null;
   private readonly written = new Map<string, Written>();
   private readonly writes: DurableWrites;
   readonly seed: number;
@@ -92,11 +97,16 @@ export class SandboxStore {
     this.library = options.library;
     this.durability = options.durability ?? 'durable';
     this.backend = options.backend ?? (options.file ? new FileBackend({ file: options.file, durability: this.durability, repair: options.repair }) : null);
+    this.sharedBackend = isShared(this.backend) ? this.backend : null;
     this.writes = new DurableWrites({ backend: this.backend, durability: this.durability, tenants: () => this.tenants.values(), written: this.written });
   }
 
   /** Loads the kept state if there is one (the snapshot file and its log), else seeds the default tenants. */
   static async open(options: StoreOptions = {}): Promise<SandboxStore> {
+    if (options.url && !options.backend) {
+      const { PostgresBackend } = await import('./postgres/backend.ts'); // pg is loaded only for a shared store
+      options = { ...options, backend: new PostgresBackend({ url: options.url, durability: options.durability ?? 'durable' }) };
+    }
     const store = new SandboxStore({ ...options, library: options.library ?? new ScenarioLibrary(await loadScenarios()) });
     const image = store.backend ? await store.backend.load() : null;
     if (image) {
@@ -104,7 +114,8 @@ export class SandboxStore {
         const tenant = { id: kept.id, ...kept.fields, state: await store.stateOf(kept, `tenant ${kept.id}`) } as Tenant;
         store.add(tenant);
         store.written.set(tenant.id, store.writtenFrom(kept, tenant.state, tenant as unknown as Record<string, unknown>));
-        store.interruptJobs(tenant);
+        // Shared: another replica may be running the job; it is that replica's to end.
+        if (!store.sharedBackend) store.interruptJobs(tenant);
       }
       for (const kept of image.snapshots) {
         const state = deepFreeze(await store.stateOf(kept, `snapshot ${kept.name} of ${kept.tenant_id}`));
@@ -357,6 +368,106 @@ export class SandboxStore {
     tenant.clock = clock;
     tenant.scenario = scenario;
     this.changed(tenant);
+  }
+
+  /** The rate-limit windows the replicas share; null without a shared store. */
+  get rateWindows(): SharedRateWindows | null {
+    return this.sharedBackend?.rateWindows ?? null;
+  }
+
+  /** Whether other replicas share the state (a PostgreSQL store): requests catch up first (src/policies/replica-sync). */
+  get shared(): boolean {
+    return this.sharedBackend !== null;
+  }
+
+  /** Applies what other replicas wrote for the tenant since this one last looked (nothing without a shared store). */
+  async catchUp(tenantId: string): Promise<void> {
+    await this.sharedBackend?.catchUp(tenantId, (record) => this.applyForeign(record));
+  }
+
+  /** The same for every tenant: for a credential or tenant this replica does not know (yet). */
+  async catchUpAll(): Promise<void> {
+    await this.sharedBackend?.catchUpAll((record) => this.applyForeign(record));
+  }
+
+  /**
+   * Takes the tenant's write lock across replicas and catches up under it, so a write runs on
+   * the state every replica agrees on; call the result once the write's batch is durable.
+   */
+  async lockTenant(tenantId: string): Promise<() => void> {
+    if (!this.sharedBackend) return () => undefined;
+    const { release, acquired } = await this.sharedBackend.lockTenant(tenantId);
+    if (acquired) {
+      try {
+        await this.catchUp(tenantId);
+      } catch (error) {
+        release();
+        throw error;
+      }
+    }
+    return release;
+  }
+
+  /** A record another replica appended, applied to the live state, and noted as written (it is in the log). */
+  private async applyForeign(record: LogRecord): Promise<void> {
+    if (record.k === 'snapshot') {
+      const kept = record.s;
+      const state = deepFreeze(await this.stateOf(kept, `snapshot ${kept.name} of ${kept.tenant_id}`));
+      const key = `${kept.tenant_id}/${kept.name}`;
+      this.snapshots.set(key, deepFreeze({ ...(kept.meta as unknown as Snapshot), name: kept.name, tenant_id: kept.tenant_id, state }));
+      this.snapshotBases.set(key, writtenOf(kept.base, kept));
+      return;
+    }
+    if (record.k === 'snapshot-deleted') {
+      this.snapshots.delete(`${record.tenant_id}/${record.name}`);
+      this.snapshotBases.delete(`${record.tenant_id}/${record.name}`);
+      return;
+    }
+    const known = this.tenants.get(record.t);
+    if (record.base !== undefined || !known) {
+      // A new tenant, or one that entered another world: its whole delta.
+      const delta: StateDelta = { base: record.base ?? null, tables: record.tables ?? {}, parts: record.parts ?? {}, feed: record.feed ?? [] };
+      const state = await this.stateOf(delta, `tenant ${record.t}`);
+      let tenant = this.tenants.get(record.t); // looked up again: the world may have taken a while
+      if (!tenant) {
+        tenant = { id: record.t, ...record.fields, state } as Tenant;
+        this.add(tenant);
+      } else {
+        this.takeFields(tenant, record.fields);
+        dropChanges(KEYED_PATHS.map((path) => atPath(tenant!.state, path)));
+        tenant.state = state;
+        this.replaced(tenant);
+      }
+      this.written.set(tenant.id, this.writtenFrom(delta, state, tenant as unknown as Record<string, unknown>));
+      return;
+    }
+    const changes: TenantChanges = { tables: record.tables, parts: record.parts, feed: record.feed };
+    applyTenantChanges(known.state, changes);
+    this.takeFields(known, record.fields);
+    // What the log now holds of it: this replica's next record carries only its own changes.
+    const written = this.written.get(known.id) ?? writtenOf(null);
+    written.rebased = false;
+    for (const [path, entries] of Object.entries(record.tables ?? {})) {
+      let keys = written.overridden.get(path);
+      if (!keys) written.overridden.set(path, (keys = new Set()));
+      for (const key of Object.keys(entries)) keys.add(key);
+    }
+    for (const [name, value] of Object.entries(record.parts ?? {})) written.parts.set(name, JSON.stringify(value));
+    for (const [name, value] of Object.entries(record.fields ?? {})) written.fields.set(name, JSON.stringify(value));
+    const lastFeed = record.feed?.at(-1);
+    if (lastFeed && lastFeed.position > written.feedPosition) written.feedPosition = lastFeed.position;
+    this.written.set(known.id, written);
+  }
+
+  /** A foreign record's tenant fields onto the tenant, its keys' index kept in step. */
+  private takeFields(tenant: Tenant, fields: Record<string, unknown> | undefined): void {
+    if (!fields) return;
+    const access = fields.access as TenantAccess | undefined;
+    // Rate-limit settings read the same: the object stays, so the counters are not started afresh.
+    if (access && tenant.access && JSON.stringify(access.rate_limits) === JSON.stringify(tenant.access.rate_limits)) access.rate_limits = tenant.access.rate_limits;
+    if (fields.api_keys) for (const key of tenant.api_keys) if (this.keys.get(key) === tenant) this.keys.delete(key);
+    Object.assign(tenant, fields);
+    if (fields.api_keys) for (const key of tenant.api_keys) this.keys.set(key, tenant);
   }
 
   /** Call after any change to `tenant` (without one: to some tenant); the next batch writes it. */

@@ -33,6 +33,18 @@ export function rateLimit(limiter: RateLimiter): Policy {
     name: 'rate-limit',
     appliesTo: (op) => !countedPerField(op),
     before(c) {
+      // A shared store: counted where every replica counts, so the limits hold across them.
+      if (limiter.shared) {
+        return limiter.takeShared(c.get('tenant'), c.get('operation')).then(
+          (decision) => {
+            c.set('rateLimit', decision);
+            if (!decision.allowed) throw refusal(decision);
+          },
+          (error: Error & { code?: string }) => {
+            throw new Problem(503, 'storage_unavailable', `The sandbox could not reach its shared store to count this request (${error.code ?? error.message}), so it was not served. Retry in a few seconds.`, {}, { 'retry-after': '5' });
+          },
+        );
+      }
       const decision = limiter.take(c.get('tenant'), c.get('operation'));
       c.set('rateLimit', decision);
       // Returned, not thrown: a connector in a retry storm gets this by the thousand.

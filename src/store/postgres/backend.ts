@@ -1,0 +1,305 @@
+// The PostgreSQL backend (`serve --store postgres://…`): the store's log records in one table all
+// replicas share, each numbered per tenant. A replica loads every record at start, appends its
+// batches in one transaction each, follows what the others appended (catchUp), and takes a
+// tenant's write lock across replicas (an advisory lock) around a write. How it fits together:
+// README.md beside this file.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Durability, SharedRateStanding, SharedRateWindows, SharedStateBackend } from '../backend.ts';
+import { StorageStartError } from '../file-backend.ts';
+import { applyRecord, emptyImage, type LogRecord, type PersistedImage } from '../image.ts';
+import { SEED_LOCK, TENANT_LOCK_SQL, TENANT_UNLOCK_SQL } from './locks.ts';
+import { migrate, NewerSchemaError } from './migrations.ts';
+
+export interface PostgresBackendOptions {
+  /** postgres://user:password@host:port/database */
+  url: string;
+  durability: Durability;
+  /** Connections for appends and reads (default 10); the write locks have a pool of their own. */
+  poolSize?: number;
+}
+
+/** The URL as the banner and the errors show it: the password replaced by ***. */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+  }
+}
+
+/** Whether a --store value is a PostgreSQL URL this backend takes. */
+export const isPostgresUrl = (value: string): boolean => /^postgres(ql)?:\/\//i.test(value);
+
+/** A failed connection at start as one line: what, where, what to do. */
+export function describeConnectError(location: string, error: Error & { code?: string }): string {
+  if (error.code === '3D000') return `the database of ${location} does not exist: create it (createdb), or point --store (or SANDBOX_STORE_URL) at another one.`;
+  if (error.code === '28P01' || error.code === '28000') return `PostgreSQL at ${location} refused the login (${error.message}): fix the user and password in --store (or SANDBOX_STORE_URL).`;
+  return `cannot reach PostgreSQL at ${location} (${error.code ?? error.message}): start it, or point --store (or SANDBOX_STORE_URL) at a running server.`;
+}
+
+/** The tenant a record belongs to: the store writes `{"k":"tenant","t":"…"` first; snapshot records name theirs inside. */
+export function tenantOfRecord(json: string): string {
+  const fast = /^\{"k":"tenant","t":"([^"\\]+)"/.exec(json);
+  if (fast) return fast[1]!;
+  const record = JSON.parse(json) as LogRecord;
+  return record.k === 'tenant' ? record.t : record.k === 'snapshot' ? record.s.tenant_id : record.tenant_id;
+}
+
+/** A limit as PostgreSQL's integer: the sandbox's "no limit" (Number.MAX_SAFE_INTEGER) is more than any count. */
+const clampInt = (n: number): number => Math.min(n, 2_147_483_647);
+
+/** How long a replica's other requests may join a tenant lock it holds before they queue behind the other replicas. */
+const JOIN_MS = 50;
+
+interface Hold {
+  client: pg.PoolClient;
+  /** Requests of this replica in it. */
+  count: number;
+  since: number;
+  /** Resolves once it is let go of. */
+  released: Promise<void>;
+  done: () => void;
+}
+
+/** One tenant's catch-ups: the one running and the one that will run after it. */
+interface Follow {
+  running: Promise<void> | null;
+  queued: Promise<void> | null;
+}
+
+export class PostgresBackend implements SharedStateBackend {
+  readonly shared = true as const;
+  readonly location: string;
+  /** This process's id in the log's `replica` column: its own records are never applied twice. */
+  readonly replica = `rep_${randomBytes(6).toString('hex')}`;
+  private readonly pool: pg.Pool;
+  private readonly lockPool: pg.Pool;
+  /** Per tenant: the highest version applied here (every one below it too). */
+  private readonly applied = new Map<string, number>();
+  private readonly following = new Map<string, Follow>();
+  private readonly holds = new Map<string, Hold>();
+  private readonly acquiring = new Map<string, Promise<Hold>>();
+  /** The seeding replica's hold on SEED_LOCK, until its first batch is in. */
+  private seedHold: pg.PoolClient | null = null;
+  private closed = false;
+
+  constructor(private readonly options: PostgresBackendOptions) {
+    this.location = redactedUrl(options.url);
+    const common = { connectionString: options.url, connectionTimeoutMillis: 5_000, query_timeout: 15_000, application_name: 'marketplace-sandbox' };
+    // Relaxed: a commit returns before its WAL flush (PostgreSQL's own synchronous_commit=off).
+    this.pool = new pg.Pool({ ...common, max: options.poolSize ?? 10, options: options.durability === 'relaxed' ? '-c synchronous_commit=off' : undefined });
+    // A lock that cannot be had in 10 s is answered 503 rather than waited for.
+    this.lockPool = new pg.Pool({ ...common, max: 50, query_timeout: 0, options: '-c lock_timeout=10000' });
+    // An idle connection PostgreSQL dropped (a restart): the pool forgets it and makes a new one when needed.
+    const forget = (error: Error) => console.error(`marketplace-sandbox: a connection to ${this.location} was lost (${error.message}); new ones are made as needed.`);
+    this.pool.on('error', forget);
+    this.lockPool.on('error', forget);
+  }
+
+  async load(): Promise<PersistedImage | null> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw new StorageStartError(describeConnectError(this.location, error as Error));
+    }
+    let keep = false;
+    try {
+      // One replica at a time reads (and, on an empty database, seeds): two first starts make one set of default tenants.
+      await client.query('SELECT pg_advisory_lock($1, $2)', [...SEED_LOCK]);
+      await migrate(client, this.location);
+      const { rows } = await client.query<{ tenant: string; version: string; record: string }>('SELECT tenant, version, record FROM sandbox_log ORDER BY tenant, version');
+      if (rows.length === 0) {
+        keep = true;
+        this.seedHold = client;
+        return null;
+      }
+      const image = emptyImage();
+      for (const row of rows) {
+        applyRecord(image, JSON.parse(row.record) as LogRecord);
+        this.applied.set(row.tenant, Number(row.version));
+      }
+      return image;
+    } catch (error) {
+      if (error instanceof NewerSchemaError || error instanceof StorageStartError) throw new StorageStartError(error.message);
+      throw new StorageStartError(`cannot use PostgreSQL at ${this.location}: ${(error as Error).message}`);
+    } finally {
+      if (!keep) {
+        await client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+        client.release();
+      }
+    }
+  }
+
+  async append(records: string[]): Promise<void> {
+    if (this.closed) throw new Error('the store is closed');
+    const tenants = records.map(tenantOfRecord);
+    const counts = new Map<string, number>();
+    for (const tenant of tenants) counts.set(tenant, (counts.get(tenant) ?? 0) + 1);
+    const names = [...counts.keys()].sort(); // row locks in one order: two batches never deadlock
+    const client = await this.pool.connect();
+    let failure: Error | undefined;
+    let last: Map<string, number>;
+    try {
+      await client.query('BEGIN');
+      // Each tenant's counter row stays locked until COMMIT: a tenant's versions commit in order, without gaps.
+      const bumped = await client.query<{ tenant: string; version: string }>(
+        'INSERT INTO sandbox_tenants AS t (tenant, version) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (tenant) DO UPDATE SET version = t.version + EXCLUDED.version RETURNING tenant, version',
+        [names, names.map((name) => counts.get(name)!)],
+      );
+      last = new Map(bumped.rows.map((row) => [row.tenant, Number(row.version)]));
+      const next = new Map(names.map((name) => [name, last.get(name)! - counts.get(name)! + 1]));
+      const versions = tenants.map((tenant) => {
+        const version = next.get(tenant)!;
+        next.set(tenant, version + 1);
+        return version;
+      });
+      await client.query('INSERT INTO sandbox_log (tenant, version, replica, record) SELECT t, v, $3, r FROM unnest($1::text[], $2::bigint[], $4::text[]) AS u(t, v, r)', [tenants, versions, this.replica, records]);
+      await client.query('COMMIT');
+    } catch (error) {
+      failure = error as Error;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release(failure); // a connection that failed is not reused
+    }
+    // This replica has its own records in memory: where nobody else wrote in between, its cursor moves past them.
+    for (const name of names) {
+      const first = last.get(name)! - counts.get(name)! + 1;
+      if ((this.applied.get(name) ?? 0) === first - 1) this.applied.set(name, last.get(name)!);
+    }
+    this.releaseSeedHold();
+  }
+
+  catchUp(tenant: string, apply: (record: LogRecord) => Promise<void>): Promise<void> {
+    let follow = this.following.get(tenant);
+    if (!follow) this.following.set(tenant, (follow = { running: null, queued: null }));
+    const f = follow;
+    // A catch-up asked for while one runs must see what committed since it was asked: it runs next (and the others asked meanwhile join it).
+    const start = (): Promise<void> => {
+      const run = this.follow(tenant, apply).finally(() => {
+        if (f.running === run) f.running = null;
+      });
+      f.running = run;
+      return run;
+    };
+    if (f.queued) return f.queued;
+    if (!f.running) return start();
+    f.queued = f.running
+      .catch(() => undefined)
+      .then(() => {
+        f.queued = null;
+        return start();
+      });
+    return f.queued;
+  }
+
+  async catchUpAll(apply: (record: LogRecord) => Promise<void>): Promise<void> {
+    const { rows } = await this.pool.query<{ tenant: string; version: string }>('SELECT tenant, version FROM sandbox_tenants');
+    await Promise.all(rows.filter((row) => Number(row.version) > (this.applied.get(row.tenant) ?? 0)).map((row) => this.catchUp(row.tenant, apply)));
+  }
+
+  async lockTenant(tenant: string): Promise<{ release: () => void; acquired: boolean }> {
+    for (;;) {
+      if (this.closed) throw new Error('the store is closed');
+      const hold = this.holds.get(tenant);
+      if (hold) {
+        // Joined while young: no other replica can have written the tenant since it was taken.
+        if (performance.now() - hold.since < JOIN_MS) return { release: this.releaser(tenant, hold), acquired: false };
+        await hold.released;
+        continue;
+      }
+      const pending = this.acquiring.get(tenant);
+      if (pending) {
+        await pending.catch(() => undefined);
+        continue;
+      }
+      const acquiring = this.acquire(tenant);
+      this.acquiring.set(tenant, acquiring);
+      try {
+        return { release: this.releaser(tenant, await acquiring), acquired: true };
+      } finally {
+        this.acquiring.delete(tenant);
+      }
+    }
+  }
+
+  readonly rateWindows: SharedRateWindows = {
+    take: async (request): Promise<SharedRateStanding> => {
+      const { rows } = await this.pool.query<{ o_window_start: number; o_used: number; o_day: number; o_day_used: number; o_group_used: number }>(
+        'SELECT * FROM sandbox_take_request($1, $2, $3, $4, $5, $6, $7, $8)',
+        [request.tenant, request.settings, request.group, clampInt(request.groupLimit), clampInt(request.burst), clampInt(request.daily), request.nowMs, request.enforce],
+      );
+      const row = rows[0]!;
+      return { windowStart: row.o_window_start, used: row.o_used, day: row.o_day, dayUsed: row.o_day_used, groupUsed: row.o_group_used };
+    },
+  };
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.releaseSeedHold();
+    for (const [tenant, hold] of this.holds) this.letGo(tenant, hold);
+    await Promise.all([this.pool.end(), this.lockPool.end()]);
+  }
+
+  private async follow(tenant: string, apply: (record: LogRecord) => Promise<void>): Promise<void> {
+    const { rows } = await this.pool.query<{ version: string; replica: string; record: string }>(
+      'SELECT version, replica, record FROM sandbox_log WHERE tenant = $1 AND version > $2 ORDER BY version',
+      [tenant, this.applied.get(tenant) ?? 0],
+    );
+    for (const row of rows) {
+      const version = Number(row.version);
+      if (version <= (this.applied.get(tenant) ?? 0)) continue;
+      if (row.replica !== this.replica) await apply(JSON.parse(row.record) as LogRecord);
+      this.applied.set(tenant, version);
+    }
+  }
+
+  private async acquire(tenant: string): Promise<Hold> {
+    const client = await this.lockPool.connect();
+    try {
+      await client.query(TENANT_LOCK_SQL, [tenant]);
+    } catch (error) {
+      client.release(error as Error);
+      throw error;
+    }
+    let done!: () => void;
+    const released = new Promise<void>((resolve) => (done = resolve));
+    const hold: Hold = { client, count: 0, since: performance.now(), released, done };
+    this.holds.set(tenant, hold);
+    return hold;
+  }
+
+  private releaser(tenant: string, hold: Hold): () => void {
+    hold.count++;
+    let once = false;
+    return () => {
+      if (once) return;
+      once = true;
+      if (--hold.count === 0) this.letGo(tenant, hold);
+    };
+  }
+
+  private letGo(tenant: string, hold: Hold): void {
+    if (this.holds.get(tenant) === hold) this.holds.delete(tenant);
+    hold.count = 0;
+    hold.client.query(TENANT_UNLOCK_SQL, [tenant]).then(
+      () => hold.client.release(),
+      (error: Error) => hold.client.release(error), // a lost connection has let go of its locks already
+    );
+    hold.done();
+  }
+
+  private releaseSeedHold(): void {
+    const client = this.seedHold;
+    if (!client) return;
+    this.seedHold = null;
+    client.query('SELECT pg_advisory_unlock_all()').then(
+      () => client.release(),
+      (error: Error) => client.release(error),
+    );
+  }
+}

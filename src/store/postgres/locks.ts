@@ -1,0 +1,13 @@
+// The advisory locks of a shared store, as (namespace, key) pairs of int4: one namespace for the
+// sandbox, so they never meet another application's locks on the same database.
+const NAMESPACE = 0x5a4e; // "ZN": marketplace-sandbox
+
+/** Held while migrations run (transaction-scoped). */
+export const MIGRATION_LOCK = [NAMESPACE, 1] as const;
+
+/** Held by the replica that seeds an empty database, until its first records are in. */
+export const SEED_LOCK = [NAMESPACE, 2] as const;
+
+/** The SQL of a tenant's write lock: namespace + 1 and the hash of the tenant id. */
+export const TENANT_LOCK_SQL = `SELECT pg_advisory_lock(${NAMESPACE + 1}, hashtext($1))`;
+export const TENANT_UNLOCK_SQL = `SELECT pg_advisory_unlock(${NAMESPACE + 1}, hashtext($1))`;

@@ -1,0 +1,39 @@
+// Rate limits on a shared store hold across replicas: 2 × limit concurrent requests, split over
+// two replicas, and exactly `limit` succeed; the rest are the documented 429.
+import { afterAll, describe, expect, it } from 'vitest';
+import { killStarted, serveProcess, stopProcess } from '../support/serve-process.ts';
+import { usePostgres } from '../support/postgres.ts';
+import { json, key } from './helpers.ts';
+
+const pg = usePostgres();
+afterAll(() => killStarted());
+
+const admin = { authorization: 'Bearer sandbox-admin-token' };
+
+describe('rate limits with two replicas on one PostgreSQL', () => {
+  it('2 × limit concurrent requests split across A and B: exactly limit succeed', async () => {
+    const url = pg.database();
+    const [a, b] = await Promise.all([serveProcess(['--store', url]), serveProcess(['--store', url])]);
+    try {
+      const limit = 15;
+      const set = await json(`${a.url}/__sandbox/tenants/ten_nordwind/rate-limits`, { method: 'PUT', headers: admin, body: JSON.stringify({ plan: 'enterprise', groups: { product_reads: limit } }) });
+      expect(set.status).toBe(200);
+      expect(set.body.groups.product_reads).toBe(limit);
+      const answers = await Promise.all(Array.from({ length: 2 * limit }, (_, i) => json(`${(i % 2 ? a : b).url}/api/v2/products?limit=1`)));
+      const statuses = answers.map((x) => x.status);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(limit);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(limit);
+      const refused = answers.find((x) => x.status === 429)!;
+      expect(refused.body).toMatchObject({ code: 'rate_limit_exceeded', error: 'rate_limit_exceeded', policy: 'product_reads', limit });
+      // Both replicas report the same standing afterwards.
+      for (const replica of [a, b]) {
+        const next = await fetch(`${replica.url}/api/v2/products?limit=1`, { headers: { authorization: `Bearer ${key}` } });
+        await next.arrayBuffer();
+        expect(next.status).toBe(429);
+        expect(next.headers.get('x-ratelimit-remaining')).toBe('0');
+      }
+    } finally {
+      await Promise.all([a, b].map((r) => stopProcess(r.child)));
+    }
+  });
+});
