@@ -54,7 +54,8 @@ function run(bin: string, program: string, args: string[]): string {
   return result.stdout;
 }
 
-export async function startCluster(): Promise<PostgresCluster> {
+/** `fsync`: off by default (a test's cluster dies with it); a bench of durable writes turns it on. */
+export async function startCluster(options: { fsync?: boolean } = {}): Promise<PostgresCluster> {
   const bin = postgresBin();
   if (!bin) {
     throw new Error('PostgreSQL is not installed, and the shared-store tests need it: apt-get install -y postgresql (scripts/ensure-test-tools.sh does it as root).');
@@ -70,7 +71,7 @@ export async function startCluster(): Promise<PostgresCluster> {
   run(bin, 'initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
   const start = () => {
-    run(bin, 'pg_ctl', ['-D', data, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, '-l', join(dir, 'server.log'), '-w', 'start']);
+    run(bin, 'pg_ctl', ['-D', data, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=${options.fsync ? 'on' : 'off'} -c max_connections=200`, '-l', join(dir, 'server.log'), '-w', 'start']);
   };
   const stop = () => {
     run(bin, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
