@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 import { pactProjects } from './test/pact/vitest.projects.ts';
 
+/** The suites that also run on the PostgreSQL store (the postgres-store project). */
+const POSTGRES_STORE_SUITES = ['test/api/every-operation.test.ts', 'test/api/groups.test.ts', 'test/api/idempotency.test.ts', 'test/api/tenancy.test.ts'];
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
@@ -13,6 +16,19 @@ export default defineConfig({
     // Headless Chromium, curl and jq for the tests that drive them, installed by scripts/ensure-test-tools.sh when missing.
     globalSetup: ['test/ensure-test-tools.global-setup.ts'],
     // Everything but the Pact suites runs as before; those run one file at a time (test/pact/vitest.projects.ts).
-    projects: [{ extends: true, test: { name: 'main', exclude: ['test/pact/**'] } }, ...pactProjects],
+    // The partner-API suites once more on the shared store: every sandbox they start on a fresh
+    // PostgreSQL database (test/postgres/store-project.global-setup.ts).
+    projects: [
+      { extends: true, test: { name: 'main', exclude: ['test/pact/**'] } },
+      ...pactProjects,
+      {
+        extends: true,
+        test: {
+          name: 'postgres-store',
+          include: POSTGRES_STORE_SUITES,
+          globalSetup: ['test/ensure-test-tools.global-setup.ts', 'test/postgres/store-project.global-setup.ts'],
+        },
+      },
+    ],
   },
 });

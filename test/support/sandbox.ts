@@ -1,5 +1,8 @@
-// Test access to a real sandbox: the hono app with every policy, in strict mode, in memory.
+// Test access to a real sandbox: the hono app with every policy, in strict mode, in memory, or in
+// the postgres-store project on a fresh PostgreSQL database (the shared store).
 // `call` goes through app.request (the full HTTP pipeline, no socket).
+import pg from 'pg';
+import { inject } from 'vitest';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/server/app.ts';
 import { DEFAULT_TENANTS } from '../../src/store/store.ts';
 
@@ -27,9 +30,27 @@ export interface TestSandbox extends Sandbox {
   control(method: string, path: string, body?: unknown): Promise<CallResult>;
 }
 
+let databases = 0;
+
+/** In the postgres-store project (test/postgres/store-project.global-setup.ts): a fresh database's URL. */
+async function freshStore(): Promise<string | undefined> {
+  const server = inject('postgresStore');
+  if (!server) return undefined;
+  const name = `api_${process.pid}_${++databases}`;
+  const client = new pg.Client({ connectionString: server });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  return server.replace(/\/postgres$/, `/${name}`);
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<TestSandbox> {
+  const storeUrl = options.storeUrl ?? (options.dataFile === undefined ? await freshStore() : undefined);
   // Rate limits off unless a test asks for them, so suites do not trip limits by accident.
-  const sandbox = await createSandbox({ strict: true, adminToken: ADMIN, rateLimits: false, ...options });
+  const sandbox = await createSandbox({ strict: true, adminToken: ADMIN, rateLimits: false, ...options, ...(storeUrl ? { storeUrl } : {}) });
   const call = async (method: string, path: string, o: CallOptions = {}): Promise<CallResult> => {
     const headers: Record<string, string> = { ...o.headers };
     const key = o.key === undefined ? KEY_A : o.key;
