@@ -442,6 +442,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
 
   // Started last: deliveries left pending by a previous run resume, realtime clocks begin to act.
   webhooks.start();
+  await store.leadClock(); // a shared store: one replica runs the scheduled moves (src/store/postgres/clock-leader.ts)
   ticker.start();
   const close = async () => {
     closing = true;

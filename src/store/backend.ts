@@ -40,6 +40,13 @@ export interface SharedStateBackend extends StateBackend {
    * when the request joined a hold of this replica's taken a moment ago: it is caught up already.
    */
   lockTenant(tenant: string): Promise<{ release: () => void; acquired: boolean }>;
+  /**
+   * Whether this replica runs the sandbox clock's scheduled moves: exactly one of the replicas
+   * does, the holder of an advisory lock (src/store/postgres/clock-leader.ts).
+   */
+  readonly clockLeader: boolean;
+  /** Tries for the clock's lock now, then keeps trying (and, leading, checking it) until close. */
+  leadClock(): Promise<void>;
   /** The rate-limit windows the replicas share. */
   readonly rateWindows: SharedRateWindows;
 }

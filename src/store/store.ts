@@ -380,6 +380,19 @@ export class SandboxStore {
     return this.sharedBackend !== null;
   }
 
+  /**
+   * Whether this process runs the clock's scheduled moves: always without a shared store; with
+   * one, only the replica that holds the clock's lock (src/store/postgres/clock-leader.ts).
+   */
+  get clockLeader(): boolean {
+    return this.sharedBackend ? this.sharedBackend.clockLeader : true;
+  }
+
+  /** With a shared store: tries for the clock's lock, then keeps trying, so one replica leads and another takes over when it dies. */
+  async leadClock(): Promise<void> {
+    await this.sharedBackend?.leadClock();
+  }
+
   /** Applies what other replicas wrote for the tenant since this one last looked (nothing without a shared store). */
   async catchUp(tenantId: string): Promise<void> {
     await this.sharedBackend?.catchUp(tenantId, (record) => this.applyForeign(record));
