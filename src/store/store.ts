@@ -13,7 +13,7 @@ import { ScenarioLibrary } from '../scenarios/library.ts';
 import type { World } from '../scenarios/world.ts';
 import { deepFreeze, ENTITY_TABLES, frozenCopy, openWorld, own } from '../state/copy-on-write.ts';
 import { dropChanges, pendingKeys } from '../state/changes.ts';
-import { isShared, type Durability, type SharedRateWindows, type SharedStateBackend, type StateBackend } from './backend.ts';
+import { isShared, type Durability, type SharedJournal, type SharedRateWindows, type SharedStateBackend, type StateBackend } from './backend.ts';
 import { DurableWrites, writtenOf, type Written } from './durable-writes.ts';
 import { FileBackend } from './file-backend.ts';
 import { atPath, isPart, KEYED_PATHS, TENANT_FIELDS, type LogRecord, type PersistedSnapshot, type StateDelta, type WorldBase } from './image.ts';
@@ -373,6 +373,11 @@ export class SandboxStore {
   /** The rate-limit windows the replicas share; null without a shared store. */
   get rateWindows(): SharedRateWindows | null {
     return this.sharedBackend?.rateWindows ?? null;
+  }
+
+  /** The request journal the replicas share; null without a shared store. */
+  get sharedJournal(): SharedJournal | null {
+    return this.sharedBackend?.journal ?? null;
   }
 
   /** Whether other replicas share the state (a PostgreSQL store): requests catch up first (src/policies/replica-sync). */

@@ -9,6 +9,7 @@ import type { Durability, SharedRateStanding, SharedRateWindows, SharedStateBack
 import { StorageStartError } from '../file-backend.ts';
 import { applyRecord, emptyImage, type LogRecord, type PersistedImage } from '../image.ts';
 import { ClockLeadership } from './clock-leader.ts';
+import { PostgresJournal } from './journal.ts';
 import { SEED_LOCK, TENANT_LOCK_SQL, TENANT_UNLOCK_SQL } from './locks.ts';
 import { migrate, NewerSchemaError } from './migrations.ts';
 
@@ -88,6 +89,7 @@ export class PostgresBackend implements SharedStateBackend {
   private closed = false;
   /** Whether this replica runs the clock's scheduled moves (./clock-leader.ts); started by leadClock(). */
   private readonly clock: ClockLeadership;
+  readonly journal: PostgresJournal;
 
   constructor(private readonly options: PostgresBackendOptions) {
     this.location = redactedUrl(options.url);
@@ -100,6 +102,7 @@ export class PostgresBackend implements SharedStateBackend {
     const forget = (error: Error) => console.error(`marketplace-sandbox: a connection to ${this.location} was lost (${error.message}); new ones are made as needed.`);
     this.pool.on('error', forget);
     this.lockPool.on('error', forget);
+    this.journal = new PostgresJournal(this.pool, this.replica);
     this.clock = new ClockLeadership({
       url: options.url,
       onChange: (leading) => console.error(`marketplace-sandbox: this replica ${leading ? 'now runs' : 'no longer runs'} the sandbox clock's scheduled moves (${this.replica}).`),
@@ -256,6 +259,7 @@ export class PostgresBackend implements SharedStateBackend {
   async close(): Promise<void> {
     this.closed = true;
     await this.clock.stop();
+    await this.journal.close();
     this.releaseSeedHold();
     for (const [tenant, hold] of this.holds) this.letGo(tenant, hold);
     await Promise.all([this.pool.end(), this.lockPool.end()]);
