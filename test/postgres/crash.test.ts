@@ -70,6 +70,7 @@ describe('a replica killed under write load', () => {
       };
       const writers = Array.from({ length: 4 }, writer);
       await until('30 acknowledged writes on A', async () => (acknowledged.length >= 30 ? true : undefined));
+      expect(b.output()).not.toMatch(/now runs the sandbox clock/); // B followed while A was alive
       a.child.kill('SIGKILL'); // the serving node process itself (the bin, no wrapper)
       await Promise.all(writers);
       expect(refused).toEqual([]);
