@@ -13,7 +13,7 @@ const STREAMED_PER_FLUSH = 100;
 
 export function requestAdminHandlers(journal: RequestJournal): Handlers<AdminOperationId> {
   return {
-    listRequests({ query }, ctx) {
+    async listRequests({ query }, ctx) {
       const tenant = tenantNamed(ctx, query.tenant_id);
       const filter: JournalFilter = {
         operation_id: query.operation_id,
@@ -21,7 +21,7 @@ export function requestAdminHandlers(journal: RequestJournal): Handlers<AdminOpe
         since: query.since === undefined ? undefined : Date.parse(query.since),
         until: query.until === undefined ? undefined : Date.parse(query.until),
       };
-      const matching = journal.entries(tenant).filter((entry) => matchesFilter(entry, filter)).reverse();
+      const matching = (await journal.served(tenant)).filter((entry) => matchesFilter(entry, filter)).reverse();
       return {
         status: 200,
         body: {
@@ -68,17 +68,18 @@ export function requestAdminHandlers(journal: RequestJournal): Handlers<AdminOpe
       return { status: 200, body: '', contentType: EVENT_STREAM_TYPE, stream };
     },
 
-    clearRequests({ query }, ctx) {
-      journal.clear(tenantNamed(ctx, query.tenant_id));
+    async clearRequests({ query }, ctx) {
+      await journal.clear(tenantNamed(ctx, query.tenant_id));
       return { status: 204 };
     },
 
-    verifyRequests({ body }, ctx) {
+    async verifyRequests({ body }, ctx) {
       const tenant = tenantNamed(ctx, body.tenant_id);
       const count = countExpectation(body.count);
       if (count.max !== null && count.max < count.min) throw invalid([{ pointer: '/body/count/max', message: 'must not be below min' }]);
       const since = body.since === undefined ? undefined : Date.parse(body.since);
-      const entries = since === undefined ? journal.entries(tenant) : journal.entries(tenant).filter((entry) => entry.at >= since);
+      const served = await journal.served(tenant);
+      const entries = since === undefined ? served : served.filter((entry) => entry.at >= since);
       return { status: 200, body: { tenant_id: tenant.id, ...verify(entries, body.pattern, count) } };
     },
 

@@ -21,7 +21,7 @@ export function tenantAdminHandlers(version: string, policies: TenantPolicies): 
     getHealth(_input, ctx) {
       return {
         status: 200,
-        body: { status: 'ok', version, tenants: ctx.store.listTenants().length, uptime_seconds: (Date.now() - startedAt) / 1000 },
+        body: { status: 'ok', version, tenants: ctx.store.listTenants().length, uptime_seconds: (Date.now() - startedAt) / 1000, clock_leader: ctx.store.clockLeader },
       };
     },
 

@@ -6,6 +6,7 @@ import { accessOf, DEFAULT_JOURNAL, type JournalSettings } from '../domain/acces
 import { newConnectorRecord, type ConnectorRecord } from '../domain/connector-record.ts';
 import type { JournalEntry } from '../domain/journal.ts';
 import type { Tenant } from '../store/store.ts';
+import type { SharedJournal } from '../store/backend.ts';
 
 /**
  * A fixed-capacity buffer. Once full it hands out its oldest entry to be overwritten, so a busy
@@ -80,8 +81,16 @@ export class RequestJournal {
   private readonly records = new Map<string, ConnectorRecord>();
   private readonly listeners = new Map<string, Set<EntryListener>>();
   private seq = 0;
-  /** Whether anybody listens to any tenant: the one field a request checks (src/policies/request-journal). */
+  /** Whether anybody listens to any tenant, or a shared journal takes every entry: the one field a request checks (src/policies/request-journal). */
   listened = false;
+  /** With a shared store: the journal every replica writes to, which lists and clears read (src/store/postgres/journal.ts). */
+  private shared: SharedJournal | null = null;
+
+  /** Sends every finished entry to the replicas' shared journal too, and reads lists from it. */
+  share(shared: SharedJournal): void {
+    this.shared = shared;
+    this.listened = true;
+  }
 
   /** Calls `listener` with each entry of the tenant once it is complete; returns the unsubscribe. */
   listen(tenant: Tenant, listener: EntryListener): () => void {
@@ -92,12 +101,13 @@ export class RequestJournal {
     return () => {
       set.delete(listener);
       if (set.size === 0 && this.listeners.get(tenant.id) === set) this.listeners.delete(tenant.id);
-      this.listened = this.listeners.size > 0;
+      this.listened = this.listeners.size > 0 || this.shared !== null;
     };
   }
 
   /** The entry is complete: its tenant's listeners hear of it. */
   completed(tenant: Tenant, entry: JournalEntry): void {
+    this.shared?.add(tenant.id, this.settingsOf(tenant).capacity, entry);
     const set = this.listeners.get(tenant.id);
     if (!set) return;
     for (const listener of set) {
@@ -137,6 +147,11 @@ export class RequestJournal {
     return this.rings.get(tenant.id)?.toArray() ?? [];
   }
 
+  /** The tenant's entries as lists and checks read them, oldest first: with a shared store, every replica's. */
+  async served(tenant: Tenant): Promise<JournalEntry[]> {
+    return this.shared ? this.shared.entries(tenant.id, this.settingsOf(tenant).capacity) : this.entries(tenant);
+  }
+
   /** What the tenant's connector did since the journal was last cleared, rolled up for the readiness report. */
   recordOf(tenant: Tenant): ConnectorRecord {
     let record = this.records.get(tenant.id);
@@ -144,11 +159,17 @@ export class RequestJournal {
     return record;
   }
 
-  /** Empties the ring and the connector record (a reset, a scenario, DELETE /__sandbox/requests). */
-  clear(tenant: Tenant): number {
+  /**
+   * Empties the ring and the connector record (a reset, a scenario, DELETE /__sandbox/requests);
+   * with a shared store, the tenant's shared journal too (resolved once it is emptied).
+   */
+  clear(tenant: Tenant): Promise<number> {
     const cleared = this.rings.get(tenant.id)?.toArray().length ?? 0;
     this.rings.delete(tenant.id);
     this.records.delete(tenant.id);
-    return cleared;
+    if (!this.shared) return Promise.resolve(cleared);
+    const emptied = this.shared.clear(tenant.id);
+    emptied.catch((error: Error) => console.error(`marketplace-sandbox: the shared request journal of ${tenant.id} could not be cleared (${error.message}).`));
+    return emptied;
   }
 }

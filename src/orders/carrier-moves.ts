@@ -55,6 +55,15 @@ export function runDueShipmentMoves(tenant: Tenant, events: EventBus, since: str
   return applied;
 }
 
+/** Whether some parcel of the tenant has a carrier move due by `until` (the shared clock's leader locks only such tenants). */
+export function shipmentMovesDue(tenant: Tenant, since: string, until: string): boolean {
+  for (const s of Object.values(tenant.state.shipments)) {
+    const move = nextShipmentMove(s, DEFAULT_SHIPMENT_RULES, since);
+    if (move && move.at <= until) return true;
+  }
+  return false;
+}
+
 /** A delay or exception QA or a scenario forces now. */
 export function forceShipmentMove(
   tenant: Tenant,

@@ -17,7 +17,8 @@ import type { OrderStatus } from '../domain/types.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { SandboxStore, Tenant } from '../store/store.ts';
 import { commitOrderChange } from './commit.ts';
-import { runDueShipmentMoves, type AppliedShipmentMove } from './carrier-moves.ts';
+import { runDueShipmentMoves, shipmentMovesDue, type AppliedShipmentMove } from './carrier-moves.ts';
+import { PAYOUT_BOUNDARIES_MS } from '../domain/money.ts';
 import { announcePayouts } from '../events/money.ts';
 import type { operations as AdminOperations } from '../contract/generated/admin.ts';
 import { own } from '../state/copy-on-write.ts';
@@ -100,15 +101,44 @@ export function makeMarketplaceMove(
   return verdict;
 }
 
+/** Whether (fromMs, toMs] passes a payout's week end or completion (the test announcePayouts makes first). */
+function passesPayoutBoundary(fromMs: number, toMs: number): boolean {
+  if (toMs <= fromMs) return false;
+  if (toMs - fromMs >= WEEK_MS) return true;
+  return PAYOUT_BOUNDARIES_MS.some((offset) => Math.floor((fromMs - offset) / WEEK_MS) * WEEK_MS + offset + WEEK_MS <= toMs);
+}
+const WEEK_MS = 7 * 86_400_000;
+
+/** Whether a pass at sandbox time `now` would change the tenant: a move due, or a payout to announce since `lastMs`. */
+export function movesDue(tenant: Tenant, now: Date, lastMs: number): boolean {
+  const since = watchedSince(tenant);
+  const until = now.toISOString();
+  return (
+    dueMarketplaceMoves(Object.values(tenant.state.orders), orderRules(tenant), tenant.seed, since, until).length > 0 ||
+    shipmentMovesDue(tenant, since, until) ||
+    passesPayoutBoundary(lastMs, now.getTime())
+  );
+}
+
 /**
  * Realtime clocks move by themselves, so their due moves have to be made as wall time passes.
  * A timer (unref'd: it never keeps the process alive) looks at every realtime tenant once per
  * `intervalMs`; each move still carries its own due time, whatever the timer's lag.
+ *
+ * With a shared store (several replicas on one PostgreSQL) only the replica that leads the clock
+ * (`store.clockLeader`, an advisory lock: src/store/postgres/clock-leader.ts) makes the moves; the
+ * others see them through the log as they see any write. The leader's pass catches up on every
+ * tenant, and a tenant with something due is changed as a write is: under the tenant's lock across
+ * replicas (caught up under it), its batch committed before the lock is let go.
  */
 export class MarketplaceTicker {
   private timer: NodeJS.Timeout | null = null;
   /** Each realtime tenant's sandbox time at the last pass. */
   private readonly lastSeen = new WeakMap<Tenant, number>();
+  /** A shared pass running: the next beat skips rather than overlaps it. */
+  private passing: Promise<number> | null = null;
+  /** The last failure of a shared pass, reported once until it changes. */
+  private lastFailure: string | null = null;
 
   constructor(
     private readonly store: SandboxStore,
@@ -118,7 +148,7 @@ export class MarketplaceTicker {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => this.tick(), this.intervalMs);
+    this.timer = setInterval(() => (this.store.shared ? void this.sharedTick() : this.tick()), this.intervalMs);
     this.timer.unref();
   }
 
@@ -132,19 +162,71 @@ export class MarketplaceTicker {
     let made = 0;
     for (const tenant of this.store.listTenants()) {
       if (tenant.clock.mode !== 'realtime') continue;
-      try {
-        const now = clockNow(tenant.clock, wallMs);
-        made += runDueMoves(tenant, this.events, now).length;
-        made += runDueShipmentMoves(tenant, this.events, watchedSince(tenant), now).length;
-        // Payouts as the clock passes their boundaries, since the last pass over this tenant.
-        const last = this.lastSeen.get(tenant) ?? now.getTime();
-        announcePayouts(this.events, tenant, last, now.getTime());
-        this.lastSeen.set(tenant, now.getTime());
-      } catch (error) {
-        console.error(`marketplace-sandbox: marketplace moves failed for ${tenant.id}: ${(error as Error).message}`);
-      }
+      made += this.pass(tenant, wallMs);
     }
     if (made > 0) this.store.changed();
+    return made;
+  }
+
+  /** The shared store's pass (see the class): nothing on a replica that does not lead the clock. */
+  sharedTick(): Promise<number> {
+    if (this.passing) return this.passing;
+    if (!this.store.clockLeader) return Promise.resolve(0);
+    const run = this.sharedPass().finally(() => {
+      if (this.passing === run) this.passing = null;
+    });
+    this.passing = run;
+    return run;
+  }
+
+  private async sharedPass(): Promise<number> {
+    let made = 0;
+    try {
+      await this.store.catchUpAll(); // the clocks, orders and parcels as every replica left them
+      for (const { id } of this.store.listTenants()) {
+        if (!this.store.clockLeader) break; // the lock was lost during the pass: the new leader goes on
+        const seen = this.store.tenant(id);
+        if (!seen || seen.clock.mode !== 'realtime') continue;
+        const now = clockNow(seen.clock);
+        if (!movesDue(seen, now, this.lastSeen.get(seen) ?? now.getTime())) {
+          this.lastSeen.set(seen, now.getTime());
+          continue;
+        }
+        const release = await this.store.lockTenant(id);
+        try {
+          const tenant = this.store.tenant(id); // caught up under the lock
+          if (!tenant || tenant.clock.mode !== 'realtime') continue;
+          const moved = this.pass(tenant, Date.now());
+          made += moved;
+          this.store.changed(tenant);
+          await this.store.durable();
+        } finally {
+          release();
+        }
+      }
+      this.lastFailure = null;
+    } catch (error) {
+      const message = (error as Error).message;
+      if (message !== this.lastFailure) console.error(`marketplace-sandbox: the clock's scheduled moves could not run (${message}); retrying every ${this.intervalMs} ms.`);
+      this.lastFailure = message;
+    }
+    return made;
+  }
+
+  /** Every move due on the tenant's clock now, and the payouts it passed since the last pass. */
+  private pass(tenant: Tenant, wallMs: number): number {
+    let made = 0;
+    try {
+      const now = clockNow(tenant.clock, wallMs);
+      made += runDueMoves(tenant, this.events, now).length;
+      made += runDueShipmentMoves(tenant, this.events, watchedSince(tenant), now).length;
+      // Payouts as the clock passes their boundaries, since the last pass over this tenant.
+      const last = this.lastSeen.get(tenant) ?? now.getTime();
+      announcePayouts(this.events, tenant, last, now.getTime());
+      this.lastSeen.set(tenant, now.getTime());
+    } catch (error) {
+      console.error(`marketplace-sandbox: marketplace moves failed for ${tenant.id}: ${(error as Error).message}`);
+    }
     return made;
   }
 }

@@ -318,6 +318,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const limiter = new RateLimiter({ enforce: options.rateLimits ?? true, specGroups: specRateLimitGroups(listOperations(apiDoc)), shared: store.rateWindows ?? undefined });
   const faults = new FaultInjector();
   const journal = new RequestJournal();
+  if (store.sharedJournal) journal.share(store.sharedJournal); // every replica's requests in one journal (src/store/postgres/journal.ts)
   const attempts = new FailedAttempts(options.failedAttempts);
   const policies = { limiter, faults, journal };
   // serve --scenario: the default tenants start in it (a tenant the data file has in it already keeps its state).
@@ -442,6 +443,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
 
   // Started last: deliveries left pending by a previous run resume, realtime clocks begin to act.
   webhooks.start();
+  await store.leadClock(); // a shared store: one replica runs the scheduled moves (src/store/postgres/clock-leader.ts)
   ticker.start();
   const close = async () => {
     closing = true;

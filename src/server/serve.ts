@@ -125,6 +125,10 @@ export async function serveSandbox(opts: ServeOptions): Promise<void> {
       `  strict mode   ${opts.strict ? 'on' : 'off'}`,
       `  scenario      ${sandbox.store.listTenants()[0]?.scenario ?? 'default'} (POST /__sandbox/reset switches; GET /__sandbox/scenarios lists them)`,
       `  clock         ${opts.clock ? (opts.clock.mode === 'manual' ? 'manual (POST /__sandbox/clock/advance)' : `realtime ×${opts.clock.factor}`) : 'as saved (new tenants: realtime ×1)'}`,
+      // Shared: one replica runs the realtime clocks' scheduled moves; GET /__sandbox/health says who, later.
+      ...(sandbox.store.shared
+        ? [`  clock leader  ${sandbox.store.clockLeader ? 'yes: this replica runs the scheduled moves' : 'no: another replica runs the scheduled moves; this one takes over if it stops'} (clock_leader in GET /__sandbox/health)`]
+        : []),
       `  admin token   ${tokenLine}`,
       `  CORS          ${(opts.cors ?? DEFAULT_ORIGINS).join(', ')} (--cors)`,
       // A --spec document takes the test keys only where it asks for credentials; OAuth clients are the marketplace's.

@@ -3,6 +3,7 @@
 // a backend makes them durable and gives the image back at start. The file backend
 // (src/store/file-backend.ts) is the embedded one; another (PostgreSQL) implements the same three
 // calls without touching handlers or the domain.
+import type { JournalEntry } from '../domain/journal.ts';
 import type { LogRecord, PersistedImage } from './image.ts';
 
 export interface StateBackend {
@@ -40,8 +41,27 @@ export interface SharedStateBackend extends StateBackend {
    * when the request joined a hold of this replica's taken a moment ago: it is caught up already.
    */
   lockTenant(tenant: string): Promise<{ release: () => void; acquired: boolean }>;
+  /**
+   * Whether this replica runs the sandbox clock's scheduled moves: exactly one of the replicas
+   * does, the holder of an advisory lock (src/store/postgres/clock-leader.ts).
+   */
+  readonly clockLeader: boolean;
+  /** Tries for the clock's lock now, then keeps trying (and, leading, checking it) until close. */
+  leadClock(): Promise<void>;
   /** The rate-limit windows the replicas share. */
   readonly rateWindows: SharedRateWindows;
+  /** The request journal the replicas share, bounded per tenant (src/store/postgres/journal.ts). */
+  readonly journal: SharedJournal;
+}
+
+/** A request journal every replica writes to and reads, bounded per tenant. */
+export interface SharedJournal {
+  /** Queues a finished entry of `tenant` (copied now: the ring reuses it); the tenant keeps its newest `capacity`. */
+  add(tenant: string, capacity: number, entry: JournalEntry): void;
+  /** The tenant's newest `capacity` entries from every replica, oldest first (this replica's queued ones written first). */
+  entries(tenant: string, capacity: number): Promise<JournalEntry[]>;
+  /** Empties the tenant's journal for every replica. */
+  clear(tenant: string): Promise<number>;
 }
 
 export const isShared = (backend: StateBackend | null): backend is SharedStateBackend => (backend as Partial<SharedStateBackend> | null)?.shared === true;

@@ -13,7 +13,7 @@ import { ScenarioLibrary } from '../scenarios/library.ts';
 import type { World } from '../scenarios/world.ts';
 import { deepFreeze, ENTITY_TABLES, frozenCopy, openWorld, own } from '../state/copy-on-write.ts';
 import { dropChanges, pendingKeys } from '../state/changes.ts';
-import { isShared, type Durability, type SharedRateWindows, type SharedStateBackend, type StateBackend } from './backend.ts';
+import { isShared, type Durability, type SharedJournal, type SharedRateWindows, type SharedStateBackend, type StateBackend } from './backend.ts';
 import { DurableWrites, writtenOf, type Written } from './durable-writes.ts';
 import { FileBackend } from './file-backend.ts';
 import { atPath, isPart, KEYED_PATHS, TENANT_FIELDS, type LogRecord, type PersistedSnapshot, type StateDelta, type WorldBase } from './image.ts';
@@ -375,9 +375,27 @@ export class SandboxStore {
     return this.sharedBackend?.rateWindows ?? null;
   }
 
+  /** The request journal the replicas share; null without a shared store. */
+  get sharedJournal(): SharedJournal | null {
+    return this.sharedBackend?.journal ?? null;
+  }
+
   /** Whether other replicas share the state (a PostgreSQL store): requests catch up first (src/policies/replica-sync). */
   get shared(): boolean {
     return this.sharedBackend !== null;
+  }
+
+  /**
+   * Whether this process runs the clock's scheduled moves: always without a shared store; with
+   * one, only the replica that holds the clock's lock (src/store/postgres/clock-leader.ts).
+   */
+  get clockLeader(): boolean {
+    return this.sharedBackend ? this.sharedBackend.clockLeader : true;
+  }
+
+  /** With a shared store: tries for the clock's lock, then keeps trying, so one replica leads and another takes over when it dies. */
+  async leadClock(): Promise<void> {
+    await this.sharedBackend?.leadClock();
   }
 
   /** Applies what other replicas wrote for the tenant since this one last looked (nothing without a shared store). */

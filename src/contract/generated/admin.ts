@@ -823,6 +823,8 @@ export interface components {
             version: string;
             tenants: number;
             uptime_seconds: number;
+            /** @description Whether this process runs the realtime clocks' scheduled moves (the marketplace's and the carriers'). Always true with the embedded store; with a shared store (serve --store postgres://…) true on exactly one replica, the holder of the clock's advisory lock, and another replica's turns true within seconds when that one stops. */
+            clock_leader: boolean;
         };
         Ready: {
             /** @enum {string} */
@@ -1819,7 +1821,8 @@ export interface operations {
                      *       "status": "ok",
                      *       "version": "0.2.0",
                      *       "tenants": 2,
-                     *       "uptime_seconds": 1.606
+                     *       "uptime_seconds": 1.606,
+                     *       "clock_leader": true
                      *     }
                      */
                     "application/json": components["schemas"]["Health"];

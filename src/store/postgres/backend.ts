@@ -8,6 +8,8 @@ import pg from 'pg';
 import type { Durability, SharedRateStanding, SharedRateWindows, SharedStateBackend } from '../backend.ts';
 import { StorageStartError } from '../file-backend.ts';
 import { applyRecord, emptyImage, type LogRecord, type PersistedImage } from '../image.ts';
+import { ClockLeadership } from './clock-leader.ts';
+import { PostgresJournal } from './journal.ts';
 import { SEED_LOCK, TENANT_LOCK_SQL, TENANT_UNLOCK_SQL } from './locks.ts';
 import { migrate, NewerSchemaError } from './migrations.ts';
 
@@ -85,6 +87,9 @@ export class PostgresBackend implements SharedStateBackend {
   /** The seeding replica's hold on SEED_LOCK, until its first batch is in. */
   private seedHold: pg.PoolClient | null = null;
   private closed = false;
+  /** Whether this replica runs the clock's scheduled moves (./clock-leader.ts); started by leadClock(). */
+  private readonly clock: ClockLeadership;
+  readonly journal: PostgresJournal;
 
   constructor(private readonly options: PostgresBackendOptions) {
     this.location = redactedUrl(options.url);
@@ -97,6 +102,19 @@ export class PostgresBackend implements SharedStateBackend {
     const forget = (error: Error) => console.error(`marketplace-sandbox: a connection to ${this.location} was lost (${error.message}); new ones are made as needed.`);
     this.pool.on('error', forget);
     this.lockPool.on('error', forget);
+    this.journal = new PostgresJournal(this.pool, this.replica);
+    this.clock = new ClockLeadership({
+      url: options.url,
+      onChange: (leading) => console.error(`marketplace-sandbox: this replica ${leading ? 'now runs' : 'no longer runs'} the sandbox clock's scheduled moves (${this.replica}).`),
+    });
+  }
+
+  get clockLeader(): boolean {
+    return this.clock.isLeader;
+  }
+
+  leadClock(): Promise<void> {
+    return this.clock.start();
   }
 
   async load(): Promise<PersistedImage | null> {
@@ -240,6 +258,8 @@ export class PostgresBackend implements SharedStateBackend {
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.clock.stop();
+    await this.journal.close();
     this.releaseSeedHold();
     for (const [tenant, hold] of this.holds) this.letGo(tenant, hold);
     await Promise.all([this.pool.end(), this.lockPool.end()]);
