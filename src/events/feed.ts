@@ -33,7 +33,9 @@ export function keepEventFeed(store: SandboxStore, events: EventBus): () => void
  * Follows a tenant's feed from position `after`: hands `deliver` every entry after it, what the feed
  * holds now and then each new one as the bus emits it, in feed order with none twice (the feed is
  * appended by the bus's first listener, keepEventFeed, before this one hears the event). Calls
- * `reset` when the tenant's whole state is replaced, which starts its feed over. Returns the stop.
+ * `reset` when the tenant's whole state is replaced, which starts its feed over. With a shared
+ * store, entries other replicas appended come too, once this replica has applied them (the store's
+ * onForeignFeed, woken by PostgreSQL's NOTIFY). Returns the stop.
  */
 export function followFeed(store: SandboxStore, events: EventBus, tenant: Tenant, after: number, deliver: (entry: FeedEntry) => void, reset: () => void): () => void {
   let last = after;
@@ -47,11 +49,15 @@ export function followFeed(store: SandboxStore, events: EventBus, tenant: Tenant
   const stopEvents = events.subscribe((event) => {
     if (event.tenant_id === tenant.id) catchUp();
   });
+  const stopForeign = store.onForeignFeed((grown) => {
+    if (grown === tenant) catchUp();
+  });
   const stopReplaced = store.onStateReplaced((replaced) => {
     if (replaced === tenant) reset();
   });
   return () => {
     stopEvents();
+    stopForeign();
     stopReplaced();
   };
 }
