@@ -109,8 +109,10 @@ describe('events across two replicas on one PostgreSQL', () => {
 
   it('events of writes on A and B are each delivered once, also with a replica started while deliveries are pending', async () => {
     const url = pg.database();
-    // A slow receiver: deliveries are still pending when C starts and loads them.
-    const receiver = await receivers.start(() => ({ status: 200, delayMs: 100 }));
+    // A receiver that answers nothing until C has started: every delivery is still pending when C loads the state.
+    let cStarted!: () => void;
+    const started = new Promise<void>((resolve) => (cStarted = resolve));
+    const receiver = await receivers.start(() => ({ status: 200, until: started }));
     const [a, b] = await replicas(url);
     let c: ServeProcess | undefined;
     try {
@@ -119,6 +121,8 @@ describe('events across two replicas on one PostgreSQL', () => {
       const n = 16;
       for (let i = 0; i < n; i++) await retitle((i % 2 ? b : a)!.url, ids[i % ids.length]!, `delivered ${i}`);
       c = await serveProcess(['--store', url]);
+      expect((await deliveries(c.url, webhook)).filter((d) => d.status === 'pending').length).toBeGreaterThan(0);
+      cStarted();
       // Every delivery finished, as each replica's log shows it.
       for (const replica of [a!, b!, c]) {
         await waitUntil(async () => {
@@ -133,6 +137,7 @@ describe('events across two replicas on one PostgreSQL', () => {
       expect(new Set(received)).toEqual(new Set(log.map((d) => d.event_id)));
       expect(receiver.received.map((r) => r.event.data.title).sort()).toEqual(Array.from({ length: n }, (_, i) => `delivered ${i}`).sort());
     } finally {
+      cStarted();
       await stopAll([a, b, c]);
     }
   });
