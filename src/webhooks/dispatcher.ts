@@ -451,6 +451,11 @@ export class WebhookDispatcher {
     return null;
   }
 
+  /** A delivery whose outcome could not be recorded: tried again after a pause, unless a retry waits already. */
+  private resendLater(lane: Lane, deliveryId: string): void {
+    if (!this.closed && !lane.waits.has(deliveryId)) this.waitForRetry(lane, deliveryId, ADOPT_EVERY_MS);
+  }
+
   /** Puts a delivery aside until its retry is due, then among the due retries. */
   private waitForRetry(lane: Lane, deliveryId: string, waitMs: number): void {
     const timer = setTimeout(() => {
@@ -468,13 +473,32 @@ export class WebhookDispatcher {
       const headers = signDelivery(subscription.secret, delivery.event_id, delivery.event_type, Math.floor(at.getTime() / 1000), entry.body);
       const outcome = await postWebhook(subscription.url, { ...headers }, entry.body, this.attemptTimeoutMs, this.targets);
       this.onAttempt?.(outcome);
-      // While the attempt was out, the tenant may have been reset or the subscription deleted.
-      if (this.closed || tenant.state !== state || state.deliveries[delivery.id]?.status !== 'pending') return;
-      // Own copies again: a commit while the attempt was out froze what it wrote.
-      const live = { delivery: own(state.deliveries, delivery.id), entry: state.webhook_outbox && own(state.webhook_outbox, delivery.id), subscription: own(state.webhooks, subscription.id) };
-      if (!live.delivery || !live.entry || !live.subscription) return;
-      this.record(state, lane, live.delivery, live.entry, live.subscription, at, outcome);
-      this.store.changed(tenant);
+      // Shared: the outcome is recorded under the tenant's lock, on the state caught up with the
+      // other replicas' writes, so it never writes back a subscription another replica changed meanwhile.
+      let release: (() => void) | null = null;
+      if (this.store.shared) {
+        try {
+          release = await this.store.lockTenant(tenant.id);
+        } catch (error) {
+          console.error(`marketplace-sandbox: the outcome of webhook delivery ${delivery.id} could not be recorded (${(error as Error).message}); it is sent again.`);
+          this.resendLater(lane, delivery.id);
+          return;
+        }
+      }
+      try {
+        // While the attempt was out, the tenant may have been reset, the subscription deleted, or the delivery adopted by another replica.
+        const kept = state.webhook_outbox?.[delivery.id];
+        if (this.closed || tenant.state !== state || state.deliveries[delivery.id]?.status !== 'pending' || !kept || !this.sends(kept)) return;
+        // Own copies again: a commit while the attempt was out froze what it wrote.
+        const live = { delivery: own(state.deliveries, delivery.id), entry: state.webhook_outbox && own(state.webhook_outbox, delivery.id), subscription: own(state.webhooks, subscription.id) };
+        if (!live.delivery || !live.entry || !live.subscription) return;
+        this.record(state, lane, live.delivery, live.entry, live.subscription, at, outcome);
+        this.store.changed(tenant);
+        // Refused by the shared store: undone in memory, still pending, so sent again.
+        if (release) await this.store.durable().catch(() => this.resendLater(lane, delivery.id));
+      } finally {
+        release?.();
+      }
     } catch (error) {
       console.error(`marketplace-sandbox: webhook delivery ${delivery.id} of ${lane.subscriptionId} stopped: ${(error as Error).message}`);
     }
