@@ -77,6 +77,32 @@ describe('events across two replicas on one PostgreSQL', () => {
     }
   });
 
+  it("when B's listening connection is cut, B listens again by itself and its stream hears what A wrote meanwhile", async () => {
+    const url = pg.database();
+    const db = url.split('/').pop();
+    const [a, b] = await replicas(url);
+    const listeners = () => Number(pg.cluster().sql(`SELECT count(*) FROM pg_stat_activity WHERE datname = '${db}' AND query LIKE 'LISTEN %'`));
+    let stream: StreamClient | undefined;
+    try {
+      const [id] = await productIds(a!.url, 1);
+      stream = await openStream(`${b!.url}/api/v2/events/stream?type=product.updated`, { authorization: auth.authorization });
+      await waitUntil(() => listeners() === 2, 5000, () => `${listeners()} listening connections`);
+      pg.cluster().sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db}' AND query LIKE 'LISTEN %'`);
+      // Written while nobody listens: B hears of it once it listens again (it catches up on every tenant then).
+      await retitle(a!.url, id!, 'written while cut');
+      await stream.next((m) => JSON.parse(m.data).data.title === 'written while cut', 5000);
+      await waitUntil(() => listeners() === 2, 5000, () => `${listeners()} listening connections`);
+      await retitle(a!.url, id!, 'written after');
+      const written = Date.now();
+      await stream.next((m) => JSON.parse(m.data).data.title === 'written after', 1000);
+      expect(Date.now() - written).toBeLessThan(1000);
+      expect(stream.messages.map((m) => JSON.parse(m.data).data.title)).toEqual(['written while cut', 'written after']);
+    } finally {
+      stream?.close();
+      await stopAll([a, b]);
+    }
+  });
+
   it('a GraphQL subscription over SSE on B receives the event of a write on A', async () => {
     const [a, b] = await replicas(pg.database());
     const controller = new AbortController();
