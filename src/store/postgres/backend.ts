@@ -257,13 +257,14 @@ export class PostgresBackend implements SharedStateBackend {
 
   /**
    * Hears of every batch another replica commits (LISTEN on one connection of its own): `heard`
-   * gets its tenant, once per batch. When the connection breaks it is made again by itself, and
-   * `resync` is called once it listens again (notifications sent meanwhile are lost: catch up on all).
+   * gets its tenant, once per batch. When the connection breaks it is made again by itself.
+   * `resync` is called each time it starts listening (what committed before was announced to
+   * nobody here: catch up on all).
    */
   listen(heard: (tenant: string) => void, resync: () => void): void {
     this.heard = heard;
     this.resync = resync;
-    void this.connectListener(false);
+    void this.connectListener();
   }
 
   /**
@@ -288,7 +289,7 @@ export class PostgresBackend implements SharedStateBackend {
     await Promise.all([this.pool.end(), this.lockPool.end()]);
   }
 
-  private async connectListener(again: boolean): Promise<void> {
+  private async connectListener(): Promise<void> {
     if (this.closed) return;
     const client = new pg.Client({ connectionString: this.options.url, connectionTimeoutMillis: 5_000, application_name: `${APPLICATION} ${this.replica}`, keepAlive: true });
     let broken = false;
@@ -299,7 +300,7 @@ export class PostgresBackend implements SharedStateBackend {
       client.end().catch(() => undefined);
       if (this.closed) return;
       if (error) console.error(`marketplace-sandbox: the event listener's connection to ${this.location} was lost (${error.message}); listening again in ${RELISTEN_MS} ms.`);
-      this.relisten = setTimeout(() => void this.connectListener(true), RELISTEN_MS);
+      this.relisten = setTimeout(() => void this.connectListener(), RELISTEN_MS);
       this.relisten.unref();
     };
     client.on('error', retry);
@@ -322,7 +323,8 @@ export class PostgresBackend implements SharedStateBackend {
       return;
     }
     this.listener = client;
-    if (again) this.resync?.();
+    // What committed before it listened (since the load, or while it was cut off) was announced to nobody here.
+    this.resync?.();
   }
 
   private async follow(tenant: string, apply: (record: LogRecord) => Promise<void>): Promise<void> {
