@@ -314,8 +314,9 @@ export class WebhookDispatcher {
         const outbox = tenant.state.webhook_outbox;
         if (!outbox) continue;
         for (const id in tenant.state.deliveries) {
-          if (tenant.state.deliveries[id]!.status !== 'pending') continue;
-          const sender = outbox[id]?.replica ?? ''; // none named (a state import, a scenario): nobody's
+          const entry = outbox[id];
+          if (!entry || tenant.state.deliveries[id]!.status !== 'pending') continue; // without its payload there is nothing to send
+          const sender = entry.replica ?? ''; // none named (a state import, a scenario): nobody's
           if (sender === me) continue;
           let tenants = tenantsOf.get(sender);
           if (!tenants) tenantsOf.set(sender, (tenants = new Set()));
