@@ -57,6 +57,14 @@ export const LOG_CHANNEL = 'marketplace_sandbox_log';
 /** The application_name of a replica's connections, before its id. */
 const APPLICATION = 'marketplace-sandbox';
 
+/**
+ * PostgreSQL's side of each connection probes a silent peer after 10 s and drops it after 3 more
+ * unanswered probes 5 s apart: a replica whose host vanished has no connection left (so its
+ * webhook deliveries are adopted, and its tenant locks let go) within about 25 s, not the
+ * system's default two hours. Over TCP only; a Unix socket ignores them.
+ */
+const SERVER_KEEPALIVE = '-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3';
+
 /** How long the listening connection waits before it connects again after it broke. */
 const RELISTEN_MS = 1_000;
 
@@ -105,9 +113,9 @@ export class PostgresBackend implements SharedStateBackend {
     // Every connection names its replica: liveReplicas reads who is connected (a replica that died has none left).
     const common = { connectionString: options.url, connectionTimeoutMillis: 5_000, query_timeout: 15_000, application_name: `${APPLICATION} ${this.replica}` };
     // Relaxed: a commit returns before its WAL flush (PostgreSQL's own synchronous_commit=off).
-    this.pool = new pg.Pool({ ...common, max: options.poolSize ?? 10, options: options.durability === 'relaxed' ? '-c synchronous_commit=off' : undefined });
+    this.pool = new pg.Pool({ ...common, max: options.poolSize ?? 10, options: options.durability === 'relaxed' ? `${SERVER_KEEPALIVE} -c synchronous_commit=off` : SERVER_KEEPALIVE });
     // A lock that cannot be had in 10 s is answered 503 rather than waited for.
-    this.lockPool = new pg.Pool({ ...common, max: 50, query_timeout: 0, options: '-c lock_timeout=10000' });
+    this.lockPool = new pg.Pool({ ...common, max: 50, query_timeout: 0, options: `${SERVER_KEEPALIVE} -c lock_timeout=10000` });
     // An idle connection PostgreSQL dropped (a restart): the pool forgets it and makes a new one when needed.
     const forget = (error: Error) => console.error(`marketplace-sandbox: a connection to ${this.location} was lost (${error.message}); new ones are made as needed.`);
     this.pool.on('error', forget);
@@ -291,7 +299,7 @@ export class PostgresBackend implements SharedStateBackend {
 
   private async connectListener(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.options.url, connectionTimeoutMillis: 5_000, application_name: `${APPLICATION} ${this.replica}`, keepAlive: true });
+    const client = new pg.Client({ connectionString: this.options.url, connectionTimeoutMillis: 5_000, application_name: `${APPLICATION} ${this.replica}`, keepAlive: true, options: SERVER_KEEPALIVE });
     let broken = false;
     const retry = (error?: Error) => {
       if (broken) return;
