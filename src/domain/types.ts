@@ -67,6 +67,7 @@ export type DeliveryOutboxEntry = {
   body: string;
   round_attempts: number; // attempts since the delivery was (re)queued; indexes the retry schedule
   due_wall_ms: number | null; // when the next attempt may go out; null once finished
+  replica?: string; // a shared store's: the replica that sends it (src/webhooks/dispatcher.ts adopts those of replicas gone)
 };
 
 /** The marketplace's own order moves for one tenant (see src/domain/marketplace-schedule.ts). */

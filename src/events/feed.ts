@@ -34,7 +34,9 @@ export function keepEventFeed(store: SandboxStore, events: EventBus): () => void
  * holds now and then each new one as the bus emits it, in feed order with none twice (the feed is
  * appended by the bus's first listener, keepEventFeed, before this one hears the event). Calls
  * `reset` when the tenant's whole state is replaced, which starts its feed over, and goes on with the
- * new feed's entries made after that. Returns the stop.
+ * new feed's entries made after that. With a shared store, entries other replicas appended come
+ * too, once this replica has applied them (the store's onForeignFeed, woken by PostgreSQL's
+ * NOTIFY). Returns the stop.
  */
 export function followFeed(store: SandboxStore, events: EventBus, tenant: Tenant, after: number, deliver: (entry: FeedEntry) => void, reset: () => void): () => void {
   let last = after;
@@ -48,6 +50,9 @@ export function followFeed(store: SandboxStore, events: EventBus, tenant: Tenant
   const stopEvents = events.subscribe((event) => {
     if (event.tenant_id === tenant.id) catchUp();
   });
+  const stopForeign = store.onForeignFeed((grown) => {
+    if (grown === tenant) catchUp();
+  });
   const stopReplaced = store.onStateReplaced((replaced) => {
     if (replaced !== tenant) return;
     // Goes on with the new feed from its end now: the events made after the reset follow, none missed.
@@ -56,6 +61,7 @@ export function followFeed(store: SandboxStore, events: EventBus, tenant: Tenant
   });
   return () => {
     stopEvents();
+    stopForeign();
     stopReplaced();
   };
 }

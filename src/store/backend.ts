@@ -29,6 +29,10 @@ export type Durability = 'durable' | 'relaxed';
  */
 export interface SharedStateBackend extends StateBackend {
   readonly shared: true;
+  /** This replica's id (its records in the log, its connections, the webhook deliveries it sends). */
+  readonly replica: string;
+  /** Which of these replica ids are running now (connected to the shared store). */
+  liveReplicas(replicas: string[]): Promise<Set<string>>;
   /**
    * Applies, in order, the records other replicas appended for `tenant` since this replica last
    * applied one. Catch-ups of one tenant run one at a time; one asked for while another waits joins it.
@@ -48,6 +52,12 @@ export interface SharedStateBackend extends StateBackend {
   readonly clockLeader: boolean;
   /** Tries for the clock's lock now, then keeps trying (and, leading, checking it) until close. */
   leadClock(): Promise<void>;
+  /**
+   * Hears of every batch another replica commits (PostgreSQL's LISTEN/NOTIFY): `heard` gets the
+   * tenant it wrote; `resync` is called each time the listener (re)connects, when announcements
+   * may have been missed.
+   */
+  listen(heard: (tenant: string) => void, resync: () => void): void;
   /** The rate-limit windows the replicas share. */
   readonly rateWindows: SharedRateWindows;
   /** The request journal the replicas share, bounded per tenant (src/store/postgres/journal.ts). */

@@ -132,6 +132,11 @@ export class SandboxStore {
         store.add(tenant);
       }
     }
+    // Another replica's commit is applied here as soon as PostgreSQL announces it, not only before this replica's next request of that tenant.
+    store.sharedBackend?.listen(
+      (tenantId) => store.catchUp(tenantId).catch((error: Error) => console.error(`marketplace-sandbox: could not catch up on ${tenantId}: ${error.message}`)),
+      () => store.catchUpAll().catch((error: Error) => console.error(`marketplace-sandbox: could not catch up: ${error.message}`)),
+    );
     return store;
   }
 
@@ -398,6 +403,16 @@ export class SandboxStore {
     await this.sharedBackend?.leadClock();
   }
 
+  /** This replica's id with a shared store (the webhook deliveries it sends are marked with it); null otherwise. */
+  get replica(): string | null {
+    return this.sharedBackend?.replica ?? null;
+  }
+
+  /** Which of these replicas are running (a shared store; without one, none is). */
+  async liveReplicas(replicas: string[]): Promise<Set<string>> {
+    return this.sharedBackend ? this.sharedBackend.liveReplicas(replicas) : new Set();
+  }
+
   /** Applies what other replicas wrote for the tenant since this one last looked (nothing without a shared store). */
   async catchUp(tenantId: string): Promise<void> {
     await this.sharedBackend?.catchUp(tenantId, (record) => this.applyForeign(record));
@@ -460,8 +475,10 @@ export class SandboxStore {
       return;
     }
     const changes: TenantChanges = { tables: record.tables, parts: record.parts, feed: record.feed };
+    const feedEnd = known.state.event_feed?.at(-1)?.position ?? 0;
     applyTenantChanges(known.state, changes);
     this.takeFields(known, record.fields);
+    if ((known.state.event_feed?.at(-1)?.position ?? 0) > feedEnd) this.feedGrew(known);
     // What the log now holds of it: this replica's next record carries only its own changes.
     const written = this.written.get(known.id) ?? writtenOf(null);
     written.rebased = false;
@@ -501,6 +518,28 @@ export class SandboxStore {
   /** Why the last write of the state failed; null when it succeeded, none was needed yet, or there is no file. */
   get writeError(): Error | null {
     return this.writes.error;
+  }
+
+  private readonly feedListeners = new Set<(tenant: Tenant) => void>();
+
+  /**
+   * Hears of every tenant whose event feed another replica's record extended (a shared store): the
+   * entries are in its feed when it is called. This replica's own events reach the feed through the
+   * bus instead; foreign ones never go through the bus, so they start no webhook delivery here.
+   */
+  onForeignFeed(listener: (tenant: Tenant) => void): () => void {
+    this.feedListeners.add(listener);
+    return () => this.feedListeners.delete(listener);
+  }
+
+  private feedGrew(tenant: Tenant): void {
+    for (const listener of [...this.feedListeners]) {
+      try {
+        listener(tenant);
+      } catch (error) {
+        console.error(`marketplace-sandbox: a feed listener failed: ${(error as Error).message}`);
+      }
+    }
   }
 
   private readonly replacedListeners = new Set<(tenant: Tenant) => void>();

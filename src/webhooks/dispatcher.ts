@@ -15,6 +15,14 @@
 //
 // Every delivery counts against the tenant's webhook quota when it is queued (src/domain/webhook-quota.ts);
 // one over quota is logged `quota_exceeded`, not attempted, and can be redelivered later.
+//
+// With a shared store (several replicas on one PostgreSQL) each delivery has one sender: the
+// replica that queued it (its outbox entry names it, `replica`, and that is replicated with the
+// rest of the state). Only the bus of the replica that made a change hears its event, so one
+// replica queues it; a replica sends only the deliveries that name it. Every ADOPT_EVERY_MS a
+// replica looks for pending deliveries whose sender is no longer connected to the database (it
+// died) and adopts them under the tenant's lock (caught up first, so two replicas never adopt
+// the same one), then sends them as a restart would resume them.
 import type { LookupFunction } from 'node:net';
 import { DEFAULT_PLAN } from '../domain/rate-limit.ts';
 import type { DeliveryOutboxEntry, TenantState, WebhookDelivery, WebhookSubscription } from '../domain/types.ts';
@@ -43,6 +51,9 @@ export interface WebhookDeliveryOptions {
   /** Refuse deliveries over the plan's quota (default true); off, they are counted but sent (benchmarks, like lifted rate limits). */
   enforceQuotas?: boolean;
 }
+
+/** How often a replica of a shared store looks for deliveries whose sender is gone. */
+export const ADOPT_EVERY_MS = 1_000;
 
 /** Retries of one subscription that may be out at the same time, beside its line of first attempts. */
 export const MAX_RETRIES_IN_FLIGHT = 4;
@@ -125,6 +136,9 @@ export class WebhookDispatcher {
   private seq = 0;
   private closed = false;
   private unsubscribe: (() => void) | null = null;
+  private adoptTimer: NodeJS.Timeout | null = null;
+  private adopting = false;
+  private adoptFailed = false;
   /** Hears of every attempt's outcome (for /metrics). */
   onAttempt: ((outcome: AttemptOutcome) => void) | null = null;
 
@@ -148,11 +162,18 @@ export class WebhookDispatcher {
     if (this.unsubscribe) return;
     this.unsubscribe = this.events.subscribe((event) => this.onEvent(event));
     for (const tenant of this.store.listTenants()) this.resume(tenant);
+    if (this.store.replica) {
+      // Shared: what was pending at start is another replica's, or nobody's any more (adopted here).
+      this.adoptTimer = setInterval(() => void this.adoptOrphans(), ADOPT_EVERY_MS);
+      this.adoptTimer.unref();
+      void this.adoptOrphans();
+    }
   }
 
   /** Stops taking events and cancels waiting retries; pending deliveries stay pending in the state. */
   close(): void {
     this.closed = true;
+    if (this.adoptTimer) clearInterval(this.adoptTimer);
     this.unsubscribe?.();
     for (const lane of this.lanes.values()) lane.drop();
     this.lanes.clear();
@@ -198,7 +219,7 @@ export class WebhookDispatcher {
     const now = Date.now();
     this.store.changed(tenant);
     if (!this.withinQuota(tenant, delivery, now)) return delivery;
-    Object.assign(entry, { seq: ++this.seq, round_attempts: 0, due_wall_ms: now });
+    Object.assign(entry, { seq: ++this.seq, round_attempts: 0, due_wall_ms: now }, this.sender());
     delivery.status = 'pending';
     delivery.next_attempt_at = new Date(now).toISOString();
     const lane = this.lane(tenant.id, delivery.subscription_id);
@@ -245,7 +266,7 @@ export class WebhookDispatcher {
     };
     put(tenant.state.deliveries, delivery.id, delivery);
     // The payload is kept whatever the quota says, so that a quota_exceeded delivery can be redelivered.
-    put(outboxOf(tenant.state), delivery.id, { seq: ++this.seq, body, round_attempts: 0, due_wall_ms: now });
+    put(outboxOf(tenant.state), delivery.id, { seq: ++this.seq, body, round_attempts: 0, due_wall_ms: now, ...this.sender() });
     this.store.changed(tenant);
     if (counted && !this.withinQuota(tenant, delivery, now)) return delivery;
     const lane = this.lane(tenant.id, subscription.id);
@@ -270,11 +291,82 @@ export class WebhookDispatcher {
     return false;
   }
 
-  private resume(tenant: Tenant): void {
+  /** With a shared store, this replica's mark on a delivery it sends; nothing otherwise. */
+  private sender(): { replica?: string } {
+    const replica = this.store.replica;
+    return replica ? { replica } : {};
+  }
+
+  /** Whether this replica sends the delivery: always with an embedded store; with a shared one, when the entry names it. */
+  private sends(entry: DeliveryOutboxEntry): boolean {
+    const replica = this.store.replica;
+    return replica === null || entry.replica === replica;
+  }
+
+  /** Pending deliveries whose sender is gone (not connected to the shared store) become this replica's, and are sent. */
+  private async adoptOrphans(): Promise<void> {
+    const me = this.store.replica;
+    if (!me || this.adopting || this.closed) return;
+    this.adopting = true;
+    try {
+      const tenantsOf = new Map<string, Set<string>>(); // sender → tenants with a pending delivery of it
+      for (const tenant of this.store.listTenants()) {
+        const outbox = tenant.state.webhook_outbox;
+        if (!outbox) continue;
+        for (const id in tenant.state.deliveries) {
+          const entry = outbox[id];
+          if (!entry || tenant.state.deliveries[id]!.status !== 'pending') continue; // without its payload there is nothing to send
+          const sender = entry.replica ?? ''; // none named (a state import, a scenario): nobody's
+          if (sender === me) continue;
+          let tenants = tenantsOf.get(sender);
+          if (!tenants) tenantsOf.set(sender, (tenants = new Set()));
+          tenants.add(tenant.id);
+        }
+      }
+      if (tenantsOf.size === 0) return;
+      const alive = await this.store.liveReplicas([...tenantsOf.keys()].filter(Boolean));
+      const gone = new Set([...tenantsOf.keys()].filter((sender) => !alive.has(sender)));
+      const tenants = new Set([...gone].flatMap((sender) => [...tenantsOf.get(sender)!]));
+      for (const tenantId of tenants) await this.adopt(tenantId, gone, me);
+      this.adoptFailed = false;
+    } catch (error) {
+      if (!this.adoptFailed) console.error(`marketplace-sandbox: could not look for webhook deliveries of replicas gone: ${(error as Error).message}; trying again every ${ADOPT_EVERY_MS} ms.`);
+      this.adoptFailed = true;
+    } finally {
+      this.adopting = false;
+    }
+  }
+
+  /** Under the tenant's lock (caught up: another replica may have adopted them first), marks the gone senders' pending deliveries as this replica's, writes that, and sends them. */
+  private async adopt(tenantId: string, gone: Set<string>, me: string): Promise<void> {
+    const release = await this.store.lockTenant(tenantId);
+    const adopted = new Set<string>();
+    let tenant: Tenant | undefined;
+    try {
+      tenant = this.store.tenant(tenantId);
+      if (!tenant || this.closed) return;
+      const outbox = outboxOf(tenant.state);
+      for (const d of Object.values(tenant.state.deliveries)) {
+        const entry = outbox[d.id];
+        if (d.status !== 'pending' || !entry || !gone.has(entry.replica ?? '')) continue;
+        own(outbox, d.id)!.replica = me;
+        adopted.add(d.id);
+      }
+      if (adopted.size === 0) return;
+      this.store.changed(tenant);
+      await this.store.durable(); // refused: undone in memory, and nothing is sent (the next look tries again)
+    } finally {
+      release();
+    }
+    if (!this.closed && adopted.size) this.resume(tenant, adopted);
+  }
+
+  /** Queues the tenant's pending deliveries this replica sends (only those of `only`, when given): first attempts in line, retries after the rest of their wait. */
+  private resume(tenant: Tenant, only?: Set<string>): void {
     const outbox = outboxOf(tenant.state);
     for (const entry of Object.values(outbox)) this.seq = Math.max(this.seq, entry.seq);
     const pending = Object.values(tenant.state.deliveries)
-      .filter((d) => d.status === 'pending')
+      .filter((d) => d.status === 'pending' && (!only || only.has(d.id)) && (!outbox[d.id] || this.sends(outbox[d.id]!)))
       .sort((a, b) => (outbox[a.id]?.seq ?? 0) - (outbox[b.id]?.seq ?? 0));
     const now = Date.now();
     for (const d of pending) {
@@ -347,15 +439,22 @@ export class WebhookDispatcher {
   private nextLive(tenant: Tenant, lane: Lane, queue: IdQueue): Live | null {
     const state = tenant.state;
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      const kept = state.webhook_outbox?.[id];
+      if (kept && !this.sends(kept)) continue; // another replica adopted it
       // Owned copies: a restored snapshot shares its (frozen) entities until they change.
       const delivery = own(state.deliveries, id);
       const entry = state.webhook_outbox && own(state.webhook_outbox, id);
       const subscription = delivery ? own(state.webhooks, delivery.subscription_id) : undefined;
-      if (delivery && entry && subscription && delivery.status === 'pending' && delivery.subscription_id === lane.subscriptionId) {
+      if (delivery && entry && subscription && delivery.status === 'pending' && delivery.subscription_id === lane.subscriptionId && this.sends(entry)) {
         return { state, delivery, entry, subscription };
       }
     }
     return null;
+  }
+
+  /** A delivery whose outcome could not be recorded: tried again after a pause, unless a retry waits already. */
+  private resendLater(lane: Lane, deliveryId: string): void {
+    if (!this.closed && !lane.waits.has(deliveryId)) this.waitForRetry(lane, deliveryId, ADOPT_EVERY_MS);
   }
 
   /** Puts a delivery aside until its retry is due, then among the due retries. */
@@ -375,13 +474,32 @@ export class WebhookDispatcher {
       const headers = signDelivery(subscription.secret, delivery.event_id, delivery.event_type, Math.floor(at.getTime() / 1000), entry.body);
       const outcome = await postWebhook(subscription.url, { ...headers }, entry.body, this.attemptTimeoutMs, this.targets);
       this.onAttempt?.(outcome);
-      // While the attempt was out, the tenant may have been reset or the subscription deleted.
-      if (this.closed || tenant.state !== state || state.deliveries[delivery.id]?.status !== 'pending') return;
-      // Own copies again: a commit while the attempt was out froze what it wrote.
-      const live = { delivery: own(state.deliveries, delivery.id), entry: state.webhook_outbox && own(state.webhook_outbox, delivery.id), subscription: own(state.webhooks, subscription.id) };
-      if (!live.delivery || !live.entry || !live.subscription) return;
-      this.record(state, lane, live.delivery, live.entry, live.subscription, at, outcome);
-      this.store.changed(tenant);
+      // Shared: the outcome is recorded under the tenant's lock, on the state caught up with the
+      // other replicas' writes, so it never writes back a subscription another replica changed meanwhile.
+      let release: (() => void) | null = null;
+      if (this.store.shared) {
+        try {
+          release = await this.store.lockTenant(tenant.id);
+        } catch (error) {
+          console.error(`marketplace-sandbox: the outcome of webhook delivery ${delivery.id} could not be recorded (${(error as Error).message}); it is sent again.`);
+          this.resendLater(lane, delivery.id);
+          return;
+        }
+      }
+      try {
+        // While the attempt was out, the tenant may have been reset, the subscription deleted, or the delivery adopted by another replica.
+        const kept = state.webhook_outbox?.[delivery.id];
+        if (this.closed || tenant.state !== state || state.deliveries[delivery.id]?.status !== 'pending' || !kept || !this.sends(kept)) return;
+        // Own copies again: a commit while the attempt was out froze what it wrote.
+        const live = { delivery: own(state.deliveries, delivery.id), entry: state.webhook_outbox && own(state.webhook_outbox, delivery.id), subscription: own(state.webhooks, subscription.id) };
+        if (!live.delivery || !live.entry || !live.subscription) return;
+        this.record(state, lane, live.delivery, live.entry, live.subscription, at, outcome);
+        this.store.changed(tenant);
+        // Refused by the shared store: undone in memory, still pending, so sent again.
+        if (release) await this.store.durable().catch(() => this.resendLater(lane, delivery.id));
+      } finally {
+        release?.();
+      }
     } catch (error) {
       console.error(`marketplace-sandbox: webhook delivery ${delivery.id} of ${lane.subscriptionId} stopped: ${(error as Error).message}`);
     }

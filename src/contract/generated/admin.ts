@@ -978,6 +978,8 @@ export interface components {
                         body: string;
                         round_attempts: number;
                         due_wall_ms?: number | null;
+                        /** @description With a shared store (serve --store postgres://…), the replica that sends it; another adopts it when that replica is gone. */
+                        replica?: string;
                     };
                 };
                 /** @description The last sequence number given per resource key (`order:ord_…`); the next event about it gets one more. */

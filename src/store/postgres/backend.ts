@@ -53,6 +53,23 @@ export function tenantOfRecord(json: string): string {
 /** A limit as PostgreSQL's integer: the sandbox's "no limit" (Number.MAX_SAFE_INTEGER) is more than any count. */
 const clampInt = (n: number): number => Math.min(n, 2_147_483_647);
 
+/** The channel a committed batch is announced on (NOTIFY, delivered on COMMIT): `replica tenant version` per tenant. */
+export const LOG_CHANNEL = 'marketplace_sandbox_log';
+
+/** The application_name of a replica's connections, before its id. */
+const APPLICATION = 'marketplace-sandbox';
+
+/**
+ * PostgreSQL's side of each connection probes a silent peer after 10 s and drops it after 3 more
+ * unanswered probes 5 s apart: a replica whose host vanished has no connection left (so its
+ * webhook deliveries are adopted, and its tenant locks let go) within about 25 s, not the
+ * system's default two hours. Over TCP only; a Unix socket ignores them.
+ */
+const SERVER_KEEPALIVE = '-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3';
+
+/** How long the listening connection waits before it connects again after it broke. */
+const RELISTEN_MS = 1_000;
+
 /** How long a replica's other requests may join a tenant lock it holds before they queue behind the other replicas. */
 const JOIN_MS = 50;
 
@@ -90,14 +107,20 @@ export class PostgresBackend implements SharedStateBackend {
   /** Whether this replica runs the clock's scheduled moves (./clock-leader.ts); started by leadClock(). */
   private readonly clock: ClockLeadership;
   readonly journal: PostgresJournal;
+  /** The connection that LISTENs on LOG_CHANNEL (null while it is being made again). */
+  private listener: pg.Client | null = null;
+  private relisten: NodeJS.Timeout | null = null;
+  private heard: ((tenant: string) => void) | null = null;
+  private resync: (() => void) | null = null;
 
   constructor(private readonly options: PostgresBackendOptions) {
     this.location = redactedUrl(options.url);
-    const common = { connectionString: options.url, connectionTimeoutMillis: 5_000, query_timeout: 15_000, application_name: 'marketplace-sandbox' };
+    // Every connection names its replica: liveReplicas reads who is connected (a replica that died has none left).
+    const common = { connectionString: options.url, connectionTimeoutMillis: 5_000, query_timeout: 15_000, application_name: `${APPLICATION} ${this.replica}` };
     // Relaxed: a commit returns before its WAL flush (PostgreSQL's own synchronous_commit=off).
-    this.pool = new pg.Pool({ ...common, max: options.poolSize ?? 10, options: options.durability === 'relaxed' ? '-c synchronous_commit=off' : undefined });
+    this.pool = new pg.Pool({ ...common, max: options.poolSize ?? 10, options: options.durability === 'relaxed' ? `${SERVER_KEEPALIVE} -c synchronous_commit=off` : SERVER_KEEPALIVE });
     // A lock that cannot be had in 10 s is answered 503 rather than waited for.
-    this.lockPool = new pg.Pool({ ...common, max: 50, query_timeout: 0, options: '-c lock_timeout=10000' });
+    this.lockPool = new pg.Pool({ ...common, max: 50, query_timeout: 0, options: `${SERVER_KEEPALIVE} -c lock_timeout=10000` });
     // An idle connection PostgreSQL dropped (a restart): the pool forgets it and makes a new one when needed.
     const forget = (error: Error) => console.error(`marketplace-sandbox: a connection to ${this.location} was lost (${error.message}); new ones are made as needed.`);
     this.pool.on('error', forget);
@@ -176,6 +199,8 @@ export class PostgresBackend implements SharedStateBackend {
         return version;
       });
       await client.query('INSERT INTO sandbox_log (tenant, version, replica, record) SELECT t, v, $3, r FROM unnest($1::text[], $2::bigint[], $4::text[]) AS u(t, v, r)', [tenants, versions, this.replica, records]);
+      // Announced to every replica's listener when (and only if) it commits.
+      await client.query(`SELECT pg_notify('${LOG_CHANNEL}', n) FROM unnest($1::text[]) AS u(n)`, [names.map((name) => `${this.replica} ${name} ${last.get(name)!}`)]);
       await client.query('COMMIT');
     } catch (error) {
       failure = error as Error;
@@ -256,13 +281,78 @@ export class PostgresBackend implements SharedStateBackend {
     },
   };
 
+  /**
+   * Hears of every batch another replica commits (LISTEN on one connection of its own): `heard`
+   * gets its tenant, once per batch. When the connection breaks it is made again by itself.
+   * `resync` is called each time it starts listening (what committed before was announced to
+   * nobody here: catch up on all).
+   */
+  listen(heard: (tenant: string) => void, resync: () => void): void {
+    this.heard = heard;
+    this.resync = resync;
+    void this.connectListener();
+  }
+
+  /**
+   * Which of these replicas are running: those with a connection open to the database (each one's
+   * listener stays connected while it runs; a replica that died has none left once PostgreSQL
+   * notices, at once for a killed process on the same host, after the TCP keepalive otherwise).
+   */
+  async liveReplicas(replicas: string[]): Promise<Set<string>> {
+    if (replicas.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ name: string }>('SELECT DISTINCT application_name AS name FROM pg_stat_activity WHERE application_name = ANY($1::text[])', [replicas.map((id) => `${APPLICATION} ${id}`)]);
+    return new Set(rows.map((row) => row.name.slice(APPLICATION.length + 1)));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.clock.stop();
     await this.journal.close();
+    if (this.relisten) clearTimeout(this.relisten);
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.end().catch(() => undefined);
     this.releaseSeedHold();
     for (const [tenant, hold] of this.holds) this.letGo(tenant, hold);
     await Promise.all([this.pool.end(), this.lockPool.end()]);
+  }
+
+  private async connectListener(): Promise<void> {
+    if (this.closed) return;
+    const client = new pg.Client({ connectionString: this.options.url, connectionTimeoutMillis: 5_000, application_name: `${APPLICATION} ${this.replica}`, keepAlive: true, options: SERVER_KEEPALIVE });
+    let broken = false;
+    const retry = (error?: Error) => {
+      if (broken) return;
+      broken = true;
+      if (this.listener === client) this.listener = null;
+      client.end().catch(() => undefined);
+      if (this.closed) return;
+      if (error) console.error(`marketplace-sandbox: the event listener's connection to ${this.location} was lost (${error.message}); listening again in ${RELISTEN_MS} ms.`);
+      this.relisten = setTimeout(() => void this.connectListener(), RELISTEN_MS);
+      this.relisten.unref();
+    };
+    client.on('error', retry);
+    client.on('end', () => retry(new Error('connection ended')));
+    client.on('notification', (message) => {
+      if (message.channel !== LOG_CHANNEL || !message.payload) return;
+      const [replica, tenant, version] = message.payload.split(' ');
+      if (!tenant || replica === this.replica || Number(version) <= (this.applied.get(tenant) ?? 0)) return;
+      this.heard?.(tenant);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${LOG_CHANNEL}`);
+    } catch (error) {
+      retry(error as Error);
+      return;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.listener = client;
+    // What committed before it listened (since the load, or while it was cut off) was announced to nobody here.
+    this.resync?.();
   }
 
   private async follow(tenant: string, apply: (record: LogRecord) => Promise<void>): Promise<void> {
