@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 import { pactProjects } from './test/pact/vitest.projects.ts';
 
 /** The suites that also run on the PostgreSQL store (the postgres-store project). */
-const POSTGRES_STORE_SUITES = ['test/api/every-operation.test.ts', 'test/api/groups.test.ts', 'test/api/idempotency.test.ts', 'test/api/tenancy.test.ts'];
+const POSTGRES_STORE_SUITES = ['test/api/every-operation.test.ts', 'test/api/groups.test.ts', 'test/api/idempotency.test.ts', 'test/api/tenancy.test.ts', 'test/catalog/**/*.test.ts', 'test/orders/**/*.test.ts', 'test/money/**/*.test.ts', 'test/graphql/**/*.test.ts', 'test/webhooks/every-change-emits.test.ts'];
 
 export default defineConfig({
   test: {
@@ -22,10 +22,12 @@ export default defineConfig({
       { extends: true, test: { name: 'main', exclude: ['test/pact/**'] } },
       ...pactProjects,
       {
-        extends: true,
+        // Not `extends`: the root's include would be added to this one's.
         test: {
           name: 'postgres-store',
           include: POSTGRES_STORE_SUITES,
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
           globalSetup: ['test/ensure-test-tools.global-setup.ts', 'test/postgres/store-project.global-setup.ts'],
         },
       },

@@ -46,7 +46,7 @@ describe('serve --store postgres://…', () => {
     const { code, output } = await failedStart(['--store', url]);
     expect(code).toBe(2);
     expect(output.trim().split('\n')).toHaveLength(1);
-    expect(output).toMatch(/schema version 999, newer than this marketplace-sandbox knows \(4\): upgrade marketplace-sandbox/);
+    expect(output).toMatch(/schema version 999, newer than this marketplace-sandbox knows \(3\): upgrade marketplace-sandbox/);
   });
 
   it('says in one line, password hidden, when PostgreSQL cannot be reached (exit 2)', async () => {
