@@ -31,7 +31,7 @@ export function tokenEndpoint(store: SandboxStore): Policy {
 async function nameTheClient(store: SandboxStore, c: RequestContext): Promise<void> {
   const basic = basicCredentials(c.req.header('authorization'));
   if (basic) c.set('clientAuth', basic);
-  const clientId = basic?.client_id ?? (await formClientId(c));
+  const clientId = await presentedClientId(c, basic);
   const owner = clientId ? findOAuthClient(store, clientId) : undefined;
   if (owner) c.set('tenant', owner.tenant);
   c.set('credential', 'oauth_client');
@@ -67,6 +67,11 @@ function basicCredentials(header: string | undefined): { client_id: string; clie
   } catch {
     return null; // malformed percent-encoding: treated as no Basic credentials
   }
+}
+
+/** The client id a token request presents: HTTP Basic's, else the form's (also what replica-sync locks by). */
+export async function presentedClientId(c: RequestContext, basic = basicCredentials(c.req.header('authorization'))): Promise<string | null> {
+  return basic ? basic.client_id || null : formClientId(c);
 }
 
 /** client_id from a form body. Reading it here is free later: hono caches the body text. */

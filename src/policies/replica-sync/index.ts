@@ -9,7 +9,7 @@ import { DEFAULT_TENANTS, type SandboxStore } from '../../store/store.ts';
 import { isWrite, type Policy, type RequestContext } from '../../server/policy.ts';
 import { Problem } from '../../server/problem.ts';
 import { requestHeader } from '../../server/request-header.ts';
-import { isTokenEndpoint } from '../oauth-token/index.ts';
+import { isTokenEndpoint, presentedClientId } from '../oauth-token/index.ts';
 import { credentialOf } from '../tenant-auth/index.ts';
 
 const unavailable = (store: SandboxStore, error: Error & { code?: string }) =>
@@ -94,22 +94,10 @@ function bearerTenant(c: RequestContext): (store: SandboxStore) => string | null
   };
 }
 
-/** The token endpoint's client: HTTP Basic or the form's client_id. */
+/** The token endpoint's client (HTTP Basic or the form's client_id, read as the token endpoint reads it). */
 async function clientTenant(c: RequestContext): Promise<(store: SandboxStore) => string | null | undefined> {
-  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(c.req.header('authorization') ?? '');
-  let clientId: string | null = null;
-  if (basic) {
-    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
-    try {
-      clientId = decodeURIComponent(decoded.slice(0, Math.max(0, decoded.indexOf(':'))).replace(/\+/g, ' ')) || null;
-    } catch {
-      clientId = null;
-    }
-  } else if ((c.req.header('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
-    clientId = new URLSearchParams(await c.req.text()).get('client_id');
-  }
-  if (!clientId) return () => null;
-  const id = clientId;
+  const id = await presentedClientId(c);
+  if (!id) return () => null;
   return (store) => findOAuthClient(store, id)?.tenant.id;
 }
 
@@ -132,7 +120,7 @@ async function controlTenant(c: RequestContext): Promise<string> {
       const body = JSON.parse(await c.req.text()) as { tenant_id?: unknown } | null;
       if (body && typeof body.tenant_id === 'string') return body.tenant_id;
     } catch {
-      // Not JSON: the contract answers it (400); the default tenant's lock is as good as any.
+      // Not JSON: the contract answers it (400); any tenant's lock will do, so the default tenant's is taken.
     }
   }
   return DEFAULT_TENANTS[0].id;
