@@ -27,6 +27,12 @@ export interface TenantAccess {
   api_keys: Record<string, ApiKeyGrant>;
   oauth: OAuthState;
   rate_limits?: RateLimitSettings;
+  /**
+   * When the rate-limit windows were last opened afresh (each time the settings are set) and
+   * what today's count started at (`daily_used`): with a shared store every replica opens the
+   * same windows from it.
+   */
+  rate_windows?: { opened: string; day: number; daily_used: number };
   faults?: FaultSettings;
   journal?: JournalSettings;
 }

@@ -5,6 +5,7 @@
 // (PostgreSQL, several replicas) the count is taken there, atomically (`takeShared`), and this
 // replica's counters are set to what it says, so the decision and the headers are the same
 // arithmetic over the standing every replica shares.
+import { randomUUID } from 'node:crypto';
 import type { Operation } from '../contract/operations.ts';
 import { accessOf } from '../domain/access.ts';
 import {
@@ -75,9 +76,20 @@ export class RateLimiter {
     const counters = this.countersOf(tenant);
     const declared = groupOf(op);
     const group = groupCounter(counters, declared.group, declared.limit_per_minute);
+    const opened = tenant?.access?.rate_windows;
     let settings = this.settingsJson.get(counters);
-    if (settings === undefined) this.settingsJson.set(counters, (settings = JSON.stringify(counters.settings ?? null)));
-    const before = await this.shared.take({ tenant: tenant?.id ?? ANONYMOUS, settings, group: group.name, groupLimit: group.limit, burst: counters.burst, daily: counters.daily, nowMs, enforce: this.enforce });
+    if (settings === undefined) this.settingsJson.set(counters, (settings = JSON.stringify([counters.settings ?? null, opened?.opened ?? null])));
+    const before = await this.shared.take({
+      tenant: tenant?.id ?? ANONYMOUS,
+      settings,
+      group: group.name,
+      groupLimit: group.limit,
+      burst: counters.burst,
+      daily: counters.daily,
+      nowMs,
+      enforce: this.enforce,
+      prefill: opened && { day: opened.day, used: opened.daily_used },
+    });
     // A new window (opened here or on another replica): the other groups' counts of the last one are gone.
     if (counters.windowStart !== before.windowStart) for (const other of counters.groups.values()) other.used = 0;
     counters.windowStart = before.windowStart;
@@ -112,12 +124,15 @@ export class RateLimiter {
    * start a tenant near its quota) pre-fills today's count.
    */
   configure(tenant: Tenant, settings: RateLimitSettings, dailyUsed?: number): void {
-    accessOf(tenant).rate_limits = settings;
+    const access = accessOf(tenant);
+    access.rate_limits = settings;
     const counters = this.countersOf(tenant);
     if (dailyUsed !== undefined) {
       counters.day = Math.floor(Date.now() / 86_400_000);
       counters.dayUsed = dailyUsed;
     }
+    // Kept with the tenant, so every replica on a shared store opens the same fresh windows (takeShared).
+    if (this.shared) access.rate_windows = { opened: randomUUID(), day: counters.day, daily_used: counters.dayUsed };
   }
 
   /** Group names nobody declared, for validating overrides. */

@@ -85,8 +85,24 @@ export interface SharedRateStanding {
   groupUsed: number;
 }
 
-/** Rate-limit windows every replica counts in, atomically: one call per request. */
+/** One request to count in the shared windows. */
+export interface SharedRateRequest {
+  /** '' for anonymous callers of the token endpoint. */
+  tenant: string;
+  /** The windows' key: they start afresh when it changes. */
+  settings: string;
+  group: string;
+  groupLimit: number;
+  burst: number;
+  daily: number;
+  nowMs: number;
+  enforce: boolean;
+  /** What a day opened for new settings starts with (a scenario's `daily_used`). */
+  prefill?: { day: number; used: number };
+}
+
+/** Rate-limit windows every replica counts in, atomically. */
 export interface SharedRateWindows {
-  /** Counts a request of `tenant` ('' anonymous) in `group` unless a budget is used up (or `enforce` is off); the standing before it. */
-  take(request: { tenant: string; settings: string; group: string; groupLimit: number; burst: number; daily: number; nowMs: number; enforce: boolean }): Promise<SharedRateStanding>;
+  /** Counts the request unless a budget is used up (or `enforce` is off); the standing before it. */
+  take(request: SharedRateRequest): Promise<SharedRateStanding>;
 }

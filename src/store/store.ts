@@ -498,8 +498,9 @@ export class SandboxStore {
   private takeFields(tenant: Tenant, fields: Record<string, unknown> | undefined): void {
     if (!fields) return;
     const access = fields.access as TenantAccess | undefined;
-    // Rate-limit settings read the same: the object stays, so the counters are not started afresh.
-    if (access && tenant.access && JSON.stringify(access.rate_limits) === JSON.stringify(tenant.access.rate_limits)) access.rate_limits = tenant.access.rate_limits;
+    // Rate-limit settings and windows read the same: the object stays, so the counters are not started afresh.
+    const same = access && tenant.access && JSON.stringify([access.rate_limits, access.rate_windows]) === JSON.stringify([tenant.access.rate_limits, tenant.access.rate_windows]);
+    if (same) access.rate_limits = tenant.access!.rate_limits;
     if (fields.api_keys) for (const key of tenant.api_keys) if (this.keys.get(key) === tenant) this.keys.delete(key);
     Object.assign(tenant, fields);
     if (fields.api_keys) for (const key of tenant.api_keys) this.keys.set(key, tenant);

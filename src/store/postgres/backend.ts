@@ -5,7 +5,7 @@
 // README.md beside this file.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Durability, SharedRateStanding, SharedRateWindows, SharedStateBackend } from '../backend.ts';
+import type { Durability, SharedRateRequest, SharedRateStanding, SharedRateWindows, SharedStateBackend } from '../backend.ts';
 import { StorageStartError } from '../file-backend.ts';
 import { applyRecord, emptyImage, type LogRecord, type PersistedImage } from '../image.ts';
 import { ClockLeadership } from './clock-leader.ts';
@@ -81,6 +81,13 @@ interface Hold {
   /** Resolves once it is let go of. */
   released: Promise<void>;
   done: () => void;
+}
+
+/** A rate-limit count waiting for the next batch. */
+interface QueuedTake {
+  request: SharedRateRequest;
+  resolve: (standing: SharedRateStanding) => void;
+  reject: (error: Error) => void;
 }
 
 /** One tenant's catch-ups: the one running and the one that will run after it. */
@@ -177,42 +184,17 @@ export class PostgresBackend implements SharedStateBackend {
 
   async append(records: string[]): Promise<void> {
     if (this.closed) throw new Error('the store is closed');
-    const tenants = records.map(tenantOfRecord);
-    const counts = new Map<string, number>();
-    for (const tenant of tenants) counts.set(tenant, (counts.get(tenant) ?? 0) + 1);
-    const names = [...counts.keys()].sort(); // row locks in one order: two batches never deadlock
-    const client = await this.pool.connect();
-    let failure: Error | undefined;
-    let last: Map<string, number>;
-    try {
-      await client.query('BEGIN');
-      // Each tenant's counter row stays locked until COMMIT: a tenant's versions commit in order, without gaps.
-      const bumped = await client.query<{ tenant: string; version: string }>(
-        'INSERT INTO sandbox_tenants AS t (tenant, version) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (tenant) DO UPDATE SET version = t.version + EXCLUDED.version RETURNING tenant, version',
-        [names, names.map((name) => counts.get(name)!)],
-      );
-      last = new Map(bumped.rows.map((row) => [row.tenant, Number(row.version)]));
-      const next = new Map(names.map((name) => [name, last.get(name)! - counts.get(name)! + 1]));
-      const versions = tenants.map((tenant) => {
-        const version = next.get(tenant)!;
-        next.set(tenant, version + 1);
-        return version;
-      });
-      await client.query('INSERT INTO sandbox_log (tenant, version, replica, record) SELECT t, v, $3, r FROM unnest($1::text[], $2::bigint[], $4::text[]) AS u(t, v, r)', [tenants, versions, this.replica, records]);
-      // Announced to every replica's listener when (and only if) it commits.
-      await client.query(`SELECT pg_notify('${LOG_CHANNEL}', n) FROM unnest($1::text[]) AS u(n)`, [names.map((name) => `${this.replica} ${name} ${last.get(name)!}`)]);
-      await client.query('COMMIT');
-    } catch (error) {
-      failure = error as Error;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release(failure); // a connection that failed is not reused
-    }
+    // One statement (migrations/004): the tenants' versions bumped, the records inserted, the batch announced.
+    const { rows } = await this.pool.query<{ o_tenant: string; o_last: string; o_count: string }>('SELECT * FROM sandbox_append($1, $2, $3, $4)', [
+      this.replica,
+      LOG_CHANNEL,
+      records.map(tenantOfRecord),
+      records,
+    ]);
     // This replica has its own records in memory: where nobody else wrote in between, its cursor moves past them.
-    for (const name of names) {
-      const first = last.get(name)! - counts.get(name)! + 1;
-      if ((this.applied.get(name) ?? 0) === first - 1) this.applied.set(name, last.get(name)!);
+    for (const row of rows) {
+      const last = Number(row.o_last);
+      if ((this.applied.get(row.o_tenant) ?? 0) === last - Number(row.o_count)) this.applied.set(row.o_tenant, last);
     }
     this.releaseSeedHold();
   }
@@ -270,16 +252,52 @@ export class PostgresBackend implements SharedStateBackend {
     }
   }
 
+  /**
+   * Counts are taken in batches: the first request is sent at once, and the ones that arrive
+   * while a batch is on its way go together in the next (one statement, one round trip, one
+   * row lock per tenant for all of them), so a busy replica makes a call per round trip, not
+   * per request.
+   */
   readonly rateWindows: SharedRateWindows = {
-    take: async (request): Promise<SharedRateStanding> => {
-      const { rows } = await this.pool.query<{ o_window_start: number; o_used: number; o_day: number; o_day_used: number; o_group_used: number }>(
-        'SELECT * FROM sandbox_take_request($1, $2, $3, $4, $5, $6, $7, $8)',
-        [request.tenant, request.settings, request.group, clampInt(request.groupLimit), clampInt(request.burst), clampInt(request.daily), request.nowMs, request.enforce],
-      );
-      const row = rows[0]!;
-      return { windowStart: row.o_window_start, used: row.o_used, day: row.o_day, dayUsed: row.o_day_used, groupUsed: row.o_group_used };
-    },
+    take: (request) =>
+      new Promise<SharedRateStanding>((resolve, reject) => {
+        this.rateQueue.push({ request, resolve, reject });
+        if (!this.rateSending) void this.sendRateBatch();
+      }),
   };
+
+  private rateQueue: QueuedTake[] = [];
+  private rateSending = false;
+
+  private async sendRateBatch(): Promise<void> {
+    this.rateSending = true;
+    while (this.rateQueue.length > 0) {
+      const batch = this.rateQueue;
+      this.rateQueue = [];
+      const column = <T>(pick: (r: SharedRateRequest) => T) => batch.map((q) => pick(q.request));
+      try {
+        const { rows } = await this.pool.query<{ o_index: number; o_window_start: number; o_used: number; o_day: number; o_day_used: number; o_group_used: number }>(
+          'SELECT * FROM sandbox_take_requests($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+          [
+            column((r) => r.tenant),
+            column((r) => r.settings),
+            column((r) => r.group),
+            column((r) => clampInt(r.groupLimit)),
+            column((r) => clampInt(r.burst)),
+            column((r) => clampInt(r.daily)),
+            column((r) => r.nowMs),
+            column((r) => r.enforce),
+            column((r) => r.prefill?.day ?? null),
+            column((r) => (r.prefill ? clampInt(r.prefill.used) : null)),
+          ],
+        );
+        for (const row of rows) batch[row.o_index - 1]!.resolve({ windowStart: row.o_window_start, used: row.o_used, day: row.o_day, dayUsed: row.o_day_used, groupUsed: row.o_group_used });
+      } catch (error) {
+        for (const q of batch) q.reject(error as Error);
+      }
+    }
+    this.rateSending = false;
+  }
 
   /**
    * Hears of every batch another replica commits (LISTEN on one connection of its own): `heard`

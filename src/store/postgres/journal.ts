@@ -1,7 +1,8 @@
 // The request journal shared by the replicas of a PostgreSQL store: each replica buffers its
 // finished entries and inserts them in one statement per batch (every FLUSH_MS, or at once when
-// FLUSH_ENTRIES are waiting), never on a request's path; after each batch the tenants it touched
-// are trimmed to their capacity, so the table stays bounded per tenant as the embedded ring is.
+// FLUSH_ENTRIES are waiting), never on a request's path; the same statement trims the tenants it
+// touched to their capacity (migrations/004), so the table stays bounded per tenant as the
+// embedded ring is.
 // Newest means latest arrival (the entry's wall time, then the row id), not latest insert: the
 // replicas' batches land in any order. A list reads the tenant's newest entries here, from every replica.
 import type pg from 'pg';
@@ -44,18 +45,13 @@ export class PostgresJournal implements SharedJournal {
     this.writing = this.writing.then(async () => {
       if (batch.length === 0) return;
       try {
-        await this.pool.query('INSERT INTO sandbox_journal (tenant, replica, at, entry) SELECT t, $2, a, e FROM unnest($1::text[], $3::float8[], $4::text[]) AS u(t, a, e)', [
-          batch.map((row) => row.tenant),
+        await this.pool.query('SELECT sandbox_journal_write($1, $2, $3, $4, $5)', [
           this.replica,
+          batch.map((row) => row.tenant),
+          batch.map((row) => capacities.get(row.tenant)!),
           batch.map((row) => row.at),
           batch.map((row) => row.entry),
         ]);
-        const tenants = [...capacities.keys()];
-        await this.pool.query(
-          `DELETE FROM sandbox_journal j USING (SELECT t, c FROM unnest($1::text[], $2::int[]) AS u(t, c)) AS cap
-            WHERE j.tenant = cap.t AND (j.at, j.id) <= (SELECT at, id FROM sandbox_journal WHERE tenant = cap.t ORDER BY at DESC, id DESC OFFSET cap.c LIMIT 1)`,
-          [tenants, tenants.map((t) => capacities.get(t)!)],
-        );
         this.lastFailure = null;
       } catch (error) {
         const message = (error as Error).message;
