@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 import { pactProjects } from './test/pact/vitest.projects.ts';
 
 /** The suites that also run on the PostgreSQL store (the postgres-store project). */
-const POSTGRES_STORE_SUITES = ['test/api/every-operation.test.ts', 'test/api/groups.test.ts', 'test/api/idempotency.test.ts', 'test/api/tenancy.test.ts', 'test/catalog/**/*.test.ts', 'test/orders/**/*.test.ts', 'test/money/**/*.test.ts', 'test/graphql/**/*.test.ts', 'test/webhooks/every-change-emits.test.ts'];
+const POSTGRES_STORE_SUITES = ['test/api/every-operation.test.ts', 'test/api/groups.test.ts', 'test/api/idempotency.test.ts', 'test/api/tenancy.test.ts', 'test/catalog/**/*.test.ts', 'test/orders/**/*.test.ts', 'test/money/**/*.test.ts', 'test/graphql/**/*.test.ts', 'test/webhooks/every-change-emits.test.ts', 'test/access/rate-limit.test.ts', 'test/scenarios/shipped-scenarios.test.ts', 'test/access/oauth.test.ts', 'test/access/faults.test.ts'];
 
 export default defineConfig({
   test: {

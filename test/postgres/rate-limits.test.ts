@@ -1,5 +1,6 @@
 // Rate limits on a shared store hold across replicas: 2 × limit concurrent requests, split over
-// two replicas, and exactly `limit` succeed; the rest are the documented 429.
+// two replicas, and exactly `limit` succeed; the rest are the documented 429. A daily count set
+// on one replica (`daily_used`, as a scenario starts a tenant near its quota) counts on the other.
 import { afterAll, describe, expect, it } from 'vitest';
 import { killStarted, serveProcess, stopProcess } from '../support/serve-process.ts';
 import { usePostgres } from '../support/postgres.ts';
@@ -32,6 +33,33 @@ describe('rate limits with two replicas on one PostgreSQL', () => {
         expect(next.status).toBe(429);
         expect(next.headers.get('x-ratelimit-remaining')).toBe('0');
       }
+    } finally {
+      await Promise.all([a, b].map((r) => stopProcess(r.child)));
+    }
+  });
+
+  it('daily_used set on A is the count of the day on B; setting the same limits again starts the windows afresh on both', async () => {
+    const url = pg.database();
+    const [a, b] = await Promise.all([serveProcess(['--store', url]), serveProcess(['--store', url])]);
+    const read = async (replica: { url: string }) => {
+      const res = await fetch(`${replica.url}/api/v2/products?limit=1`, { headers: { authorization: `Bearer ${key}` } });
+      await res.arrayBuffer();
+      return { status: res.status, ratelimit: res.headers.get('ratelimit') };
+    };
+    try {
+      const limits = { plan: 'basic', daily_quota: 10, daily_used: 8 };
+      expect((await json(`${a.url}/__sandbox/tenants/ten_nordwind/rate-limits`, { method: 'PUT', headers: admin, body: JSON.stringify(limits) })).status).toBe(200);
+      expect(await read(b)).toMatchObject({ status: 200 });
+      expect(await read(a)).toMatchObject({ status: 200 });
+      const refused = await read(b);
+      expect(refused.status).toBe(429);
+      expect(refused.ratelimit).toMatch(/^"daily";r=0;t=\d+$/);
+      expect((await read(a)).status).toBe(429);
+      // The same settings again (on B this time): a fresh day count of 8, on either replica.
+      expect((await json(`${b.url}/__sandbox/tenants/ten_nordwind/rate-limits`, { method: 'PUT', headers: admin, body: JSON.stringify(limits) })).status).toBe(200);
+      expect((await read(a)).status).toBe(200);
+      expect((await read(b)).status).toBe(200);
+      expect((await read(a)).status).toBe(429);
     } finally {
       await Promise.all([a, b].map((r) => stopProcess(r.child)));
     }
