@@ -13,6 +13,7 @@ import type { Operation } from '../contract/operations.ts';
 import { toFieldErrors, type OperationValidators } from '../contract/validators.ts';
 import { missingScopes } from '../domain/oauth.ts';
 import { scopeRequirements } from '../policies/tenant-auth/index.ts';
+import type { RateDecision } from '../domain/rate-limit.ts';
 import type { RateLimiter } from '../rate-limits/counters.ts';
 import type { HandlerContext, HandlerRegistry, WireReply } from '../server/handler.ts';
 import type { RequestContext } from '../server/policy.ts';
@@ -60,7 +61,7 @@ const requirements = new Map<Operation, number[]>();
 /** `root`: a root field, counted against the operation's rate-limit group. `batched`: one key of a loader's batch, whose pass the loader counts. */
 export async function restCall(api: RestApi, caller: Caller, operationId: string, input: RestInput, names: ArgumentNames = {}, root = false, batched = false): Promise<unknown> {
   if (!batched) caller.passes += 1;
-  const op = checkAccess(api, caller, operationId, root);
+  const op = await checkAccess(api, caller, operationId, root);
   if (api.faults.hasRules(caller.tenant)) await injectFault(api, caller, op, input.path ?? {});
   const validators = api.validators(operationId);
   const parts = { path: input.path ?? {}, query: (input.query ?? {}) as Record<string, string | string[]>, headers: {} };
@@ -84,8 +85,9 @@ export async function restCall(api: RestApi, caller: Caller, operationId: string
 /**
  * The caller may run the operation: its scope, and for a root field its rate-limit group (the
  * answer's rate-limit headers say the tightest decision). Throws the GraphQL error REST would answer.
+ * With a shared store the count is taken where every replica counts, so the answer is a promise.
  */
-export function checkAccess(api: RestApi, caller: Caller, operationId: string, root = true): Operation {
+export function checkAccess(api: RestApi, caller: Caller, operationId: string, root = true): Operation | Promise<Operation> {
   const op = api.operations.get(operationId);
   if (!op) throw new Error(`GraphQL names ${operationId}, which the partner API does not have.`);
   let required = requirements.get(op);
@@ -97,15 +99,28 @@ export function checkAccess(api: RestApi, caller: Caller, operationId: string, r
       extensions: { code: 'insufficient_scope', status: 403, required_scopes: missing },
     });
   }
-  if (root) {
-    const decision = api.limiter.take(caller.tenant, op);
-    const shown = caller.request.get('rateLimit');
-    if (!shown || decision.remaining <= shown.remaining || !decision.allowed) caller.request.set('rateLimit', decision);
-    if (!decision.allowed) {
-      throw new GraphQLError(`The "${decision.policy}" limit of ${decision.limit} requests is used up for ${operationId}. Retry after ${decision.reset} seconds.`, {
-        extensions: { code: 'rate_limit_exceeded', status: 429, retry_after: decision.reset, policy: decision.policy, limit: decision.limit },
-      });
-    }
+  if (!root) return op;
+  if (api.limiter.shared) {
+    return api.limiter.takeShared(caller.tenant, op).then(
+      (decision) => counted(caller, operationId, decision, op),
+      (error: Error & { code?: string }) => {
+        throw new GraphQLError(`The sandbox could not reach its shared store to count ${operationId} against its rate limit (${error.code ?? error.message}); nothing of it ran. Retry in a few seconds.`, {
+          extensions: { code: 'storage_unavailable', status: 503, retry_after: 5 },
+        });
+      },
+    );
+  }
+  return counted(caller, operationId, api.limiter.take(caller.tenant, op), op);
+}
+
+/** A root field's rate-limit decision: kept for the answer's headers when it is the tightest, thrown when refused. */
+function counted(caller: Caller, operationId: string, decision: RateDecision, op: Operation): Operation {
+  const shown = caller.request.get('rateLimit');
+  if (!shown || decision.remaining <= shown.remaining || !decision.allowed) caller.request.set('rateLimit', decision);
+  if (!decision.allowed) {
+    throw new GraphQLError(`The "${decision.policy}" limit of ${decision.limit} requests is used up for ${operationId}. Retry after ${decision.reset} seconds.`, {
+      extensions: { code: 'rate_limit_exceeded', status: 429, retry_after: decision.reset, policy: decision.policy, limit: decision.limit },
+    });
   }
   return op;
 }

@@ -14,8 +14,13 @@ export interface EventPayload {
 }
 
 /** `events(types, after)`: what the feed holds after `after` (without it, from now on), then every new event. */
-export function eventsAfter(api: RestApi, caller: Caller, args: { types?: string[] | null; after?: string | null }): AsyncIterableIterator<EventPayload> {
-  checkAccess(api, caller, 'streamEvents');
+export function eventsAfter(api: RestApi, caller: Caller, args: { types?: string[] | null; after?: string | null }): AsyncIterableIterator<EventPayload> | Promise<AsyncIterableIterator<EventPayload>> {
+  const checked = checkAccess(api, caller, 'streamEvents');
+  // Counted where every replica counts (a shared store): the stream starts once it is.
+  return checked instanceof Promise ? checked.then(() => follow(caller, args)) : follow(caller, args);
+}
+
+function follow(caller: Caller, args: { types?: string[] | null; after?: string | null }): AsyncIterableIterator<EventPayload> {
   const { tenant, ctx } = caller;
   const feed = tenant.state.event_feed ?? [];
   let query: ReturnType<typeof feedQuery>;

@@ -64,4 +64,23 @@ describe('rate limits with two replicas on one PostgreSQL', () => {
       await Promise.all([a, b].map((r) => stopProcess(r.child)));
     }
   });
+
+  it('GraphQL root fields on A and B count in the same windows: of 2 × 4 fields against a limit of 6, exactly 6 run', async () => {
+    const url = pg.database();
+    const [a, b] = await Promise.all([serveProcess(['--store', url]), serveProcess(['--store', url])]);
+    try {
+      expect((await json(`${a.url}/__sandbox/tenants/ten_nordwind/rate-limits`, { method: 'PUT', headers: admin, body: JSON.stringify({ plan: 'enterprise', groups: { product_reads: 6 } }) })).status).toBe(200);
+      const query = '{ a: products(first: 1) { total_count } b: products(first: 1) { total_count } c: products(first: 1) { total_count } d: products(first: 1) { total_count } }';
+      const answers = await Promise.all([a, b].map((replica) => json(`${replica.url}/graphql`, { method: 'POST', body: JSON.stringify({ query }) })));
+      const ran = answers.flatMap((x) => Object.values((x.body.data ?? {}) as Record<string, unknown>)).filter((field) => field !== null);
+      const refused = answers.flatMap((x) => (x.body.errors ?? []) as Array<{ extensions: { code: string; policy: string } }>);
+      expect(ran).toHaveLength(6);
+      expect(refused).toHaveLength(2);
+      for (const error of refused) expect(error.extensions).toMatchObject({ code: 'rate_limit_exceeded', policy: 'product_reads' });
+      // The REST read that follows, on either replica, is refused too: the window is spent.
+      for (const replica of [a, b]) expect((await json(`${replica.url}/api/v2/products?limit=1`)).status).toBe(429);
+    } finally {
+      await Promise.all([a, b].map((r) => stopProcess(r.child)));
+    }
+  });
 });
