@@ -45,6 +45,7 @@ async function report(sources: ReadinessSources, ctx: HandlerContext, tenant: Te
   const until = timeBound(request.until, '/until');
   if (since !== null && until !== null && since >= until) throw invalid([{ pointer: '/until', message: 'must be later than since' }]);
   const limits = sources.limiter.describe(tenant);
+  await sources.journal.settle(tenant); // with replicas: what the others served, in the record
   return readinessReport({
     tenant_id: tenant.id,
     record: sources.journal.recordOf(tenant),

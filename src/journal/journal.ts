@@ -3,7 +3,7 @@
 // rollup the readiness report judges (src/domain/connector-record.ts), which outlives the ring.
 // The HTTP layer that fills both is src/policies/request-journal.
 import { accessOf, DEFAULT_JOURNAL, type JournalSettings } from '../domain/access.ts';
-import { newConnectorRecord, type ConnectorRecord } from '../domain/connector-record.ts';
+import { newConnectorRecord, observeRequest, type AnswerFacts, type ConnectorRecord } from '../domain/connector-record.ts';
 import type { JournalEntry } from '../domain/journal.ts';
 import type { Tenant } from '../store/store.ts';
 import type { SharedJournal } from '../store/backend.ts';
@@ -86,10 +86,29 @@ export class RequestJournal {
   /** With a shared store: the journal every replica writes to, which lists and clears read (src/store/postgres/journal.ts). */
   private shared: SharedJournal | null = null;
 
-  /** Sends every finished entry to the replicas' shared journal too, and reads lists from it. */
+  /**
+   * Sends every finished entry to the replicas' shared journal too, and reads lists from it. The
+   * entries the other replicas served come back from it: they go into the tenant's connector
+   * record and to its live listeners (not into this replica's ring: lists read the shared one).
+   */
   share(shared: SharedJournal): void {
     this.shared = shared;
     this.listened = true;
+    shared.follow({
+      entry: (tenantId, entry, facts) => {
+        if (facts) observeRequest(this.recordById(tenantId), entry, facts);
+        this.tell(tenantId, entry);
+      },
+      cleared: (tenantId) => {
+        this.rings.delete(tenantId);
+        this.records.delete(tenantId);
+      },
+    });
+  }
+
+  /** Resolves once the entries the other replicas served until now are in the connector record (at once without a shared store). */
+  async settle(tenant: Tenant): Promise<void> {
+    await this.shared?.settle(tenant.id);
   }
 
   /** Calls `listener` with each entry of the tenant once it is complete; returns the unsubscribe. */
@@ -105,10 +124,14 @@ export class RequestJournal {
     };
   }
 
-  /** The entry is complete: its tenant's listeners hear of it. */
-  completed(tenant: Tenant, entry: JournalEntry): void {
-    this.shared?.add(tenant.id, this.settingsOf(tenant).capacity, entry);
-    const set = this.listeners.get(tenant.id);
+  /** The entry is complete: its tenant's listeners hear of it (and the other replicas, with its readiness facts). */
+  completed(tenant: Tenant, entry: JournalEntry, facts: AnswerFacts): void {
+    this.shared?.add(tenant.id, this.settingsOf(tenant).capacity, entry, facts);
+    this.tell(tenant.id, entry);
+  }
+
+  private tell(tenantId: string, entry: JournalEntry): void {
+    const set = this.listeners.get(tenantId);
     if (!set) return;
     for (const listener of set) {
       try {
@@ -154,8 +177,12 @@ export class RequestJournal {
 
   /** What the tenant's connector did since the journal was last cleared, rolled up for the readiness report. */
   recordOf(tenant: Tenant): ConnectorRecord {
-    let record = this.records.get(tenant.id);
-    if (!record) this.records.set(tenant.id, (record = newConnectorRecord()));
+    return this.recordById(tenant.id);
+  }
+
+  private recordById(tenantId: string): ConnectorRecord {
+    let record = this.records.get(tenantId);
+    if (!record) this.records.set(tenantId, (record = newConnectorRecord()));
     return record;
   }
 

@@ -3,6 +3,7 @@
 // a backend makes them durable and gives the image back at start. The file backend
 // (src/store/file-backend.ts) is the embedded one; another (PostgreSQL) implements the same three
 // calls without touching handlers or the domain.
+import type { AnswerFacts } from '../domain/connector-record.ts';
 import type { JournalEntry } from '../domain/journal.ts';
 import type { LogRecord, PersistedImage } from './image.ts';
 
@@ -66,12 +67,24 @@ export interface SharedStateBackend extends StateBackend {
 
 /** A request journal every replica writes to and reads, bounded per tenant. */
 export interface SharedJournal {
-  /** Queues a finished entry of `tenant` (copied now: the ring reuses it); the tenant keeps its newest `capacity`. */
-  add(tenant: string, capacity: number, entry: JournalEntry): void;
+  /** Queues a finished entry of `tenant` (copied now: the ring reuses it), with its readiness facts; the tenant keeps its newest `capacity`. */
+  add(tenant: string, capacity: number, entry: JournalEntry, facts: AnswerFacts): void;
+  /** Where the entries the other replicas served, and their clears, are handed as they are announced. */
+  follow(foreign: ForeignJournalEntries): void;
+  /** Resolves once what the other replicas served until now has been handed over (a readiness report waits for it). */
+  settle(tenant: string): Promise<void>;
   /** The tenant's newest `capacity` entries from every replica, oldest first (this replica's queued ones written first). */
   entries(tenant: string, capacity: number): Promise<JournalEntry[]>;
   /** Empties the tenant's journal for every replica. */
   clear(tenant: string): Promise<number>;
+}
+
+/** What a replica hears of the other replicas' journals. */
+export interface ForeignJournalEntries {
+  /** An entry another replica served (its `seq` the shared journal's id); facts null for an entry written before they were kept. */
+  entry(tenant: string, entry: JournalEntry, facts: AnswerFacts | null): void;
+  /** Another replica emptied the tenant's journal. */
+  cleared(tenant: string): void;
 }
 
 export const isShared = (backend: StateBackend | null): backend is SharedStateBackend => (backend as Partial<SharedStateBackend> | null)?.shared === true;

@@ -1,7 +1,9 @@
 // The request journal on a shared store: GET /__sandbox/requests on either replica lists the
 // tenant's requests served by both, newest first, filtered as on one process, and bounded per
-// tenant at the journal's capacity (in the table too); DELETE empties it for both.
+// tenant at the journal's capacity (in the table too); DELETE empties it for both. A live
+// journal stream and the readiness record on one replica include what the other served.
 import { afterAll, describe, expect, it } from 'vitest';
+import { openStream } from '../support/event-stream-client.ts';
 import { killStarted, serveProcess, stopProcess } from '../support/serve-process.ts';
 import { usePostgres } from '../support/postgres.ts';
 import { json } from './helpers.ts';
@@ -58,6 +60,38 @@ describe('the request journal with two replicas on one PostgreSQL', () => {
       // Cleared on A: empty on B.
       expect((await fetch(`${a.url}/__sandbox/requests?tenant_id=ten_nordwind`, { method: 'DELETE', headers: admin })).status).toBe(204);
       expect(((await json(`${b.url}/__sandbox/requests?tenant_id=ten_nordwind`, { headers: admin })).body as Listed).total).toBe(0);
+    } finally {
+      await Promise.all([a, b].map((r) => stopProcess(r.child)));
+    }
+  }, 60_000);
+
+  it('a live journal stream on B carries the requests A serves, and B\'s readiness report counts both replicas\' requests', async () => {
+    const url = pg.database();
+    const [a, b] = await Promise.all([serveProcess(['--store', url]), serveProcess(['--store', url])]);
+    try {
+      const stream = await openStream(`${b.url}/__sandbox/requests/stream?tenant_id=ten_nordwind`, admin);
+      expect(stream.status).toBe(200);
+      expect((await json(`${a.url}/api/v2/products?limit=1&offset=7`)).status).toBe(200);
+      const heard = JSON.parse((await stream.next((m) => m.event === 'request' && JSON.parse(m.data).query === 'limit=1&offset=7', 3000)).data);
+      expect(heard).toMatchObject({ operation_id: 'listProducts', status: 200, path: '/api/v2/products' });
+      stream.close();
+
+      for (const replica of [a, b, a, b, a]) expect((await json(`${replica.url}/api/v2/orders?limit=1`)).status).toBe(200);
+      expect((await json(`${b.url}/api/v2/orders/ord_missing`)).status).toBe(404);
+      for (const replica of [b, a]) {
+        const report = (await json(`${replica.url}/__sandbox/tenants/ten_nordwind/readiness`, { headers: admin })).body as { requests: { total: number; by_operation: Array<{ operation_id: string; total: number; by_status: Record<string, number> }> } };
+        const byOperation = Object.fromEntries(report.requests.by_operation.map((op) => [op.operation_id, op]));
+        expect(byOperation.listOrders?.total).toBe(5);
+        expect(byOperation.getOrder?.by_status['4xx']).toBe(1);
+        expect(byOperation.listProducts?.total).toBe(1);
+      }
+
+      // Cleared on A: B's record starts afresh too.
+      expect((await fetch(`${a.url}/__sandbox/requests?tenant_id=ten_nordwind`, { method: 'DELETE', headers: admin })).status).toBe(204);
+      await until('B has heard of the clear', async () => {
+        const report = (await json(`${b.url}/__sandbox/tenants/ten_nordwind/readiness`, { headers: admin })).body as { requests: { total: number } };
+        return report.requests.total === 0 ? true : undefined;
+      });
     } finally {
       await Promise.all([a, b].map((r) => stopProcess(r.child)));
     }

@@ -125,7 +125,7 @@ function record(c: RequestContext, journal: RequestJournal, tenant: Tenant, outc
   facts.retryAfterSeconds = retryAfter === undefined ? null : Number(retryAfter) || null;
   facts.group = rateGroupOf(c.get('operation').extensions);
   observeRequest(journal.recordOf(tenant), entry, facts);
-  if (journal.listened) journal.completed(tenant, entry); // the live journal stream (GET /__sandbox/requests/stream)
+  if (journal.listened) journal.completed(tenant, entry, facts); // the live journal stream (GET /__sandbox/requests/stream), the other replicas
 }
 
 const facts: AnswerFacts = { code: null, retryAfterSeconds: null, group: '' };

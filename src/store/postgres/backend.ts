@@ -9,7 +9,7 @@ import type { Durability, SharedRateRequest, SharedRateStanding, SharedRateWindo
 import { StorageStartError } from '../file-backend.ts';
 import { applyRecord, emptyImage, type LogRecord, type PersistedImage } from '../image.ts';
 import { ClockLeadership } from './clock-leader.ts';
-import { PostgresJournal } from './journal.ts';
+import { JOURNAL_CHANNEL, PostgresJournal } from './journal.ts';
 import { SEED_LOCK, TENANT_LOCK_SQL, TENANT_UNLOCK_SQL } from './locks.ts';
 import { migrate, NewerSchemaError } from './migrations.ts';
 
@@ -352,6 +352,7 @@ export class PostgresBackend implements SharedStateBackend {
     client.on('error', retry);
     client.on('end', () => retry(new Error('connection ended')));
     client.on('notification', (message) => {
+      if (message.channel === JOURNAL_CHANNEL && message.payload) return this.journal.heard(message.payload);
       if (message.channel !== LOG_CHANNEL || !message.payload) return;
       const [replica, tenant, version] = message.payload.split(' ');
       if (!tenant || replica === this.replica || Number(version) <= (this.applied.get(tenant) ?? 0)) return;
@@ -359,7 +360,7 @@ export class PostgresBackend implements SharedStateBackend {
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${LOG_CHANNEL}`);
+      await client.query(`LISTEN ${LOG_CHANNEL}; LISTEN ${JOURNAL_CHANNEL}`);
     } catch (error) {
       retry(error as Error);
       return;

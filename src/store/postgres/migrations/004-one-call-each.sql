@@ -103,7 +103,16 @@ CREATE TABLE sandbox_journal_cuts (
   id     bigint NOT NULL
 );
 
-CREATE FUNCTION sandbox_journal_write(p_replica text, p_tenants text[], p_capacities integer[], p_at double precision[], p_entries text[])
+-- What the readiness record needs beside the entry (AnswerFacts in src/domain/connector-record.ts:
+-- the problem's code, Retry-After, the rate-limit group), so the other replicas can roll another
+-- replica's requests into their record; null for rows written before.
+ALTER TABLE sandbox_journal ADD COLUMN facts text;
+-- The other replicas read a batch they were told of by its ids.
+CREATE INDEX sandbox_journal_batches ON sandbox_journal (tenant, id);
+
+-- Writes a batch and trims its tenants, then announces the batch on `p_channel` (delivered on
+-- COMMIT): `replica tenant first-id last-id` per tenant, what the other replicas read to follow.
+CREATE FUNCTION sandbox_journal_write(p_replica text, p_channel text, p_tenants text[], p_capacities integer[], p_at double precision[], p_entries text[], p_facts text[])
 RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -112,15 +121,23 @@ DECLARE
   v_cut sandbox_journal_cuts%ROWTYPE;
   v_at double precision;
   v_id bigint;
+  v_announced integer;
 BEGIN
   INSERT INTO sandbox_journal_cuts SELECT DISTINCT t, '-infinity'::double precision, 0 FROM unnest(p_tenants) AS t ORDER BY 1 ON CONFLICT (tenant) DO NOTHING;
   -- In tenant order: two replicas' batches never deadlock, and a tenant's trims run one at a time.
   PERFORM 1 FROM sandbox_journal_cuts c WHERE c.tenant = ANY (p_tenants) ORDER BY c.tenant FOR UPDATE;
   -- A new row's id is above every id cut so far: only its time decides.
-  INSERT INTO sandbox_journal (tenant, replica, at, entry)
-    SELECT u.t, p_replica, u.a, u.e FROM unnest(p_tenants, p_at, p_entries) AS u(t, a, e)
-    JOIN sandbox_journal_cuts AS c ON c.tenant = u.t
-    WHERE u.a >= c.at;
+  WITH inserted AS (
+    INSERT INTO sandbox_journal (tenant, replica, at, entry, facts)
+      SELECT u.t, p_replica, u.a, u.e, u.f FROM unnest(p_tenants, p_at, p_entries, p_facts) WITH ORDINALITY AS u(t, a, e, f, i)
+      JOIN sandbox_journal_cuts AS c ON c.tenant = u.t
+      WHERE u.a >= c.at
+      ORDER BY u.i
+    RETURNING tenant, id
+  )
+  SELECT count(*) INTO v_announced FROM (
+    SELECT pg_notify(p_channel, p_replica || ' ' || i.tenant || ' ' || min(i.id) || ' ' || max(i.id)) FROM inserted AS i GROUP BY i.tenant
+  ) AS announced;
   FOR v_tenant, v_capacity IN SELECT u.t, max(u.c) FROM unnest(p_tenants, p_capacities) AS u(t, c) GROUP BY u.t LOOP
     SELECT * INTO v_cut FROM sandbox_journal_cuts c WHERE c.tenant = v_tenant;
     SELECT j.at, j.id INTO v_at, v_id FROM sandbox_journal j
