@@ -10,6 +10,8 @@ import { own } from '../state/copy-on-write.ts';
 
 /** Lines per event-loop turn: large enough to finish 10 000 lines quickly, small enough to stay responsive. */
 const CHUNK = 2000;
+/** How long a job waits before it asks an unreachable shared store again. */
+const RETRY_MS = 1_000;
 
 export type LineOutcome = { ok: true; key: string; id?: string } | { ok: false; key: string; code: string; message: string; errors?: { pointer: string; message: string }[] };
 
@@ -55,11 +57,37 @@ export function runJob(
     ctx.store.changed(tenant);
     ctx.events.emit(tenant.id, event, structuredClone(job), ctx.now());
   };
-  const step = () => {
+  // With replicas on a shared store each chunk runs under the tenant's lock across replicas, on the
+  // caught-up state, and lets go once it is committed, as a request's write does.
+  const step = async () => {
+    let release: (() => void) | null = null;
+    if (ctx.store.shared) {
+      try {
+        release = await ctx.store.lockTenant(tenant.id);
+      } catch (error) {
+        console.error(`marketplace-sandbox: job ${job.id} waits for the shared store (${(error as Error).message}); it goes on once the store answers.`);
+        setTimeout(() => void step(), RETRY_MS).unref();
+        return;
+      }
+    }
+    let more: boolean;
+    try {
+      more = chunk();
+      // Refused by the shared store: undone in memory (the job's progress too), so the chunk runs again.
+      if (release) await ctx.store.durable().catch(() => (more = true));
+    } finally {
+      release?.();
+    }
+    if (more) setImmediate(() => void step());
+  };
+  /** Runs the next lines; whether lines are left. */
+  const chunk = (): boolean => {
     // A reset replaced the tenant's world: this job belonged to the old one, which nobody sees any more.
-    if (tenant.state !== state) return;
+    if (tenant.state !== state) return false;
     // The job's own copy again: a commit between two chunks froze what it wrote.
     job = own(state.jobs, job.id) ?? job;
+    if (job.state !== 'queued' && job.state !== 'running') return false;
+    index = job.progress.processed;
     try {
       if (job.state === 'queued') {
         job.state = 'running';
@@ -83,12 +111,14 @@ export function runJob(
       console.error(`marketplace-sandbox: job ${job.id} failed at line ${index}:`, error);
       job.errors.push({ index, key: '', code: 'job_failed', message: 'The sandbox failed while processing this line; the job stopped here. This is a sandbox bug: please report it.' });
       finish('failed', 'job.failed');
-      return;
+      return false;
     }
     if (index < job.progress.total) {
       ctx.store.changed(tenant); // the progress so far is written, so a crash knows where the job stopped
-      setImmediate(step);
-    } else finish(finishedJobState(job.progress), 'job.completed');
+      return true;
+    }
+    finish(finishedJobState(job.progress), 'job.completed');
+    return false;
   };
-  setImmediate(step);
+  setImmediate(() => void step());
 }

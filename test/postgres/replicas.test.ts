@@ -102,4 +102,36 @@ describe('two replicas on one PostgreSQL', () => {
       await Promise.all(started.map((r) => stopProcess(r.child)));
     }
   });
+
+  it('a bulk job run by A, chunk by chunk under the tenant lock, lands whole while B writes the same tenant', async () => {
+    const url = pg.database();
+    const [a, b] = await replicas(url);
+    try {
+      const skus = ((await json(`${a!.url}/api/v2/inventory?limit=100`)).body.data as Array<{ sku: string }>).map((item) => item.sku);
+      const items = Array.from({ length: 7000 }, (_, i) => ({ sku: skus[i % skus.length]!, quantity: i, location: 'loc_berlin' }));
+      const accepted = await json(`${a!.url}/api/v2/inventory/sync`, { method: 'POST', body: JSON.stringify({ items }) });
+      expect(accepted.status).toBe(202);
+      const product = await createProduct(b!.url, 'during-the-job');
+      for (let i = 0; i < 5; i++) {
+        const patched = await json(`${b!.url}/api/v2/products/${product}`, { method: 'PATCH', body: JSON.stringify({ title: `written on B ${i}` }) });
+        expect(patched.status).toBe(200);
+      }
+      let job: { state: string; progress: { processed: number; succeeded: number } } | undefined;
+      for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) {
+        job = (await json(`${b!.url}/api/v2/jobs/${accepted.body.job_id}`)).body;
+        if (job!.state !== 'queued' && job!.state !== 'running') break;
+      }
+      expect(job).toMatchObject({ state: 'completed', progress: { processed: 7000, succeeded: 7000 } });
+      // The last line of each SKU is its quantity on either replica; B's writes are there too.
+      for (const replica of [a!, b!]) {
+        for (const index of [6999, 6950, 6900]) {
+          const item = (await json(`${replica.url}/api/v2/inventory/${encodeURIComponent(items[index]!.sku)}`)).body as { locations: Array<{ location_id: string; quantity: number }> };
+          expect(item.locations.find((l) => l.location_id === 'loc_berlin')?.quantity).toBe(index);
+        }
+        expect((await json(`${replica.url}/api/v2/products/${product}`)).body.title).toBe('written on B 4');
+      }
+    } finally {
+      await Promise.all([a!, b!].map((r) => stopProcess(r.child)));
+    }
+  }, 60_000);
 });
