@@ -141,3 +141,16 @@ export function wholeDelta(state: Record<string, unknown>): StateDelta {
 export function isPart(name: string): boolean {
   return name !== 'event_feed' && name !== 'idempotency' && !(KEYED_PATHS as readonly string[]).includes(name);
 }
+
+/**
+ * A tenant of an image as log records that rebuild it: the tenant as one record of its whole
+ * delta (with its base: applying it replaces whatever the tenant was), then its snapshots. What a
+ * shared store's fold keeps in place of the records it folded (src/store/postgres/folds.ts).
+ */
+export function tenantAsRecords(image: PersistedImage, tenantId: string): LogRecord[] {
+  const records: LogRecord[] = [];
+  const tenant = image.tenants.find((t) => t.id === tenantId);
+  if (tenant) records.push({ k: 'tenant', t: tenant.id, base: tenant.base, fields: tenant.fields, tables: tenant.tables, parts: tenant.parts, feed: tenant.feed });
+  for (const s of image.snapshots) if (s.tenant_id === tenantId) records.push({ k: 'snapshot', s });
+  return records;
+}

@@ -104,8 +104,8 @@ export class SandboxStore {
   /** Loads the kept state if there is one (the snapshot file and its log), else seeds the default tenants. */
   static async open(options: StoreOptions = {}): Promise<SandboxStore> {
     if (options.url && !options.backend) {
-      const { PostgresBackend } = await import('./postgres/backend.ts'); // pg is loaded only for a shared store
-      options = { ...options, backend: new PostgresBackend({ url: options.url, durability: options.durability ?? 'durable' }) };
+      const [{ PostgresBackend }, { foldSettingsFrom }] = await Promise.all([import('./postgres/backend.ts'), import('./postgres/folds.ts')]); // pg is loaded only for a shared store
+      options = { ...options, backend: new PostgresBackend({ url: options.url, durability: options.durability ?? 'durable', folds: foldSettingsFrom(process.env) }) };
     }
     const store = new SandboxStore({ ...options, library: options.library ?? new ScenarioLibrary(await loadScenarios()) });
     const image = store.backend ? await store.backend.load() : null;

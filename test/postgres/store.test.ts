@@ -15,7 +15,7 @@ describe('serve --store postgres://…', () => {
     let second: Awaited<ReturnType<typeof serveProcess>> | undefined;
     try {
       expect(first.output()).toMatch(/state\s+postgres:\/\/postgres@127\.0\.0\.1:\d+\/sandbox_\w+ \(shared/);
-      expect(pg.cluster().sql('SELECT version, name FROM schema_migrations ORDER BY version', url.split('/').pop())).toBe('1|001-initial.sql\n2|002-rate-windows.sql\n3|003-journal.sql\n4|004-one-call-each.sql');
+      expect(pg.cluster().sql('SELECT version, name FROM schema_migrations ORDER BY version', url.split('/').pop())).toBe('1|001-initial.sql\n2|002-rate-windows.sql\n3|003-journal.sql\n4|004-one-call-each.sql\n5|005-folds.sql');
       const id = await createProduct(first.url, 'pg-restart-1');
       await stopProcess(first.child, 'SIGKILL'); // nothing gets a chance to flush: the 201 was committed
       second = await serveProcess(['--store', url]);
@@ -46,7 +46,7 @@ describe('serve --store postgres://…', () => {
     const { code, output } = await failedStart(['--store', url]);
     expect(code).toBe(2);
     expect(output.trim().split('\n')).toHaveLength(1);
-    expect(output).toMatch(/schema version 999, newer than this marketplace-sandbox knows \(4\): upgrade marketplace-sandbox/);
+    expect(output).toMatch(/schema version 999, newer than this marketplace-sandbox knows \(5\): upgrade marketplace-sandbox/);
   });
 
   it('says in one line, password hidden, when PostgreSQL cannot be reached (exit 2)', async () => {

@@ -9,6 +9,7 @@ import type { Durability, SharedRateRequest, SharedRateStanding, SharedRateWindo
 import { StorageStartError } from '../file-backend.ts';
 import { applyRecord, emptyImage, type LogRecord, type PersistedImage } from '../image.ts';
 import { ClockLeadership } from './clock-leader.ts';
+import { DEFAULT_FOLDS, LogFolding, type FoldSettings } from './folds.ts';
 import { JOURNAL_CHANNEL, PostgresJournal } from './journal.ts';
 import { SEED_LOCK, TENANT_LOCK_SQL, TENANT_UNLOCK_SQL } from './locks.ts';
 import { migrate, NewerSchemaError } from './migrations.ts';
@@ -19,6 +20,8 @@ export interface PostgresBackendOptions {
   durability: Durability;
   /** Connections for appends and reads (default 10); the write locks have a pool of their own. */
   poolSize?: number;
+  /** When the log is folded (./folds.ts); default DEFAULT_FOLDS. */
+  folds?: FoldSettings;
 }
 
 /** The URL as the banner and the errors show it: the password replaced by ***. */
@@ -114,6 +117,7 @@ export class PostgresBackend implements SharedStateBackend {
   /** Whether this replica runs the clock's scheduled moves (./clock-leader.ts); started by leadClock(). */
   private readonly clock: ClockLeadership;
   readonly journal: PostgresJournal;
+  private readonly folding: LogFolding;
   /** The connection that LISTENs on LOG_CHANNEL (null while it is being made again). */
   private listener: pg.Client | null = null;
   private relisten: NodeJS.Timeout | null = null;
@@ -133,6 +137,7 @@ export class PostgresBackend implements SharedStateBackend {
     this.pool.on('error', forget);
     this.lockPool.on('error', forget);
     this.journal = new PostgresJournal(this.pool, this.replica);
+    this.folding = new LogFolding(this.pool, options.folds ?? DEFAULT_FOLDS);
     this.clock = new ClockLeadership({
       url: options.url,
       onChange: (leading) => console.error(`marketplace-sandbox: this replica ${leading ? 'now runs' : 'no longer runs'} the sandbox clock's scheduled moves (${this.replica}).`),
@@ -159,13 +164,23 @@ export class PostgresBackend implements SharedStateBackend {
       // One replica at a time reads (and, on an empty database, seeds): two first starts make one set of default tenants.
       await client.query('SELECT pg_advisory_lock($1, $2)', [...SEED_LOCK]);
       await migrate(client, this.location);
-      const { rows } = await client.query<{ tenant: string; version: string; record: string }>('SELECT tenant, version, record FROM sandbox_log ORDER BY tenant, version');
-      if (rows.length === 0) {
+      // Each tenant's fold, then its records after it, in one snapshot (a fold committed between two reads would hide records).
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const folds = await client.query<{ tenant: string; version: string; records: string }>('SELECT tenant, version, records FROM sandbox_folds');
+      const { rows } = await client.query<{ tenant: string; version: string; record: string }>(
+        'SELECT l.tenant, l.version, l.record FROM sandbox_log l LEFT JOIN sandbox_folds f ON f.tenant = l.tenant WHERE l.version > coalesce(f.version, 0) ORDER BY l.tenant, l.version',
+      );
+      await client.query('COMMIT');
+      if (rows.length === 0 && folds.rows.length === 0) {
         keep = true;
         this.seedHold = client;
         return null;
       }
       const image = emptyImage();
+      for (const fold of folds.rows) {
+        for (const record of JSON.parse(fold.records) as LogRecord[]) applyRecord(image, record);
+        this.applied.set(fold.tenant, Number(fold.version));
+      }
       for (const row of rows) {
         applyRecord(image, JSON.parse(row.record) as LogRecord);
         this.applied.set(row.tenant, Number(row.version));
@@ -309,6 +324,7 @@ export class PostgresBackend implements SharedStateBackend {
     this.heard = heard;
     this.resync = resync;
     void this.connectListener();
+    this.folding.start(); // from now on this replica follows the log, folds included
   }
 
   /**
@@ -324,6 +340,7 @@ export class PostgresBackend implements SharedStateBackend {
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.folding.stop();
     await this.clock.stop();
     await this.journal.close();
     if (this.relisten) clearTimeout(this.relisten);
@@ -375,11 +392,22 @@ export class PostgresBackend implements SharedStateBackend {
   }
 
   private async follow(tenant: string, apply: (record: LogRecord) => Promise<void>): Promise<void> {
-    const { rows } = await this.pool.query<{ version: string; replica: string; record: string }>(
-      'SELECT version, replica, record FROM sandbox_log WHERE tenant = $1 AND version > $2 ORDER BY version',
+    // With the records after the last one applied: the tenant's fold, when the next record was folded and deleted (this replica fell behind by more than the grace period).
+    const { rows } = await this.pool.query<{ version: string; replica: string | null; record: string }>(
+      `SELECT version, replica, record FROM sandbox_log WHERE tenant = $1 AND version > $2
+       UNION ALL
+       SELECT version, NULL, records FROM sandbox_folds WHERE tenant = $1 AND version > $2
+         AND NOT EXISTS (SELECT 1 FROM sandbox_log WHERE tenant = $1 AND version = $2 + 1)
+       ORDER BY 1`,
       [tenant, this.applied.get(tenant) ?? 0],
     );
+    const fold = rows.find((row) => row.replica === null);
+    if (fold) {
+      for (const record of JSON.parse(fold.record) as LogRecord[]) await apply(record);
+      this.applied.set(tenant, Number(fold.version));
+    }
     for (const row of rows) {
+      if (row.replica === null) continue;
       const version = Number(row.version);
       if (version <= (this.applied.get(tenant) ?? 0)) continue;
       if (row.replica !== this.replica) await apply(JSON.parse(row.record) as LogRecord);

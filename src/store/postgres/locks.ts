@@ -14,3 +14,6 @@ export const CLOCK_LOCK = [NAMESPACE, 3] as const;
 /** The SQL of a tenant's write lock: namespace + 1 and the hash of the tenant id. */
 export const TENANT_LOCK_SQL = `SELECT pg_advisory_lock(${NAMESPACE + 1}, hashtext($1))`;
 export const TENANT_UNLOCK_SQL = `SELECT pg_advisory_unlock(${NAMESPACE + 1}, hashtext($1))`;
+
+/** The SQL of a tenant's fold lock (transaction-scoped, tried: a tenant another replica is folding is skipped). */
+export const FOLD_LOCK_SQL = `SELECT pg_try_advisory_xact_lock(${NAMESPACE + 2}, hashtext($1)) AS locked`;
