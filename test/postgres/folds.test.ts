@@ -32,6 +32,8 @@ describe('folding the shared log', () => {
       // B stops (SIGSTOP) while A writes and folds: B's next version leaves the log meanwhile.
       process.kill(b.child.pid!, 'SIGSTOP');
       const stoppedAt = Number(sql("SELECT version FROM sandbox_tenants WHERE tenant = 'ten_nordwind'"));
+      // Made while B is stopped: its one record is folded and deleted before B looks.
+      const second = await createProduct(a.url, 'made-while-b-slept');
       for (let i = 0; i < 40; i++) expect((await json(`${a.url}/api/v2/products/${id}`, { method: 'PATCH', body: JSON.stringify({ title: `title ${i}` }) })).status).toBe(200);
       await until('a fold past the version B stopped at', () => Number(sql("SELECT coalesce(max(version), 0) FROM sandbox_folds WHERE tenant = 'ten_nordwind'")) > stoppedAt);
       await until('the records after it gone from the log', () => sql(`SELECT count(*) FROM sandbox_log WHERE tenant = 'ten_nordwind' AND version <= ${stoppedAt + 1}`) === '0');
@@ -41,6 +43,7 @@ describe('folding the shared log', () => {
       const onB = await json(`${b.url}/api/v2/products/${id}`);
       expect(onB.status).toBe(200);
       expect(onB.body.title).toBe('title 39');
+      expect((await json(`${b.url}/api/v2/products/${second}`)).body.sku).toBe('made-while-b-slept');
 
       // A restart loads the fold and what came after it.
       expect((await json(`${b.url}/api/v2/products/${id}`, { method: 'PATCH', body: JSON.stringify({ description: 'after the fold' }) })).status).toBe(200);
