@@ -5,7 +5,8 @@
 //
 // PostgreSQL is a throwaway cluster started here (test/support/postgres.ts: Debian's package, as
 // the tests use it). wrk drives; nothing is pinned, since PostgreSQL needs a core too, and the
-// figures say so. Rate limits are lifted; a run with a non-2xx answer is refused.
+// figures say so. Rate limits are lifted; a run with a non-2xx answer is refused. Last, the start
+// time of a replica over the log the writes left, before and after the log is folded.
 // Targets (issue 25): reads ≥ 0.3× the embedded store; durable writes ≥ 2 000/s at 32 connections.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,7 +32,19 @@ async function lifted(server: Server): Promise<Server> {
   return server;
 }
 
-const serve = async (args: string[]) => lifted(await startServer(['bin/marketplace-sandbox.js', 'serve', '--port', '0', '--log-level', 'warn', ...args], { SANDBOX_ADMIN_TOKEN: ADMIN }));
+// The replicas driven fold nothing (the fold is measured on its own at the end).
+const NO_FOLDS = { SANDBOX_STORE_FOLD_AFTER: String(2 ** 31 - 1) };
+const start = (args: string[], env: Record<string, string> = NO_FOLDS) => startServer(['bin/marketplace-sandbox.js', 'serve', '--port', '0', '--log-level', 'warn', ...args], { SANDBOX_ADMIN_TOKEN: ADMIN, ...env });
+const serve = async (args: string[]) => lifted(await start(args));
+
+/** How long a replica takes from spawn to listening. */
+async function startMs(url: string, env?: Record<string, string>): Promise<number> {
+  const began = performance.now();
+  const server = await start(['--store', url], env);
+  const ms = performance.now() - began;
+  await server.stop();
+  return ms;
+}
 
 async function get(server: Server, path: string): Promise<any> {
   const res = await fetch(`${server.url}${path}`, { headers: partner });
@@ -106,6 +119,17 @@ export default async function postgres(): Promise<BenchReport> {
     const twoReads = await drive([a, b], reads);
     const twoWrites = await drive([a, b], writes);
 
+    // Start time over the log these writes left, before and after it is folded (a replica that folds every 200 ms does it).
+    const records = Number(cluster.sql('SELECT count(*) FROM sandbox_log', 'bench'));
+    const unfolded = await startMs(url);
+    const folder = await start(['--store', url], { SANDBOX_STORE_FOLD_EVERY_MS: '200' });
+    for (const deadline = Date.now() + 60_000; Number(cluster.sql('SELECT count(*) FROM sandbox_log l LEFT JOIN sandbox_folds f ON f.tenant = l.tenant WHERE l.version > coalesce(f.version, 0)', 'bench')) >= 1000; ) {
+      if (Date.now() > deadline) throw new Error('the log was not folded within 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await folder.stop();
+    const folded = await startMs(url);
+
     const mean = (ms: Measured[], pick: (m: Measured) => number) => ms.reduce((sum, m) => sum + pick(m), 0) / ms.length;
     const fig = (ms: Measured[]) => ({ rps: mean(ms, (m) => m.rps), p99: mean(ms, (m) => m.p99), cpu: mean(ms, (m) => m.cpuUs) });
     const er = fig(runs.embeddedReads!), pr = fig(runs.pgReads!), ew = fig(runs.embeddedWrites!), pw = fig(runs.pgWrites!);
@@ -121,9 +145,10 @@ export default async function postgres(): Promise<BenchReport> {
         line('reads, 2 replicas on PostgreSQL', { rps: twoReads.rps, p99: twoReads.p99, cpu: twoReads.cpuUs }),
         line('writes, 2 replicas on PostgreSQL', { rps: twoWrites.rps, p99: twoWrites.p99, cpu: twoWrites.cpuUs }),
         `reads through PostgreSQL at ${readRatio.toFixed(2)}× the embedded store; 1 → 2 replicas: reads ${(twoReads.rps / pr.rps).toFixed(2)}×, writes ${(twoWrites.rps / pw.rps).toFixed(2)}× (one machine: the replicas, PostgreSQL and wrk share its cores)`,
+        `start of a replica over a log of ${records} records: ${unfolded.toFixed(0)} ms; once it is folded: ${folded.toFixed(0)} ms`,
         `load: wrk -t1 -c${CONNECTIONS} (split between the replicas), ${seconds} s per run, unpinned; PostgreSQL ${cluster.sql('SHOW server_version')} with fsync on; rate limits lifted`,
       ],
-      figures: { embedded_read_rps: er.rps, postgres_read_rps: pr.rps, embedded_write_rps: ew.rps, postgres_write_rps: pw.rps, two_replica_read_rps: twoReads.rps, two_replica_write_rps: twoWrites.rps, read_ratio: readRatio },
+      figures: { embedded_read_rps: er.rps, postgres_read_rps: pr.rps, embedded_write_rps: ew.rps, postgres_write_rps: pw.rps, two_replica_read_rps: twoReads.rps, two_replica_write_rps: twoWrites.rps, read_ratio: readRatio, log_records: records, start_unfolded_ms: unfolded, start_folded_ms: folded },
       targets: [
         { description: `reads through PostgreSQL ≥ 0.3× the embedded store (${readRatio.toFixed(2)}×)`, met: readRatio >= 0.3 },
         { description: `durable writes through PostgreSQL ≥ 2 000/s at ${CONNECTIONS} connections (${pw.rps.toFixed(0)})`, met: pw.rps >= 2000 },
