@@ -307,6 +307,8 @@ export class PostgresBackend implements SharedStateBackend {
           ],
         );
         for (const row of rows) batch[row.o_index - 1]!.resolve({ windowStart: row.o_window_start, used: row.o_used, day: row.o_day, dayUsed: row.o_day_used, groupUsed: row.o_group_used });
+        // One row per request; should one be missing, its request fails rather than waits forever (a settled promise ignores this).
+        if (rows.length < batch.length) for (const q of batch) q.reject(new Error(`the rate-limit count answered ${rows.length} of ${batch.length} requests`));
       } catch (error) {
         for (const q of batch) q.reject(error as Error);
       }
