@@ -66,7 +66,7 @@ export function runJob(
         release = await ctx.store.lockTenant(tenant.id);
       } catch (error) {
         console.error(`marketplace-sandbox: job ${job.id} waits for the shared store (${(error as Error).message}); it goes on once the store answers.`);
-        setTimeout(() => void step(), RETRY_MS).unref();
+        setTimeout(next, RETRY_MS).unref();
         return;
       }
     }
@@ -78,8 +78,10 @@ export function runJob(
     } finally {
       release?.();
     }
-    if (more) setImmediate(() => void step());
+    if (more) setImmediate(next);
   };
+  // A step that throws (a bug) is said once here rather than left as an unhandled rejection, which would end the process.
+  const next = () => void step().catch((error: Error) => console.error(`marketplace-sandbox: job ${job.id} stopped: ${error.message}`));
   /** Runs the next lines; whether lines are left. */
   const chunk = (): boolean => {
     // A reset replaced the tenant's world: this job belonged to the old one, which nobody sees any more.
@@ -120,5 +122,5 @@ export function runJob(
     finish(finishedJobState(job.progress), 'job.completed');
     return false;
   };
-  setImmediate(() => void step());
+  setImmediate(next);
 }
